@@ -1,0 +1,114 @@
+# flyaudit: build, test, demo. `make help` lists the targets.
+# Everything builds into $(BUILD)/ (build/ by default; build-asan/ for `make asan`).
+
+CC       ?= cc
+BUILD    ?= build
+PREFIX   ?= /usr/local
+VERSION  := 0.1.0
+PKGS     := libcurl libcjson openssl msgpack
+TEST_PKGS := cmocka
+MOCK_PKGS := libmicrohttpd libcjson openssl
+DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev pkg-config
+
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wwrite-strings -Wformat=2 -Wvla -Wno-missing-field-initializers
+ifeq ($(DEVELOPER),1)
+WARN     += -Werror
+endif
+ifeq ($(SANITIZE),1)
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(TEST_PKGS) libmicrohttpd 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS  = $(shell pkg-config --libs $(PKGS) $(TEST_PKGS) libmicrohttpd 2>/dev/null)
+MOCK_LIBS  = $(shell pkg-config --libs $(MOCK_PKGS) 2>/dev/null) -lpthread
+
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DFLYAUDIT_VERSION='"$(VERSION)"' \
+             -Iinclude $(WARN) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+
+LIB_SRC  := $(wildcard audit/*.c) $(filter-out client/main.c,$(wildcard client/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MOCK_SRC := $(wildcard mocks/*.c) audit/buf.c
+MOCK_OBJ := $(MOCK_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+LIB      := $(BUILD)/libflyaudit.a
+
+.PHONY: all test asan valgrind demo deps install clean help fuzz check-deps certs bench check-h2 bench-cpu headers
+.DEFAULT_GOAL := all
+
+all: check-deps $(LIB) $(BUILD)/flyaudit $(BUILD)/flymock
+
+help:
+	@echo "make            build $(BUILD)/flyaudit, $(BUILD)/flymock and the library"
+	@echo "make test       install missing packages, build, run every test"
+	@echo "make demo       install missing packages, build, start flymock with the demo org, audit it"
+	@echo "make asan       the tests under AddressSanitizer + UBSan (build-asan/)"
+	@echo "make valgrind   the tests under valgrind"
+	@echo "make fuzz       libFuzzer on the token decoder (FUZZ_SECONDS, default 60)"
+	@echo "make install PREFIX=/usr/local"
+	@echo "make DEVELOPER=1  adds -Werror"
+
+deps:
+	@sh .ci/install-deps $(DEBS)
+
+check-deps:
+	@pkg-config --exists $(PKGS) $(TEST_PKGS) libmicrohttpd || \
+	  { echo "missing build dependencies: run 'make deps' (Debian: $(DEBS))" >&2; exit 2; }
+
+$(BUILD)/obj/%.o: %.c $(wildcard include/flyaudit/*.h) $(wildcard client/*.h) $(wildcard audit/*.h) $(wildcard mocks/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/flyaudit: $(BUILD)/obj/client/main.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+$(BUILD)/flymock: $(MOCK_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MOCK_LIBS) -lm
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) -lm
+
+certs: $(BUILD)/test-certs/ca.pem
+$(BUILD)/test-certs/ca.pem: tests/gen-certs.sh
+	sh tests/gen-certs.sh $(BUILD)/test-certs
+
+# Runs every test binary; the last line is "tests: N passed, N failed".
+test: deps all $(TESTS) certs
+	@BUILD=$(BUILD) sh tests/run-tests.sh $(TESTS)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 CFLAGS="-O1 -g" test
+
+valgrind: deps all $(TESTS) certs
+	@BUILD=$(BUILD) WRAP="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite" \
+	  sh tests/run-tests.sh $(TESTS)
+
+demo: deps all certs
+	@sh examples/demo.sh $(BUILD)
+
+headers:
+	@for h in include/flyaudit/*.h; do \
+	  echo "#include \"$${h#include/}\"" | $(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude -x c -fsyntax-only - || exit 1; done
+	@echo "headers: every public header compiles alone"
+
+fuzz:
+	@sh tests/run-fuzz.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/flyaudit $(DESTDIR)$(PREFIX)/lib
+	install -m 0755 $(BUILD)/flyaudit $(DESTDIR)$(PREFIX)/bin/flyaudit
+	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libflyaudit.a
+	install -m 0644 include/flyaudit/*.h $(DESTDIR)$(PREFIX)/include/flyaudit/
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,87 @@
+/* api.h: Fly API bindings: request paths and GraphQL bodies, and the decoders that turn
+ * response bodies into the model (client/api.c).
+ *
+ * Decoders are lenient where Fly is loose (bare arrays, `autostop` bool or string,
+ * unknown fields ignored, optional fields missing) and strict where a guess would hide a
+ * problem (a missing `encrypted` stays FA_TRI_UNKNOWN). They never keep an env value:
+ * each is classified (secrets.h) and hashed with `hash_key`, then dropped.
+ *
+ * Every decoder returns 0, or a negative FA_API_E* with a one-line reason in `err`
+ * (never a part of the body that could be a secret). On error nothing is appended.
+ */
+#ifndef FLYAUDIT_API_H
+#define FLYAUDIT_API_H
+
+#include <stddef.h>
+
+#include "flyaudit/model.h"
+
+enum {
+	FA_API_OK = 0,
+	FA_API_EJSON = -1,    /* not JSON, or not the expected shape */
+	FA_API_EGRAPHQL = -2, /* a GraphQL `errors` array (HTTP 200) */
+	FA_API_EUNAUTH = -3,  /* GraphQL UNAUTHORIZED */
+	FA_API_ENOTFOUND = -4, /* GraphQL NOT_FOUND */
+	FA_API_ENOMEM = -5,
+};
+
+#define FA_API_ERRLEN 256
+#define FA_API_MAX_DEPTH 64 /* deeper JSON is refused before cJSON sees it */
+
+/* A hash key for env values: random per run, never written anywhere. */
+#define FA_API_HASH_KEY_LEN 32
+
+/* Paths (malloc'd, caller frees; names are URL-escaped). NULL on OOM. */
+char *fa_api_path_apps(const char *org_slug);
+char *fa_api_path_app(const char *app, const char *what); /* what: "machines", ... */
+char *fa_api_path_certs(const char *app, const char *cursor, int limit);
+#define FA_API_PATH_TOKENS_CURRENT "/v1/tokens/current"
+
+/* GraphQL bodies (malloc'd JSON). */
+char *fa_api_gql_org_tokens(const char *org_slug);
+/* One query for many apps, aliased a0..a{n-1}. */
+char *fa_api_gql_app_tokens(const char *const *apps, size_t n);
+
+/* One line describing an error response: {"error"}, {"message"}, GraphQL errors,
+ * or plain text (cut, control characters dropped). */
+void fa_api_error_message(long status, const char *body, size_t len, char *out, size_t outlen);
+
+/* GET /v1/apps?org_slug=: a new array of apps (fa_app_init'd, list fields set). */
+int fa_api_decode_apps(const char *body, size_t len, fa_app **out, size_t *n_out,
+		       char *err, size_t errlen);
+/* GET /v1/apps/{app}/machines (bare array): sets app->machines. */
+int fa_api_decode_machines(const char *body, size_t len, const unsigned char *hash_key,
+			   fa_app *app, char *err, size_t errlen);
+int fa_api_decode_volumes(const char *body, size_t len, fa_app *app, char *err, size_t errlen);
+int fa_api_decode_secrets(const char *body, size_t len, fa_app *app, char *err, size_t errlen);
+int fa_api_decode_ips(const char *body, size_t len, fa_app *app, char *err, size_t errlen);
+/* One page of certificates, appended to app->certs. *next_cursor is a new string when
+ * `next_cursor` is non-empty (follow it even if the page was short), else NULL. */
+int fa_api_decode_certs_page(const char *body, size_t len, fa_app *app, char **next_cursor,
+			     char *err, size_t errlen);
+/* GraphQL organization(slug){limitedAccessTokens}: a new token array (app = NULL). */
+int fa_api_decode_org_tokens(const char *body, size_t len, fa_token **out, size_t *n_out,
+			     char *err, size_t errlen);
+/* GraphQL batch from fa_api_gql_app_tokens: fills apps[i]->tokens and marks
+ * apps[i]->load[FA_EP_TOKENS] ok or failed per alias. Returns an error only when the
+ * whole body is unusable (then nothing is marked). */
+int fa_api_decode_app_tokens(const char *body, size_t len, fa_app *const *apps, size_t n,
+			     char *err, size_t errlen);
+
+typedef struct fa_token_current {
+	char *token_id;
+	char *org_slug;
+	char *organization;
+	char *user;
+	char **apps;
+	size_t n_apps;
+} fa_token_current;
+/* GET /v1/tokens/current: the first entry of `tokens`. */
+int fa_api_decode_tokens_current(const char *body, size_t len, fa_token_current *out,
+				 char *err, size_t errlen);
+void fa_token_current_release(fa_token_current *tc);
+
+/* The IP type from an ip_assignments entry, in fly-go's order. Exposed for tests. */
+fa_ip_type fa_api_infer_ip_type(const char *ip, int shared, int egress, const char *type);
+
+#endif

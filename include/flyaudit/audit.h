@@ -1,0 +1,119 @@
+/* audit.h: the pure core's interface: the check catalog, results, and running the checks.
+ *
+ * Everything here is pure: model structs in, results out. The clock is an argument
+ * (`now`), nothing reads the environment, the network or files.
+ */
+#ifndef FLYAUDIT_AUDIT_H
+#define FLYAUDIT_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "flyaudit/model.h"
+
+typedef enum {
+	FA_SEV_INFO = 0,
+	FA_SEV_LOW,
+	FA_SEV_MEDIUM,
+	FA_SEV_HIGH,
+	FA_SEV_CRITICAL,
+	FA_SEV_NONE /* manual-only checks ("—" in the catalog); also --fail-on never */
+} fa_severity;
+
+typedef enum {
+	FA_STATUS_FAIL = 0,
+	FA_STATUS_PASS,
+	FA_STATUS_MUTED,
+	FA_STATUS_UNKNOWN,
+	FA_STATUS_MANUAL,
+	FA_STATUS_COUNT
+} fa_status;
+
+const char *fa_severity_name(fa_severity s); /* "critical", ..., "info", "none" */
+int fa_severity_parse(const char *s, fa_severity *out); /* also "never" -> NONE; -1 bad */
+const char *fa_status_name(fa_status s);     /* "fail", "pass", ... */
+int fa_status_parse(const char *s, fa_status *out);
+
+/* One check of the catalog. Static data; never freed. */
+typedef struct fa_check_meta {
+	const char *id;          /* frozen, e.g. "secrets.plaintext_env" */
+	fa_severity severity;
+	const char *title;       /* the passing state, e.g. "Secrets are not in [env]" */
+	const char *checklist;   /* the checklist item, in the seed's words */
+	const char *description;
+	const char *risk;
+	const char *remediation; /* the exact command or fly.toml change */
+	const char *const *references; /* NULL-terminated list of Fly docs URLs */
+	const char *resource_type; /* "machine", "volume", "certificate", "token", "app",
+	                              "process_group", "ip" */
+	const char *const *tags;   /* NULL-terminated, e.g. "security", "network" */
+} fa_check_meta;
+
+/* The catalog, in a fixed order (sorted by id). */
+const fa_check_meta *fa_checks(size_t *n);
+/* A check by id; NULL if there is none. */
+const fa_check_meta *fa_check_find(const char *id);
+
+typedef struct fa_result {
+	const fa_check_meta *check;
+	fa_status status;
+	fa_severity severity; /* the check's severity (kept when muted) */
+	char *org;
+	char *app;           /* NULL for org-level results */
+	char *resource_type; /* "machine", "volume", ... */
+	char *resource_id;
+	char *resource_name; /* optional */
+	char *region;        /* optional */
+	char *message;       /* one line; names, never secret values */
+	char fingerprint[65]; /* hex SHA-256 of check|org|app|type|id */
+	/* set by policy (audit/policy.c) */
+	char *muted_reason;    /* the suppression's reason when muted */
+	char *muted_expires;   /* its expiry */
+	int baseline;          /* -1 no baseline, 0 new, 1 existing */
+} fa_result;
+
+typedef struct fa_results {
+	fa_result *items;
+	size_t n;
+	size_t cap;
+} fa_results;
+
+void fa_results_init(fa_results *rs);
+void fa_results_release(fa_results *rs);
+/* Adds a result; copies every string. Computes the fingerprint. Returns 0 or -1 (OOM). */
+int fa_results_add(fa_results *rs, const fa_check_meta *check, fa_status status,
+		   const char *org, const char *app, const char *resource_type,
+		   const char *resource_id, const char *resource_name, const char *region,
+		   const char *message);
+/* Moves every result of `from` to the end of `to`; `from` is left empty. */
+int fa_results_take(fa_results *to, fa_results *from);
+/* Sorts deterministically: check id, app, resource type, resource id, message. */
+void fa_results_sort(fa_results *rs);
+
+/* The fingerprint of check|org|app|type|id, as 64 hex chars plus NUL. */
+void fa_fingerprint(char out[65], const char *check, const char *org, const char *app,
+		    const char *resource_type, const char *resource_id);
+
+typedef struct fa_audit_ctx {
+	const char *org;
+	time_t now;
+	const fa_self *self; /* the running token; may be NULL (unknown) */
+} fa_audit_ctx;
+
+/* Runs every app-level check on one app and appends the results.
+ * Data that failed to load gives `unknown` results, never `pass`. Returns 0 or -1 (OOM). */
+int fa_audit_app(const fa_audit_ctx *ctx, const fa_app *app, fa_results *out);
+
+/* Runs the org-level checks (org tokens, the running token). Returns 0 or -1. */
+int fa_audit_org(const fa_audit_ctx *ctx, const fa_inventory *inv, fa_results *out);
+
+/* Counts by status, and failures by severity (unmuted fails only). */
+typedef struct fa_summary {
+	size_t by_status[FA_STATUS_COUNT];
+	size_t fail_by_severity[FA_SEV_NONE + 1];
+	size_t total;
+} fa_summary;
+void fa_summary_of(const fa_results *rs, fa_summary *out);
+
+#endif

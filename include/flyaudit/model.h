@@ -1,0 +1,346 @@
+/* model.h: the inventory of a Fly organization, as the audit sees it.
+ *
+ * The client decodes API responses into these structs (client/api.c), the snapshot
+ * reader rebuilds them from a file (client/snapshot.c), and the checks in audit/ read
+ * them. Nothing here refers to curl, cJSON or the file system.
+ *
+ * Ownership: every pointer member is owned by its parent and freed by fa_app_free()
+ * or fa_inventory_release(). Strings are NUL-terminated UTF-8 or NULL when the API
+ * did not send the field. Arrays are `T *items; size_t n_items;`.
+ *
+ * Secrecy: env values are never stored. An env var keeps its name, the value's length,
+ * the detectors that fired on the value (FA_DET_*), and a keyed hash of the value used
+ * only for equality (drift between machines). Secret values are never requested.
+ */
+#ifndef FLYAUDIT_MODEL_H
+#define FLYAUDIT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* A yes/no the API may leave out: never guess "yes" for a missing security flag. */
+typedef enum { FA_TRI_UNKNOWN = -1, FA_TRI_FALSE = 0, FA_TRI_TRUE = 1 } fa_tri;
+
+/* ---- env values, classified at decode time ---------------------------------- */
+
+/* Detectors, one bit each (audit/secrets.c classifies a value into these). */
+enum {
+	FA_DET_FLY_TOKEN = 1u << 0,    /* FlyV1 / fm1a_ / fm1r_ / fm2_ / fo1_ */
+	FA_DET_AWS_KEY = 1u << 1,      /* AKIA / ASIA access key id */
+	FA_DET_STRIPE_KEY = 1u << 2,   /* sk_live_ / rk_live_ */
+	FA_DET_GITHUB_TOKEN = 1u << 3, /* ghp_ gho_ ghs_ github_pat_ (and ghu_ ghr_) */
+	FA_DET_SLACK_TOKEN = 1u << 4,  /* xoxa- xoxb- xoxp- xoxr- */
+	FA_DET_SENDGRID_KEY = 1u << 5, /* SG.x.y */
+	FA_DET_GOOGLE_KEY = 1u << 6,   /* AIza... */
+	FA_DET_PEM_PRIVATE = 1u << 7,  /* -----BEGIN ... PRIVATE KEY----- */
+	FA_DET_JWT = 1u << 8,          /* three base64url parts, header decodes to JSON */
+	FA_DET_URL_PASSWORD = 1u << 9, /* scheme://user:password@host */
+	FA_DET_SECRET_NAME = 1u << 10, /* the NAME looks secret and the value is non-trivial */
+	FA_DET_APP_SECRET = 1u << 11,  /* the NAME is also an app secret (set at check time) */
+};
+/* The detectors that look at the value alone (a credential format). */
+#define FA_DET_VALUE_MASK 0x3ffu
+#define FA_ENV_HASH_LEN 16 /* bytes of the keyed hash kept per value */
+
+typedef struct fa_env_var {
+	char *name;
+	size_t value_len;
+	uint32_t detectors;                 /* FA_DET_* that fired on name+value */
+	unsigned char hash[FA_ENV_HASH_LEN]; /* keyed hash of the value, equality only */
+} fa_env_var;
+
+typedef struct fa_env {
+	fa_env_var *vars;
+	size_t n_vars;
+} fa_env;
+
+/* ---- machines ------------------------------------------------------------------ */
+
+enum {
+	FA_HANDLER_HTTP = 1u << 0,
+	FA_HANDLER_TLS = 1u << 1,
+	FA_HANDLER_PROXY_PROTO = 1u << 2,
+	FA_HANDLER_PG_TLS = 1u << 3,
+	FA_HANDLER_EDGE_HTTP = 1u << 4,
+	FA_HANDLER_OTHER = 1u << 7,
+};
+
+enum {
+	FA_TLSV_1_0 = 1u << 0,
+	FA_TLSV_1_1 = 1u << 1,
+	FA_TLSV_1_2 = 1u << 2,
+	FA_TLSV_1_3 = 1u << 3,
+	FA_TLSV_OTHER = 1u << 7,
+};
+
+typedef struct fa_port {
+	int port;       /* 0 when absent (a range uses start_port/end_port) */
+	int start_port; /* 0 when absent */
+	int end_port;   /* 0 when absent */
+	uint32_t handlers;   /* FA_HANDLER_* */
+	fa_tri force_https;  /* absent = UNKNOWN (Fly's default is false) */
+	uint32_t tls_versions; /* FA_TLSV_*; 0 = not set (Fly's defaults) */
+} fa_port;
+
+typedef enum {
+	FA_AUTOSTOP_UNSET = -1, /* field absent */
+	FA_AUTOSTOP_OFF = 0,    /* false or "off" */
+	FA_AUTOSTOP_STOP = 1,   /* true or "stop" */
+	FA_AUTOSTOP_SUSPEND = 2 /* "suspend" */
+} fa_autostop;
+
+/* A configured health check: a service check or a machine check (`config.checks`). */
+typedef struct fa_check_def {
+	char *name; /* machine checks: the key of config.checks; service checks: NULL */
+	char *type; /* "tcp" or "http" */
+	int port;
+	char *path;
+	char *method;
+	char *protocol;
+	char *interval;
+	char *timeout;
+	char *kind; /* machine checks: "informational" or "readiness" */
+} fa_check_def;
+
+typedef struct fa_service {
+	char *protocol; /* "tcp" or "udp" */
+	int internal_port;
+	fa_port *ports;
+	size_t n_ports;
+	fa_autostop autostop;
+	fa_tri autostart;
+	int min_machines_running; /* -1 when absent */
+	fa_check_def *checks;
+	size_t n_checks;
+} fa_service;
+
+/* A live check result from the machine's `checks` array. */
+typedef struct fa_check_status {
+	char *name;
+	char *status; /* "passing", "warning", "critical" */
+	char *updated_at;
+	/* `output` is not kept: it can echo anything the app prints. */
+} fa_check_status;
+
+typedef struct fa_process {
+	char *user; /* NULL when the process does not name a user */
+	fa_env env;
+	/* exec/cmd/entrypoint are not needed by any check */
+} fa_process;
+
+typedef struct fa_mount {
+	char *volume;
+	char *path;
+	char *name;
+	fa_tri encrypted;
+} fa_mount;
+
+typedef struct fa_machine {
+	char *id;
+	char *name;
+	char *state;
+	char *region;
+	char *instance_id;
+	char *private_ip;
+	char *host_status;
+	char *created_at;
+	char *updated_at;
+	char *image_digest; /* image_ref.digest */
+	bool has_config;    /* false: config missing (host not ok): config checks are unknown */
+	char *image;        /* config.image */
+	char *process_group; /* config.metadata.fly_process_group, NULL if absent */
+	char *init_user;    /* not in Fly's API today; reserved, always NULL from the API */
+	fa_env env;         /* config.env */
+	fa_service *services;
+	size_t n_services;
+	fa_check_def *checks; /* config.checks */
+	size_t n_checks;
+	fa_process *processes; /* config.processes */
+	size_t n_processes;
+	fa_mount *mounts;
+	size_t n_mounts;
+	fa_check_status *check_status; /* top-level `checks` */
+	size_t n_check_status;
+} fa_machine;
+
+/* ---- other per-app resources ------------------------------------------------------ */
+
+typedef struct fa_volume {
+	char *id;
+	char *name;
+	char *state;
+	char *region;
+	char *zone;
+	char *attached_machine_id;
+	char *created_at;
+	char *type; /* "local" or "cache" */
+	long long size_gb;
+	int snapshot_retention; /* -1 when absent */
+	fa_tri encrypted;
+	fa_tri auto_backup_enabled;
+} fa_volume;
+
+typedef enum {
+	FA_IP_V4 = 0,    /* dedicated public IPv4 */
+	FA_IP_V6,        /* public IPv6 */
+	FA_IP_SHARED_V4, /* shared public IPv4 */
+	FA_IP_PRIVATE_V6, /* Flycast */
+	FA_IP_EGRESS_V4,
+	FA_IP_EGRESS_V6,
+} fa_ip_type;
+
+typedef struct fa_ip {
+	char *address;
+	fa_ip_type type;
+	char *region;
+	char *service_name;
+	char *network; /* Flycast network name ("" = default), NULL otherwise */
+	char *created_at;
+} fa_ip;
+
+typedef struct fa_secret {
+	char *name;
+	char *digest;
+	char *created_at;
+	char *updated_at;
+} fa_secret;
+
+typedef struct fa_cert {
+	char *hostname;
+	char *status; /* "active", "pending_validation", "pending_ownership", ... */
+	fa_tri configured;
+	char *dns_provider;
+	fa_tri has_custom_certificate;
+	fa_tri has_fly_certificate;
+	char *created_at;
+	char *updated_at;
+} fa_cert;
+
+typedef struct fa_token {
+	char *id;
+	char *name;
+	char *created_at;
+	char *expires_at; /* NULL = never */
+	char *revoked_at; /* NULL = live */
+	char *profile;
+	char *user_email;
+	char *app; /* NULL for org tokens */
+} fa_token;
+
+/* ---- loading status ------------------------------------------------------------- */
+
+typedef enum {
+	FA_EP_APP = 0, /* the app itself (list row) */
+	FA_EP_MACHINES,
+	FA_EP_VOLUMES,
+	FA_EP_SECRETS,
+	FA_EP_IPS,
+	FA_EP_CERTS,
+	FA_EP_TOKENS, /* app tokens (GraphQL) */
+	FA_EP_COUNT
+} fa_endpoint;
+
+/* The name of an endpoint as reports and snapshots write it ("machines", ...). */
+const char *fa_endpoint_name(fa_endpoint ep);
+/* The reverse; -1 when unknown. */
+int fa_endpoint_from_name(const char *name);
+
+typedef struct fa_load {
+	bool loaded;  /* true only when the whole resource list was read */
+	bool tried;   /* false: not requested (e.g. filtered out) */
+	int status;   /* last HTTP status, 0 for a transport error */
+	char *message; /* one line, NULL when loaded */
+} fa_load;
+
+/* ---- apps, org, inventory ------------------------------------------------------ */
+
+typedef struct fa_app {
+	char *id;
+	char *name;
+	char *status;
+	char *network;
+	char *org_slug;
+	long long internal_numeric_id; /* -1 when absent */
+	long long machine_count;       /* -1 when absent */
+	long long volume_count;        /* -1 when absent */
+
+	fa_machine *machines;
+	size_t n_machines;
+	fa_volume *volumes;
+	size_t n_volumes;
+	fa_ip *ips;
+	size_t n_ips;
+	fa_secret *secrets;
+	size_t n_secrets;
+	fa_cert *certs;
+	size_t n_certs;
+	fa_token *tokens;
+	size_t n_tokens;
+
+	fa_load load[FA_EP_COUNT];
+} fa_app;
+
+/* What is known of the token flyaudit runs with. Filled offline from the token
+ * (audit/macaroon.c) and, when reachable, from GET /v1/tokens/current. */
+typedef enum {
+	FA_TOKEN_KIND_UNKNOWN = 0,
+	FA_TOKEN_KIND_MACAROON,
+	FA_TOKEN_KIND_USER,
+} fa_token_kind;
+
+typedef struct fa_self {
+	fa_token_kind kind;
+	bool decoded;    /* the macaroon decoded (kind MACAROON) */
+	fa_tri read_only;
+	unsigned access; /* effective access mask (r=1 w=2 c=4 d=8 C=16) */
+	long long org_id; /* -1 when absent */
+	time_t expires_at; /* 0 = none known */
+	size_t n_undischarged; /* third-party caveats without a discharge */
+	char *error;     /* why it could not be decoded, NULL if it could */
+} fa_self;
+
+typedef struct fa_inventory {
+	char *org;          /* slug */
+	char *collected_at; /* RFC 3339 */
+	char *source;       /* "live" or the snapshot path */
+	fa_self self;
+	fa_token *org_tokens;
+	size_t n_org_tokens;
+	fa_load org_tokens_load;
+	fa_load apps_load; /* the app list itself */
+} fa_inventory;
+
+/* ---- lifecycle ------------------------------------------------------------------- */
+
+void fa_env_release(fa_env *env);
+void fa_machine_release(fa_machine *m);
+void fa_volume_release(fa_volume *v);
+void fa_ip_release(fa_ip *ip);
+void fa_secret_release(fa_secret *s);
+void fa_cert_release(fa_cert *c);
+void fa_token_release(fa_token *t);
+void fa_load_release(fa_load *l);
+/* Frees everything an app holds; the struct itself is zeroed, not freed. */
+void fa_app_release(fa_app *app);
+void fa_self_release(fa_self *self);
+void fa_inventory_release(fa_inventory *inv);
+
+/* Sets every optional number of a fresh app to -1 (absent). Zeroes the rest. */
+void fa_app_init(fa_app *app);
+
+/* Records a load failure: `loaded` false, status, message (copied, cut to one line). */
+int fa_load_fail(fa_load *l, int status, const char *message);
+/* Records success. */
+void fa_load_ok(fa_load *l);
+
+/* The name of an IP type as Fly spells it ("v4", "shared_v4", "private_v6", ...). */
+const char *fa_ip_type_name(fa_ip_type t);
+/* True for the public types a client can reach from the internet (v4, v6, shared_v4). */
+bool fa_ip_is_public(fa_ip_type t);
+
+/* The process group of a machine for grouping ("app" when metadata does not say). */
+const char *fa_machine_group(const fa_machine *m);
+
+#endif

@@ -1,0 +1,109 @@
+/* net.h: the HTTP transport (client/net.c, the only file that includes curl).
+ *
+ * One multi handle drives every request of a run: HTTP/2 multiplexing where the server
+ * offers it, at most `concurrency` requests in flight, retries with exponential backoff
+ * and jitter (429, 502, 503, 504, transport errors) honouring Retry-After, a retry
+ * budget, a token bucket per rate key (Fly: 1/s, burst 3 per app and action), a cap on
+ * response size, TLS verification always on, no redirects. The token goes only to the
+ * two configured base URLs, since requests name a base and a path, never a full URL.
+ */
+#ifndef FLYAUDIT_NET_H
+#define FLYAUDIT_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct fa_net fa_net;
+
+typedef enum { FA_BASE_FLAPS = 0, FA_BASE_GRAPHQL = 1 } fa_base;
+
+typedef enum {
+	FA_NET_OK = 0,         /* a response arrived (any HTTP status) */
+	FA_NET_ETRANSPORT = -1, /* connect/reset/DNS after all retries */
+	FA_NET_ETIMEOUT = -2,
+	FA_NET_ETOOBIG = -3,    /* body over max_body */
+	FA_NET_ETLS = -4,       /* certificate verification or handshake */
+	FA_NET_EABORTED = -5,   /* fa_net_abort() was called */
+	FA_NET_ENOMEM = -6,
+} fa_net_error;
+
+typedef struct fa_net_stats {
+	size_t requests;     /* attempts sent, retries included */
+	size_t completed;    /* logical requests finished */
+	size_t retries;
+	size_t status_429;
+	size_t in_flight;
+	size_t max_in_flight;
+	size_t queued;
+	long num_connects;   /* new connections curl opened */
+	long http_version;   /* of the last response: 11, 20 (0 unknown) */
+	long long elapsed_ms;
+} fa_net_stats;
+
+typedef struct fa_response {
+	fa_net_error error;
+	long status;       /* HTTP status; 0 when error != OK */
+	const char *body;  /* NUL-terminated, borrowed for the callback; "" when none */
+	size_t len;
+	const char *errmsg; /* one line when error != OK or status >= 400 with no body */
+	int attempts;
+} fa_response;
+
+/* Called once per request, from inside fa_net_run(). May queue more requests. */
+typedef void (*fa_net_cb)(void *ud, const fa_response *res);
+/* Called about every 200 ms while running (progress display). */
+typedef void (*fa_net_tick_cb)(void *ud, const fa_net_stats *st);
+
+typedef struct fa_net_opts {
+	const char *flaps_base;   /* e.g. https://api.machines.dev */
+	const char *graphql_base; /* e.g. https://api.fly.io (POST to /graphql) */
+	const char *auth_header;  /* full "Authorization" value; copied, cleansed on free */
+	const char *ca_file;      /* extra CA bundle (PEM), or NULL */
+	const char *user_agent;   /* NULL = "flyaudit/<version>" */
+	int concurrency;          /* in flight; 0 = 32 */
+	long connect_timeout_ms;  /* 0 = 10000 */
+	long timeout_ms;          /* per attempt, from when it really starts; 0 = 30000 */
+	int max_retries;          /* per request; <0 = 4 */
+	int retry_budget;         /* total retries per run; <0 = 100 + requests/5 */
+	long backoff_base_ms;     /* 0 = 250 */
+	long backoff_max_ms;      /* 0 = 8000 */
+	size_t max_body;          /* 0 = 32 MiB */
+	double rate_per_sec;      /* per rate key; 0 = 1.0; <0 = off */
+	double rate_burst;        /* 0 = 3 */
+	bool http1_only;          /* for benchmarks: no HTTP/2 */
+	int verbose;              /* log request lines (never headers) to stderr */
+	fa_net_tick_cb tick;
+	void *tick_ud;
+} fa_net_opts;
+
+/* Checks a base URL: https anywhere, http only for loopback and *.internal.
+ * Returns 0, or -1 with a one-line reason in err. */
+int fa_net_check_base(const char *url, char *err, size_t errlen);
+
+/* Creates the transport. Returns 0 or -1 with a one-line reason in err. */
+int fa_net_new(fa_net **out, const fa_net_opts *opts, char *err, size_t errlen);
+
+/* Queues GET base+path. `rate_key` names the token bucket (NULL = none).
+ * Returns 0 or -1 (OOM, or aborted). */
+int fa_net_get(fa_net *n, fa_base base, const char *path, const char *rate_key,
+	       fa_net_cb cb, void *ud);
+/* Queues POST graphql_base/graphql with a JSON body (copied). */
+int fa_net_graphql(fa_net *n, const char *json_body, const char *rate_key,
+		   fa_net_cb cb, void *ud);
+
+/* Runs until no request is queued or in flight. Returns 0, or -1 if aborted. */
+int fa_net_run(fa_net *n);
+
+/* Stops the run: queued and in-flight requests complete with FA_NET_EABORTED. */
+void fa_net_abort(fa_net *n);
+
+void fa_net_get_stats(const fa_net *n, fa_net_stats *out);
+
+/* Frees everything; the auth header is cleansed. NULL is fine. */
+void fa_net_free(fa_net *n);
+
+/* Parses a Retry-After value (seconds, or an HTTP date relative to `now`) into ms.
+ * Returns -1 when it cannot be read. Exposed for tests. */
+long fa_net_parse_retry_after(const char *value, long long now_epoch);
+
+#endif

@@ -1,0 +1,29 @@
+/* secrets.h: classifying env values without keeping them (audit/secrets.c).
+ *
+ * Called by the API decoder on every env var as it is decoded; the value is then
+ * dropped. Pure: no I/O, no allocation.
+ */
+#ifndef FLYAUDIT_SECRETS_H
+#define FLYAUDIT_SECRETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The FA_DET_* bits (model.h) that fire on this name and value. FA_DET_APP_SECRET is
+ * never set here (it needs the app's secret names; the check adds it). `value` need not
+ * be NUL-terminated; `len` is its length. */
+uint32_t fa_secret_classify(const char *name, const char *value, size_t len);
+
+/* True when the name is exempt from the secret-like NAME rule (FLY_*, PRIMARY_REGION,
+ * NODE_ENV, LOG_LEVEL, PORT, PUBLIC_..._URL). A credential-format value still fires. */
+bool fa_secret_name_exempt(const char *name);
+
+/* True when the name looks secret (...SECRET..., ...PASSWORD..., ...TOKEN..., ...API_KEY...,
+ * ...PRIVATE_KEY..., ..._KEY, ...CREDENTIAL...), case-insensitively. */
+bool fa_secret_name_looks_secret(const char *name);
+
+/* A short stable name for one FA_DET_* bit ("aws_access_key", "jwt", ...). */
+const char *fa_detector_name(uint32_t bit);
+
+#endif
