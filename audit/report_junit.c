@@ -1,0 +1,202 @@
+/* report_junit.c: JUnit XML for CI systems: a testsuite per app (org-level results in a
+ * suite named "org", first), a testcase per result, in the results' own order. */
+#include "flyaudit/report.h"
+#include "report_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct junit_ref {
+	const fa_result *res;
+	size_t index;
+} junit_ref;
+
+static int cmp_app(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a ? 1 : (b ? -1 : 0); /* org-level (NULL) first */
+	return strcmp(a, b);
+}
+
+static int cmp_ref(const void *pa, const void *pb)
+{
+	const junit_ref *a = pa, *b = pb;
+	int c = cmp_app(a->res->app, b->res->app);
+
+	if (c)
+		return c;
+	return a->index < b->index ? -1 : (a->index > b->index);
+}
+
+static int attr(fa_buf *out, const char *name, const char *value)
+{
+	if (fa_buf_printf(out, " %s=\"", name) || fa_rpt_escape(out, value, FA_ESC_XML_ATTR) ||
+	    fa_buf_adds(out, "\""))
+		return -1;
+	return 0;
+}
+
+static int testcase(fa_buf *out, const fa_result *res)
+{
+	const fa_check_meta *m = res->check;
+	fa_buf name = FA_BUF_INIT(0), msg = FA_BUF_INIT(0);
+	int rc = -1;
+
+	if (fa_buf_printf(&name, "%s/%s", res->resource_type ? res->resource_type : "",
+			  res->resource_id ? res->resource_id : ""))
+		goto cleanup;
+	if (fa_buf_adds(out, "    <testcase") || attr(out, "classname", m ? m->id : "") ||
+	    attr(out, "name", name.data))
+		goto cleanup;
+	switch (res->status) {
+	case FA_STATUS_PASS:
+		if (fa_buf_adds(out, "/>\n"))
+			goto cleanup;
+		break;
+	case FA_STATUS_FAIL:
+		if (fa_buf_adds(out, ">\n      <failure") || attr(out, "message", res->message) ||
+		    attr(out, "type", fa_severity_name(res->severity)) || fa_buf_adds(out, ">"))
+			goto cleanup;
+		if (fa_rpt_escape(out, m ? m->title : "", FA_ESC_XML_TEXT) ||
+		    fa_buf_adds(out, "\nresource: ") ||
+		    fa_rpt_escape(out, name.data, FA_ESC_XML_TEXT))
+			goto cleanup;
+		if (res->resource_name && (fa_buf_adds(out, " (") ||
+					   fa_rpt_escape(out, res->resource_name, FA_ESC_XML_TEXT) ||
+					   fa_buf_adds(out, ")")))
+			goto cleanup;
+		if (fa_buf_adds(out, "\nremediation: ") ||
+		    fa_rpt_escape(out, m ? m->remediation : "", FA_ESC_XML_TEXT) ||
+		    fa_buf_adds(out, "</failure>\n    </testcase>\n"))
+			goto cleanup;
+		break;
+	case FA_STATUS_UNKNOWN:
+		if (fa_buf_adds(out, ">\n      <error") || attr(out, "message", res->message) ||
+		    attr(out, "type", "unknown") || fa_buf_adds(out, "/>\n    </testcase>\n"))
+			goto cleanup;
+		break;
+	default: /* muted, manual */
+		if (res->status == FA_STATUS_MUTED) {
+			if (fa_buf_printf(&msg, "muted: %s (expires %s)",
+					  res->muted_reason ? res->muted_reason : "",
+					  res->muted_expires ? res->muted_expires : ""))
+				goto cleanup;
+		} else if (fa_buf_printf(&msg, "manual: %s", res->message ? res->message : "")) {
+			goto cleanup;
+		}
+		if (fa_buf_adds(out, ">\n      <skipped") || attr(out, "message", msg.data) ||
+		    fa_buf_adds(out, "/>\n    </testcase>\n"))
+			goto cleanup;
+		break;
+	}
+	rc = 0;
+cleanup:
+	fa_buf_release(&name);
+	fa_buf_release(&msg);
+	return rc;
+}
+
+typedef struct junit_counts {
+	size_t tests, failures, errors, skipped;
+} junit_counts;
+
+static void count(junit_counts *c, const fa_result *res)
+{
+	c->tests++;
+	if (res->status == FA_STATUS_FAIL)
+		c->failures++;
+	else if (res->status == FA_STATUS_UNKNOWN)
+		c->errors++;
+	else if (res->status == FA_STATUS_MUTED || res->status == FA_STATUS_MANUAL)
+		c->skipped++;
+}
+
+static int counts_attrs(fa_buf *out, const junit_counts *c)
+{
+	return fa_buf_printf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"",
+			     c->tests, c->failures, c->errors, c->skipped);
+}
+
+int fa_report_junit(const fa_report *r, fa_buf *out)
+{
+	junit_ref *refs = NULL;
+	junit_counts all = { 0, 0, 0, 0 };
+	size_t n = r->results.n, i, j;
+	int rc = -1;
+
+	if (n) {
+		refs = calloc(n, sizeof(*refs));
+		if (!refs)
+			goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		refs[i].res = &r->results.items[i];
+		refs[i].index = i;
+		count(&all, refs[i].res);
+	}
+	all.tests += r->n_errors;
+	all.errors += r->n_errors;
+	if (n)
+		qsort(refs, n, sizeof(*refs), cmp_ref);
+	if (fa_buf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites") ||
+	    attr(out, "name", r->org ? r->org : "flyaudit") || counts_attrs(out, &all) ||
+	    fa_buf_adds(out, ">\n"))
+		goto cleanup;
+	for (i = 0; i < n; i = j) {
+		junit_counts c = { 0, 0, 0, 0 };
+		const char *app = refs[i].res->app;
+
+		for (j = i; j < n && cmp_app(refs[j].res->app, app) == 0; j++)
+			count(&c, refs[j].res);
+		if (fa_buf_adds(out, "  <testsuite") || attr(out, "name", app ? app : "org") ||
+		    counts_attrs(out, &c))
+			goto cleanup;
+		if (r->generated_at && attr(out, "timestamp", r->generated_at))
+			goto cleanup;
+		if (fa_buf_adds(out, ">\n"))
+			goto cleanup;
+		for (size_t k = i; k < j; k++)
+			if (testcase(out, refs[k].res))
+				goto cleanup;
+		if (fa_buf_adds(out, "  </testsuite>\n"))
+			goto cleanup;
+	}
+	if (r->n_errors) {
+		/* what could not be read: a partial run must not look green in CI */
+		junit_counts c = { r->n_errors, 0, r->n_errors, 0 };
+		if (fa_buf_adds(out, "  <testsuite name=\"coverage\"") || counts_attrs(out, &c) ||
+		    fa_buf_adds(out, ">\n"))
+			goto cleanup;
+		for (i = 0; i < r->n_errors; i++) {
+			const fa_coverage_error *e = &r->errors[i];
+			fa_buf tmp = FA_BUF_INIT(0);
+			int bad = fa_buf_printf(&tmp, "%s/%s", e->app ? e->app : "org",
+						e->endpoint ? e->endpoint : "");
+			if (!bad)
+				bad = fa_buf_adds(out, "    <testcase classname=\"coverage\"") ||
+				      attr(out, "name", tmp.data);
+			fa_buf_reset(&tmp);
+			if (!bad)
+				bad = fa_buf_printf(&tmp, "could not read: %d %s", e->status,
+						    e->message ? e->message : "");
+			if (!bad)
+				bad = fa_buf_adds(out, ">\n      <error") ||
+				      attr(out, "message", tmp.data) ||
+				      attr(out, "type", "coverage") ||
+				      fa_buf_adds(out, "/>\n    </testcase>\n");
+			fa_buf_release(&tmp);
+			if (bad)
+				goto cleanup;
+		}
+		if (fa_buf_adds(out, "  </testsuite>\n"))
+			goto cleanup;
+	}
+	if (fa_buf_adds(out, "</testsuites>\n"))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	free(refs);
+	if (rc)
+		fa_buf_release(out);
+	return rc;
+}
