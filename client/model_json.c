@@ -1,0 +1,1512 @@
+/* model_json.c: the inventory model to cJSON and back (snapshot lines, `--json` views).
+ * Strict on types when reading, never a crash; env values do not exist here to write. */
+#include "model_json.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flyaudit/secrets.h"
+#include "flyaudit/snapshot.h"
+
+#define PATHLEN 192
+/* Integers travel as JSON numbers (doubles): keep to the exactly representable range. */
+#define JSON_INT_MAX 9007199254740992LL
+
+/* ---- small shared pieces ------------------------------------------------------------- */
+
+typedef struct flag_name {
+	uint32_t bit;
+	const char *name;
+} flag_name;
+
+static const flag_name handler_names[] = {
+	{ FA_HANDLER_HTTP, "http" },       { FA_HANDLER_TLS, "tls" },
+	{ FA_HANDLER_PROXY_PROTO, "proxy_proto" }, { FA_HANDLER_PG_TLS, "pg_tls" },
+	{ FA_HANDLER_EDGE_HTTP, "edge_http" }, { FA_HANDLER_OTHER, "other" },
+};
+
+static const flag_name tls_names[] = {
+	{ FA_TLSV_1_0, "TLSv1.0" }, { FA_TLSV_1_1, "TLSv1.1" }, { FA_TLSV_1_2, "TLSv1.2" },
+	{ FA_TLSV_1_3, "TLSv1.3" }, { FA_TLSV_OTHER, "other" },
+};
+
+static const char *const autostop_names[] = { "off", "stop", "suspend" };
+static const char *const kind_names[] = { "unknown", "macaroon", "user" };
+
+static void subpath(char *buf, size_t n, const char *path, const char *key, long idx)
+{
+	const char *sep = (path && *path) ? "." : "";
+
+	if (!path)
+		path = "";
+	if (idx >= 0)
+		snprintf(buf, n, "%s%s%s[%ld]", path, sep, key, idx);
+	else
+		snprintf(buf, n, "%s%s%s", path, sep, key);
+}
+
+/* Sets err to "PATH.KEY: WHAT" and returns -1. */
+static int jerr(char *err, size_t errlen, const char *path, const char *key, const char *what)
+{
+	char where[PATHLEN + 64];
+
+	if (!err || !errlen)
+		return -1;
+	if (key) {
+		subpath(where, sizeof(where), path, key, -1);
+		snprintf(err, errlen, "%s: %s", where, what);
+	} else if (path && *path) {
+		snprintf(err, errlen, "%s: %s", path, what);
+	} else {
+		snprintf(err, errlen, "%s", what);
+	}
+	return -1;
+}
+
+/* ---- to JSON ------------------------------------------------------------------------------ */
+
+static int add(cJSON *o, const char *key, cJSON *item)
+{
+	if (!item)
+		return -1;
+	if (!cJSON_AddItemToObject(o, key, item)) {
+		cJSON_Delete(item);
+		return -1;
+	}
+	return 0;
+}
+
+static int push(cJSON *arr, cJSON *item)
+{
+	if (!item)
+		return -1;
+	if (!cJSON_AddItemToArray(arr, item)) {
+		cJSON_Delete(item);
+		return -1;
+	}
+	return 0;
+}
+
+static cJSON *jstr(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static cJSON *jnum(long long v)
+{
+	return cJSON_CreateNumber((double)v);
+}
+
+/* -1 (absent) and other negatives become null. */
+static cJSON *jopt(long long v)
+{
+	return v < 0 ? cJSON_CreateNull() : cJSON_CreateNumber((double)v);
+}
+
+static cJSON *jbool(bool b)
+{
+	return cJSON_CreateBool(b ? 1 : 0);
+}
+
+static cJSON *jtri(fa_tri t)
+{
+	if (t == FA_TRI_TRUE)
+		return cJSON_CreateTrue();
+	if (t == FA_TRI_FALSE)
+		return cJSON_CreateFalse();
+	return cJSON_CreateNull();
+}
+
+static cJSON *jflags(uint32_t mask, const flag_name *tab, size_t n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	if (!arr)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((mask & tab[i].bit) && push(arr, cJSON_CreateString(tab[i].name))) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+/* The bit a detector name stands for: fa_detector_name()'s names, or "bitN". 0 if none. */
+static uint32_t detector_bit(const char *name)
+{
+	unsigned b;
+	char *end = NULL;
+	long v;
+
+	for (b = 0; b < 32; b++) {
+		const char *n = fa_detector_name(1u << b);
+
+		if (n && *n && strcmp(n, name) == 0)
+			return 1u << b;
+	}
+	if (strncmp(name, "bit", 3) == 0 && name[3] >= '0' && name[3] <= '9') {
+		v = strtol(name + 3, &end, 10);
+		if (*end == '\0' && v >= 0 && v < 32)
+			return 1u << v;
+	}
+	return 0;
+}
+
+static cJSON *jdetectors(uint32_t mask)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char tmp[16];
+	unsigned b;
+
+	if (!arr)
+		return NULL;
+	for (b = 0; b < 32; b++) {
+		uint32_t bit = 1u << b;
+		const char *n;
+
+		if (!(mask & bit))
+			continue;
+		n = fa_detector_name(bit);
+		/* A name that does not map back to this bit alone would not round-trip. */
+		if (!n || !*n || detector_bit(n) != bit) {
+			snprintf(tmp, sizeof(tmp), "bit%u", b);
+			n = tmp;
+		}
+		if (push(arr, cJSON_CreateString(n))) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static cJSON *jhash(const unsigned char *h)
+{
+	static const char hex[] = "0123456789abcdef";
+	char s[FA_ENV_HASH_LEN * 2 + 1];
+	size_t i;
+
+	for (i = 0; i < FA_ENV_HASH_LEN; i++) {
+		s[2 * i] = hex[h[i] >> 4];
+		s[2 * i + 1] = hex[h[i] & 15];
+	}
+	s[FA_ENV_HASH_LEN * 2] = '\0';
+	return cJSON_CreateString(s);
+}
+
+cJSON *fa_mj_env(const fa_env *env)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	if (!arr)
+		return NULL;
+	for (i = 0; env && i < env->n_vars; i++) {
+		const fa_env_var *v = &env->vars[i];
+		cJSON *o = cJSON_CreateObject();
+		int rc = 0;
+
+		if (!o)
+			goto fail;
+		rc |= add(o, "name", jstr(v->name));
+		rc |= add(o, "len", jnum((long long)v->value_len));
+		rc |= add(o, "detectors", jdetectors(v->detectors));
+		rc |= add(o, "hash", jhash(v->hash));
+		if (rc || push(arr, o)) {
+			if (rc)
+				cJSON_Delete(o);
+			goto fail;
+		}
+	}
+	return arr;
+fail:
+	cJSON_Delete(arr);
+	return NULL;
+}
+
+static cJSON *jcheck_def(const fa_check_def *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "name", jstr(c->name));
+	rc |= add(o, "type", jstr(c->type));
+	rc |= add(o, "port", jnum(c->port));
+	rc |= add(o, "path", jstr(c->path));
+	rc |= add(o, "method", jstr(c->method));
+	rc |= add(o, "protocol", jstr(c->protocol));
+	rc |= add(o, "interval", jstr(c->interval));
+	rc |= add(o, "timeout", jstr(c->timeout));
+	rc |= add(o, "kind", jstr(c->kind));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *jcheck_defs(const fa_check_def *cs, size_t n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	if (!arr)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (push(arr, jcheck_def(&cs[i]))) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static cJSON *jport(const fa_port *p)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "port", jnum(p->port));
+	rc |= add(o, "start_port", jnum(p->start_port));
+	rc |= add(o, "end_port", jnum(p->end_port));
+	rc |= add(o, "handlers", jflags(p->handlers, handler_names,
+					sizeof(handler_names) / sizeof(handler_names[0])));
+	rc |= add(o, "force_https", jtri(p->force_https));
+	rc |= add(o, "tls_versions",
+		  jflags(p->tls_versions, tls_names, sizeof(tls_names) / sizeof(tls_names[0])));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *jservice(const fa_service *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *ports = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "protocol", jstr(s->protocol));
+	rc |= add(o, "internal_port", jnum(s->internal_port));
+	ports = cJSON_CreateArray();
+	for (i = 0; ports && i < s->n_ports; i++)
+		rc |= push(ports, jport(&s->ports[i]));
+	rc |= add(o, "ports", ports);
+	if (s->autostop >= FA_AUTOSTOP_OFF && s->autostop <= FA_AUTOSTOP_SUSPEND)
+		rc |= add(o, "autostop", cJSON_CreateString(autostop_names[s->autostop]));
+	else
+		rc |= add(o, "autostop", cJSON_CreateNull());
+	rc |= add(o, "autostart", jtri(s->autostart));
+	rc |= add(o, "min_machines_running", jopt(s->min_machines_running));
+	rc |= add(o, "checks", jcheck_defs(s->checks, s->n_checks));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *fa_mj_machine(const fa_machine *m)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *arr = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "id", jstr(m->id));
+	rc |= add(o, "name", jstr(m->name));
+	rc |= add(o, "state", jstr(m->state));
+	rc |= add(o, "region", jstr(m->region));
+	rc |= add(o, "instance_id", jstr(m->instance_id));
+	rc |= add(o, "private_ip", jstr(m->private_ip));
+	rc |= add(o, "host_status", jstr(m->host_status));
+	rc |= add(o, "created_at", jstr(m->created_at));
+	rc |= add(o, "updated_at", jstr(m->updated_at));
+	rc |= add(o, "image_digest", jstr(m->image_digest));
+	rc |= add(o, "has_config", jbool(m->has_config));
+	rc |= add(o, "image", jstr(m->image));
+	rc |= add(o, "process_group", jstr(m->process_group));
+	rc |= add(o, "init_user", jstr(m->init_user));
+	rc |= add(o, "env", fa_mj_env(&m->env));
+
+	arr = cJSON_CreateArray();
+	for (i = 0; arr && i < m->n_services; i++)
+		rc |= push(arr, jservice(&m->services[i]));
+	rc |= add(o, "services", arr);
+
+	rc |= add(o, "checks", jcheck_defs(m->checks, m->n_checks));
+
+	arr = cJSON_CreateArray();
+	for (i = 0; arr && i < m->n_processes; i++) {
+		cJSON *p = cJSON_CreateObject();
+		int prc = 0;
+
+		if (!p) {
+			rc = -1;
+			break;
+		}
+		prc |= add(p, "user", jstr(m->processes[i].user));
+		prc |= add(p, "env", fa_mj_env(&m->processes[i].env));
+		if (prc) {
+			cJSON_Delete(p);
+			rc = -1;
+			break;
+		}
+		rc |= push(arr, p);
+	}
+	rc |= add(o, "processes", arr);
+
+	arr = cJSON_CreateArray();
+	for (i = 0; arr && i < m->n_mounts; i++) {
+		cJSON *p = cJSON_CreateObject();
+		int prc = 0;
+
+		if (!p) {
+			rc = -1;
+			break;
+		}
+		prc |= add(p, "volume", jstr(m->mounts[i].volume));
+		prc |= add(p, "path", jstr(m->mounts[i].path));
+		prc |= add(p, "name", jstr(m->mounts[i].name));
+		prc |= add(p, "encrypted", jtri(m->mounts[i].encrypted));
+		if (prc) {
+			cJSON_Delete(p);
+			rc = -1;
+			break;
+		}
+		rc |= push(arr, p);
+	}
+	rc |= add(o, "mounts", arr);
+
+	arr = cJSON_CreateArray();
+	for (i = 0; arr && i < m->n_check_status; i++) {
+		cJSON *p = cJSON_CreateObject();
+		int prc = 0;
+
+		if (!p) {
+			rc = -1;
+			break;
+		}
+		prc |= add(p, "name", jstr(m->check_status[i].name));
+		prc |= add(p, "status", jstr(m->check_status[i].status));
+		prc |= add(p, "updated_at", jstr(m->check_status[i].updated_at));
+		if (prc) {
+			cJSON_Delete(p);
+			rc = -1;
+			break;
+		}
+		rc |= push(arr, p);
+	}
+	rc |= add(o, "check_status", arr);
+
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *fa_mj_volume(const fa_volume *v)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "id", jstr(v->id));
+	rc |= add(o, "name", jstr(v->name));
+	rc |= add(o, "state", jstr(v->state));
+	rc |= add(o, "region", jstr(v->region));
+	rc |= add(o, "zone", jstr(v->zone));
+	rc |= add(o, "attached_machine_id", jstr(v->attached_machine_id));
+	rc |= add(o, "created_at", jstr(v->created_at));
+	rc |= add(o, "type", jstr(v->type));
+	rc |= add(o, "size_gb", jnum(v->size_gb));
+	rc |= add(o, "snapshot_retention", jopt(v->snapshot_retention));
+	rc |= add(o, "encrypted", jtri(v->encrypted));
+	rc |= add(o, "auto_backup_enabled", jtri(v->auto_backup_enabled));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *fa_mj_ip(const fa_ip *ip)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "address", jstr(ip->address));
+	rc |= add(o, "type", cJSON_CreateString(fa_ip_type_name(ip->type)));
+	rc |= add(o, "region", jstr(ip->region));
+	rc |= add(o, "service_name", jstr(ip->service_name));
+	rc |= add(o, "network", jstr(ip->network));
+	rc |= add(o, "created_at", jstr(ip->created_at));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *fa_mj_secret(const fa_secret *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "name", jstr(s->name));
+	rc |= add(o, "digest", jstr(s->digest));
+	rc |= add(o, "created_at", jstr(s->created_at));
+	rc |= add(o, "updated_at", jstr(s->updated_at));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *fa_mj_cert(const fa_cert *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "hostname", jstr(c->hostname));
+	rc |= add(o, "status", jstr(c->status));
+	rc |= add(o, "configured", jtri(c->configured));
+	rc |= add(o, "dns_provider", jstr(c->dns_provider));
+	rc |= add(o, "has_custom_certificate", jtri(c->has_custom_certificate));
+	rc |= add(o, "has_fly_certificate", jtri(c->has_fly_certificate));
+	rc |= add(o, "created_at", jstr(c->created_at));
+	rc |= add(o, "updated_at", jstr(c->updated_at));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *fa_mj_token(const fa_token *t)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "id", jstr(t->id));
+	rc |= add(o, "name", jstr(t->name));
+	rc |= add(o, "created_at", jstr(t->created_at));
+	rc |= add(o, "expires_at", jstr(t->expires_at));
+	rc |= add(o, "revoked_at", jstr(t->revoked_at));
+	rc |= add(o, "profile", jstr(t->profile));
+	rc |= add(o, "user_email", jstr(t->user_email));
+	rc |= add(o, "app", jstr(t->app));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *fa_mj_tokens(const fa_token *t, size_t n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	if (!arr)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (push(arr, fa_mj_token(&t[i]))) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+cJSON *fa_mj_load(const fa_load *l)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "loaded", jbool(l->loaded));
+	rc |= add(o, "tried", jbool(l->tried));
+	rc |= add(o, "status", jnum(l->status));
+	rc |= add(o, "message", jstr(l->message));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *fa_mj_self(const fa_self *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+	int kind = (int)s->kind;
+
+	if (!o)
+		return NULL;
+	if (kind < 0 || kind > FA_TOKEN_KIND_USER)
+		kind = FA_TOKEN_KIND_UNKNOWN;
+	rc |= add(o, "kind", cJSON_CreateString(kind_names[kind]));
+	rc |= add(o, "decoded", jbool(s->decoded));
+	rc |= add(o, "read_only", jtri(s->read_only));
+	rc |= add(o, "access", jnum((long long)s->access));
+	rc |= add(o, "org_id", jopt(s->org_id));
+	rc |= add(o, "expires_at", s->expires_at ? jnum((long long)s->expires_at)
+						 : cJSON_CreateNull());
+	rc |= add(o, "n_undischarged", jnum((long long)s->n_undischarged));
+	rc |= add(o, "error", jstr(s->error));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *fa_mj_app_resources(const fa_app *app, fa_endpoint ep)
+{
+	cJSON *arr = NULL;
+	size_t i, n;
+	int rc = 0;
+
+	switch (ep) {
+	case FA_EP_MACHINES: n = app->n_machines; break;
+	case FA_EP_VOLUMES: n = app->n_volumes; break;
+	case FA_EP_SECRETS: n = app->n_secrets; break;
+	case FA_EP_IPS: n = app->n_ips; break;
+	case FA_EP_CERTS: n = app->n_certs; break;
+	case FA_EP_TOKENS: n = app->n_tokens; break;
+	default: return NULL;
+	}
+	arr = cJSON_CreateArray();
+	for (i = 0; arr && !rc && i < n; i++) {
+		switch (ep) {
+		case FA_EP_MACHINES: rc = push(arr, fa_mj_machine(&app->machines[i])); break;
+		case FA_EP_VOLUMES: rc = push(arr, fa_mj_volume(&app->volumes[i])); break;
+		case FA_EP_SECRETS: rc = push(arr, fa_mj_secret(&app->secrets[i])); break;
+		case FA_EP_IPS: rc = push(arr, fa_mj_ip(&app->ips[i])); break;
+		case FA_EP_CERTS: rc = push(arr, fa_mj_cert(&app->certs[i])); break;
+		case FA_EP_TOKENS: rc = push(arr, fa_mj_token(&app->tokens[i])); break;
+		default: break;
+		}
+	}
+	if (rc) {
+		cJSON_Delete(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+static const char *const resource_keys[FA_EP_COUNT] = {
+	NULL, "machines", "volumes", "secrets", "ips", "certs", "tokens",
+};
+
+cJSON *fa_mj_app(const fa_app *app)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *loaded = NULL, *errors = NULL;
+	int ep, rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "id", jstr(app->id));
+	rc |= add(o, "name", jstr(app->name));
+	rc |= add(o, "status", jstr(app->status));
+	rc |= add(o, "network", jstr(app->network));
+	rc |= add(o, "org_slug", jstr(app->org_slug));
+	rc |= add(o, "internal_numeric_id", jopt(app->internal_numeric_id));
+	rc |= add(o, "machine_count", jopt(app->machine_count));
+	rc |= add(o, "volume_count", jopt(app->volume_count));
+	for (ep = FA_EP_MACHINES; ep < FA_EP_COUNT; ep++)
+		rc |= add(o, resource_keys[ep], fa_mj_app_resources(app, (fa_endpoint)ep));
+
+	loaded = cJSON_CreateArray();
+	errors = cJSON_CreateArray();
+	for (ep = 0; loaded && errors && ep < FA_EP_COUNT; ep++) {
+		const fa_load *l = &app->load[ep];
+		cJSON *e = NULL;
+		int erc = 0;
+
+		if (l->loaded) {
+			rc |= push(loaded, cJSON_CreateString(fa_endpoint_name((fa_endpoint)ep)));
+			continue;
+		}
+		if (!l->tried)
+			continue;
+		e = cJSON_CreateObject();
+		if (!e) {
+			rc = -1;
+			break;
+		}
+		erc |= add(e, "endpoint", cJSON_CreateString(fa_endpoint_name((fa_endpoint)ep)));
+		erc |= add(e, "status", jnum(l->status));
+		erc |= add(e, "message", jstr(l->message));
+		if (erc) {
+			cJSON_Delete(e);
+			rc = -1;
+			break;
+		}
+		rc |= push(errors, e);
+	}
+	rc |= add(o, "loaded", loaded);
+	rc |= add(o, "errors", errors);
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* ---- from JSON ------------------------------------------------------------------------- */
+
+static const cJSON *field(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return (v && !cJSON_IsNull(v)) ? v : NULL;
+}
+
+static int get_str(const cJSON *o, const char *key, const char *path, char **out, char *err,
+		   size_t errlen)
+{
+	const cJSON *v = field(o, key);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v) || !v->valuestring)
+		return jerr(err, errlen, path, key, "expected a string or null");
+	*out = strdup(v->valuestring);
+	if (!*out)
+		return jerr(err, errlen, path, key, "out of memory");
+	return 0;
+}
+
+static int get_ll(const cJSON *o, const char *key, const char *path, long long lo,
+		  long long hi, long long dflt, long long *out, char *err, size_t errlen)
+{
+	const cJSON *v = field(o, key);
+	double d;
+
+	*out = dflt;
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v))
+		return jerr(err, errlen, path, key, "expected an integer or null");
+	d = v->valuedouble;
+	if (!(d >= (double)lo && d <= (double)hi))
+		return jerr(err, errlen, path, key, "integer out of range");
+	if ((double)(long long)d != d)
+		return jerr(err, errlen, path, key, "expected an integer, not a fraction");
+	*out = (long long)d;
+	return 0;
+}
+
+static int get_int(const cJSON *o, const char *key, const char *path, int lo, int dflt,
+		   int *out, char *err, size_t errlen)
+{
+	long long v = 0;
+
+	if (get_ll(o, key, path, lo, INT32_MAX, dflt, &v, err, errlen))
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int get_bool(const cJSON *o, const char *key, const char *path, bool *out, char *err,
+		    size_t errlen)
+{
+	const cJSON *v = field(o, key);
+
+	*out = false;
+	if (!v)
+		return 0;
+	if (!cJSON_IsBool(v))
+		return jerr(err, errlen, path, key, "expected true or false");
+	*out = cJSON_IsTrue(v) != 0;
+	return 0;
+}
+
+static int get_tri(const cJSON *o, const char *key, const char *path, fa_tri *out, char *err,
+		   size_t errlen)
+{
+	const cJSON *v = field(o, key);
+
+	*out = FA_TRI_UNKNOWN;
+	if (!v)
+		return 0;
+	if (!cJSON_IsBool(v))
+		return jerr(err, errlen, path, key, "expected true, false or null");
+	*out = cJSON_IsTrue(v) ? FA_TRI_TRUE : FA_TRI_FALSE;
+	return 0;
+}
+
+static int need_object(const cJSON *j, const char *path, char *err, size_t errlen)
+{
+	if (!cJSON_IsObject(j))
+		return jerr(err, errlen, path, NULL, "expected an object");
+	return 0;
+}
+
+static int get_array(const cJSON *o, const char *key, const char *path, const cJSON **out,
+		     char *err, size_t errlen)
+{
+	const cJSON *v = field(o, key);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!cJSON_IsArray(v))
+		return jerr(err, errlen, path, key, "expected an array or null");
+	*out = v;
+	return 0;
+}
+
+static int get_flags(const cJSON *o, const char *key, const char *path, const flag_name *tab,
+		     size_t n, uint32_t *out, char *err, size_t errlen)
+{
+	const cJSON *arr = NULL, *it = NULL;
+	char sub[PATHLEN];
+	long idx = 0;
+	size_t i;
+
+	*out = 0;
+	if (get_array(o, key, path, &arr, err, errlen))
+		return -1;
+	cJSON_ArrayForEach(it, arr)
+	{
+		subpath(sub, sizeof(sub), path, key, idx++);
+		if (!cJSON_IsString(it) || !it->valuestring)
+			return jerr(err, errlen, sub, NULL, "expected a string");
+		for (i = 0; i < n; i++)
+			if (strcmp(tab[i].name, it->valuestring) == 0)
+				break;
+		if (i == n)
+			return jerr(err, errlen, sub, NULL, "unknown name");
+		*out |= tab[i].bit;
+	}
+	return 0;
+}
+
+typedef int (*elem_from_fn)(const cJSON *j, const char *path, void *out, char *err,
+			    size_t errlen);
+
+/* Reads the array `arr` (NULL = none) named `apath` into a new zeroed array of n
+ * elements, each filled by fn. On error the partly filled array is still handed out
+ * (*items, *n) so the caller's release frees it. */
+static int array_items(const cJSON *arr, const char *apath, size_t elem, elem_from_fn fn,
+		       void **items, size_t *n, char *err, size_t errlen)
+{
+	const cJSON *it = NULL;
+	unsigned char *mem = NULL;
+	char sub[PATHLEN];
+	size_t cnt, i = 0;
+
+	*items = NULL;
+	*n = 0;
+	if (!arr)
+		return 0;
+	cnt = (size_t)cJSON_GetArraySize(arr);
+	if (!cnt)
+		return 0;
+	mem = calloc(cnt, elem);
+	if (!mem)
+		return jerr(err, errlen, apath, NULL, "out of memory");
+	*items = mem;
+	*n = cnt;
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (i >= cnt)
+			break;
+		snprintf(sub, sizeof(sub), "%s[%zu]", apath, i);
+		if (fn(it, sub, mem + i * elem, err, errlen))
+			return -1;
+		i++;
+	}
+	return 0;
+}
+
+/* o[key]: an array, absent or null. */
+static int array_from(const cJSON *o, const char *key, const char *path, size_t elem,
+		      elem_from_fn fn, void **items, size_t *n, char *err, size_t errlen)
+{
+	const cJSON *arr = NULL;
+	char apath[PATHLEN];
+
+	*items = NULL;
+	*n = 0;
+	if (get_array(o, key, path, &arr, err, errlen))
+		return -1;
+	subpath(apath, sizeof(apath), path, key, -1);
+	return array_items(arr, apath, elem, fn, items, n, err, errlen);
+}
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int env_var_from(const cJSON *j, const char *path, void *outp, char *err, size_t errlen)
+{
+	fa_env_var *v = outp;
+	const cJSON *arr = NULL, *it = NULL, *h = NULL;
+	char sub[PATHLEN];
+	long long len = 0;
+	long idx = 0;
+	size_t i;
+
+	if (need_object(j, path, err, errlen) || get_str(j, "name", path, &v->name, err, errlen))
+		return -1;
+	if (get_ll(j, "len", path, 0, JSON_INT_MAX, 0, &len, err, errlen))
+		return -1;
+	v->value_len = (size_t)len;
+	if (get_array(j, "detectors", path, &arr, err, errlen))
+		return -1;
+	cJSON_ArrayForEach(it, arr)
+	{
+		uint32_t bit;
+
+		subpath(sub, sizeof(sub), path, "detectors", idx++);
+		if (!cJSON_IsString(it) || !it->valuestring)
+			return jerr(err, errlen, sub, NULL, "expected a detector name");
+		bit = detector_bit(it->valuestring);
+		if (!bit)
+			return jerr(err, errlen, sub, NULL, "unknown detector");
+		v->detectors |= bit;
+	}
+	h = field(j, "hash");
+	if (h) {
+		if (!cJSON_IsString(h) || !h->valuestring ||
+		    strlen(h->valuestring) != FA_ENV_HASH_LEN * 2)
+			return jerr(err, errlen, path, "hash", "expected 32 hex digits");
+		for (i = 0; i < FA_ENV_HASH_LEN; i++) {
+			int hi = hex_nibble(h->valuestring[2 * i]);
+			int lo = hex_nibble(h->valuestring[2 * i + 1]);
+
+			if (hi < 0 || lo < 0)
+				return jerr(err, errlen, path, "hash", "expected 32 hex digits");
+			v->hash[i] = (unsigned char)(hi << 4 | lo);
+		}
+	}
+	return 0;
+}
+
+/* Reads an env array (j itself; NULL or null = empty). Does not release on error. */
+static int env_from(const cJSON *j, const char *path, fa_env *out, char *err, size_t errlen)
+{
+	void *items = NULL;
+	int rc;
+
+	out->vars = NULL;
+	out->n_vars = 0;
+	if (!j || cJSON_IsNull(j))
+		return 0;
+	if (!cJSON_IsArray(j))
+		return jerr(err, errlen, path, NULL, "expected an array or null");
+	rc = array_items(j, path ? path : "env", sizeof(fa_env_var), env_var_from, &items,
+			 &out->n_vars, err, errlen);
+	out->vars = items;
+	return rc;
+}
+
+int fa_mj_env_from(const cJSON *j, const char *path, fa_env *out, char *err, size_t errlen)
+{
+	if (env_from(j, path, out, err, errlen)) {
+		fa_env_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_def_from(const cJSON *j, const char *path, void *outp, char *err,
+			  size_t errlen)
+{
+	fa_check_def *c = outp;
+
+	if (need_object(j, path, err, errlen) ||
+	    get_str(j, "name", path, &c->name, err, errlen) ||
+	    get_str(j, "type", path, &c->type, err, errlen) ||
+	    get_int(j, "port", path, INT32_MIN, 0, &c->port, err, errlen) ||
+	    get_str(j, "path", path, &c->path, err, errlen) ||
+	    get_str(j, "method", path, &c->method, err, errlen) ||
+	    get_str(j, "protocol", path, &c->protocol, err, errlen) ||
+	    get_str(j, "interval", path, &c->interval, err, errlen) ||
+	    get_str(j, "timeout", path, &c->timeout, err, errlen) ||
+	    get_str(j, "kind", path, &c->kind, err, errlen))
+		return -1;
+	return 0;
+}
+
+static int port_from(const cJSON *j, const char *path, void *outp, char *err, size_t errlen)
+{
+	fa_port *p = outp;
+
+	p->force_https = FA_TRI_UNKNOWN;
+	if (need_object(j, path, err, errlen) ||
+	    get_int(j, "port", path, INT32_MIN, 0, &p->port, err, errlen) ||
+	    get_int(j, "start_port", path, INT32_MIN, 0, &p->start_port, err, errlen) ||
+	    get_int(j, "end_port", path, INT32_MIN, 0, &p->end_port, err, errlen) ||
+	    get_flags(j, "handlers", path, handler_names,
+		      sizeof(handler_names) / sizeof(handler_names[0]), &p->handlers, err,
+		      errlen) ||
+	    get_tri(j, "force_https", path, &p->force_https, err, errlen) ||
+	    get_flags(j, "tls_versions", path, tls_names, sizeof(tls_names) / sizeof(tls_names[0]),
+		      &p->tls_versions, err, errlen))
+		return -1;
+	return 0;
+}
+
+static int service_from(const cJSON *j, const char *path, void *outp, char *err,
+			size_t errlen)
+{
+	fa_service *s = outp;
+	const cJSON *a = NULL;
+	void *items = NULL;
+	int rc;
+
+	s->autostop = FA_AUTOSTOP_UNSET;
+	s->autostart = FA_TRI_UNKNOWN;
+	s->min_machines_running = -1;
+	if (need_object(j, path, err, errlen) ||
+	    get_str(j, "protocol", path, &s->protocol, err, errlen) ||
+	    get_int(j, "internal_port", path, INT32_MIN, 0, &s->internal_port, err, errlen))
+		return -1;
+	rc = array_from(j, "ports", path, sizeof(fa_port), port_from, &items, &s->n_ports, err,
+			errlen);
+	s->ports = items;
+	if (rc)
+		return -1;
+	a = field(j, "autostop");
+	if (a) {
+		int i;
+
+		if (!cJSON_IsString(a) || !a->valuestring)
+			return jerr(err, errlen, path, "autostop",
+				    "expected \"off\", \"stop\", \"suspend\" or null");
+		for (i = 0; i < 3; i++)
+			if (strcmp(a->valuestring, autostop_names[i]) == 0)
+				break;
+		if (i == 3)
+			return jerr(err, errlen, path, "autostop",
+				    "expected \"off\", \"stop\", \"suspend\" or null");
+		s->autostop = (fa_autostop)i;
+	}
+	if (get_tri(j, "autostart", path, &s->autostart, err, errlen) ||
+	    get_int(j, "min_machines_running", path, 0, -1, &s->min_machines_running, err,
+		    errlen))
+		return -1;
+	rc = array_from(j, "checks", path, sizeof(fa_check_def), check_def_from, &items,
+			&s->n_checks, err, errlen);
+	s->checks = items;
+	return rc;
+}
+
+static int process_from(const cJSON *j, const char *path, void *outp, char *err,
+			size_t errlen)
+{
+	fa_process *p = outp;
+	char sub[PATHLEN];
+
+	if (need_object(j, path, err, errlen) || get_str(j, "user", path, &p->user, err, errlen))
+		return -1;
+	subpath(sub, sizeof(sub), path, "env", -1);
+	return env_from(cJSON_GetObjectItemCaseSensitive(j, "env"), sub, &p->env, err, errlen);
+}
+
+static int mount_from(const cJSON *j, const char *path, void *outp, char *err, size_t errlen)
+{
+	fa_mount *m = outp;
+
+	m->encrypted = FA_TRI_UNKNOWN;
+	if (need_object(j, path, err, errlen) ||
+	    get_str(j, "volume", path, &m->volume, err, errlen) ||
+	    get_str(j, "path", path, &m->path, err, errlen) ||
+	    get_str(j, "name", path, &m->name, err, errlen) ||
+	    get_tri(j, "encrypted", path, &m->encrypted, err, errlen))
+		return -1;
+	return 0;
+}
+
+static int check_status_from(const cJSON *j, const char *path, void *outp, char *err,
+			     size_t errlen)
+{
+	fa_check_status *c = outp;
+
+	if (need_object(j, path, err, errlen) ||
+	    get_str(j, "name", path, &c->name, err, errlen) ||
+	    get_str(j, "status", path, &c->status, err, errlen) ||
+	    get_str(j, "updated_at", path, &c->updated_at, err, errlen))
+		return -1;
+	return 0;
+}
+
+static int machine_fill(const cJSON *j, const char *path, fa_machine *m, char *err,
+			size_t errlen)
+{
+	char sub[PATHLEN];
+	void *items = NULL;
+	int rc;
+
+	if (need_object(j, path, err, errlen) || get_str(j, "id", path, &m->id, err, errlen) ||
+	    get_str(j, "name", path, &m->name, err, errlen) ||
+	    get_str(j, "state", path, &m->state, err, errlen) ||
+	    get_str(j, "region", path, &m->region, err, errlen) ||
+	    get_str(j, "instance_id", path, &m->instance_id, err, errlen) ||
+	    get_str(j, "private_ip", path, &m->private_ip, err, errlen) ||
+	    get_str(j, "host_status", path, &m->host_status, err, errlen) ||
+	    get_str(j, "created_at", path, &m->created_at, err, errlen) ||
+	    get_str(j, "updated_at", path, &m->updated_at, err, errlen) ||
+	    get_str(j, "image_digest", path, &m->image_digest, err, errlen) ||
+	    get_bool(j, "has_config", path, &m->has_config, err, errlen) ||
+	    get_str(j, "image", path, &m->image, err, errlen) ||
+	    get_str(j, "process_group", path, &m->process_group, err, errlen) ||
+	    get_str(j, "init_user", path, &m->init_user, err, errlen))
+		return -1;
+	subpath(sub, sizeof(sub), path, "env", -1);
+	if (env_from(cJSON_GetObjectItemCaseSensitive(j, "env"), sub, &m->env, err, errlen))
+		return -1;
+	rc = array_from(j, "services", path, sizeof(fa_service), service_from, &items,
+			&m->n_services, err, errlen);
+	m->services = items;
+	if (rc)
+		return -1;
+	rc = array_from(j, "checks", path, sizeof(fa_check_def), check_def_from, &items,
+			&m->n_checks, err, errlen);
+	m->checks = items;
+	if (rc)
+		return -1;
+	rc = array_from(j, "processes", path, sizeof(fa_process), process_from, &items,
+			&m->n_processes, err, errlen);
+	m->processes = items;
+	if (rc)
+		return -1;
+	rc = array_from(j, "mounts", path, sizeof(fa_mount), mount_from, &items, &m->n_mounts,
+			err, errlen);
+	m->mounts = items;
+	if (rc)
+		return -1;
+	rc = array_from(j, "check_status", path, sizeof(fa_check_status), check_status_from,
+			&items, &m->n_check_status, err, errlen);
+	m->check_status = items;
+	return rc;
+}
+
+int fa_mj_machine_from(const cJSON *j, const char *path, fa_machine *out, char *err,
+		       size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (machine_fill(j, path, out, err, errlen)) {
+		fa_machine_release(out);
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
+}
+
+int fa_mj_volume_from(const cJSON *j, const char *path, fa_volume *v, char *err,
+		      size_t errlen)
+{
+	long long ret = -1;
+
+	memset(v, 0, sizeof(*v));
+	v->snapshot_retention = -1;
+	v->encrypted = FA_TRI_UNKNOWN;
+	v->auto_backup_enabled = FA_TRI_UNKNOWN;
+	if (need_object(j, path, err, errlen) || get_str(j, "id", path, &v->id, err, errlen) ||
+	    get_str(j, "name", path, &v->name, err, errlen) ||
+	    get_str(j, "state", path, &v->state, err, errlen) ||
+	    get_str(j, "region", path, &v->region, err, errlen) ||
+	    get_str(j, "zone", path, &v->zone, err, errlen) ||
+	    get_str(j, "attached_machine_id", path, &v->attached_machine_id, err, errlen) ||
+	    get_str(j, "created_at", path, &v->created_at, err, errlen) ||
+	    get_str(j, "type", path, &v->type, err, errlen) ||
+	    get_ll(j, "size_gb", path, -JSON_INT_MAX, JSON_INT_MAX, 0, &v->size_gb, err,
+		   errlen) ||
+	    get_ll(j, "snapshot_retention", path, 0, INT32_MAX, -1, &ret, err, errlen) ||
+	    get_tri(j, "encrypted", path, &v->encrypted, err, errlen) ||
+	    get_tri(j, "auto_backup_enabled", path, &v->auto_backup_enabled, err, errlen)) {
+		fa_volume_release(v);
+		return -1;
+	}
+	v->snapshot_retention = (int)ret;
+	return 0;
+}
+
+int fa_mj_ip_from(const cJSON *j, const char *path, fa_ip *ip, char *err, size_t errlen)
+{
+	const cJSON *t = NULL;
+	int i;
+
+	memset(ip, 0, sizeof(*ip));
+	if (need_object(j, path, err, errlen))
+		return -1;
+	t = field(j, "type");
+	if (!t || !cJSON_IsString(t) || !t->valuestring)
+		return jerr(err, errlen, path, "type", "expected an IP type name");
+	for (i = FA_IP_V4; i <= FA_IP_EGRESS_V6; i++)
+		if (strcmp(fa_ip_type_name((fa_ip_type)i), t->valuestring) == 0)
+			break;
+	if (i > FA_IP_EGRESS_V6)
+		return jerr(err, errlen, path, "type", "unknown IP type");
+	ip->type = (fa_ip_type)i;
+	if (get_str(j, "address", path, &ip->address, err, errlen) ||
+	    get_str(j, "region", path, &ip->region, err, errlen) ||
+	    get_str(j, "service_name", path, &ip->service_name, err, errlen) ||
+	    get_str(j, "network", path, &ip->network, err, errlen) ||
+	    get_str(j, "created_at", path, &ip->created_at, err, errlen)) {
+		fa_ip_release(ip);
+		return -1;
+	}
+	return 0;
+}
+
+int fa_mj_secret_from(const cJSON *j, const char *path, fa_secret *s, char *err,
+		      size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	if (need_object(j, path, err, errlen) ||
+	    get_str(j, "name", path, &s->name, err, errlen) ||
+	    get_str(j, "digest", path, &s->digest, err, errlen) ||
+	    get_str(j, "created_at", path, &s->created_at, err, errlen) ||
+	    get_str(j, "updated_at", path, &s->updated_at, err, errlen)) {
+		fa_secret_release(s);
+		return -1;
+	}
+	return 0;
+}
+
+int fa_mj_cert_from(const cJSON *j, const char *path, fa_cert *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	if (need_object(j, path, err, errlen) ||
+	    get_str(j, "hostname", path, &c->hostname, err, errlen) ||
+	    get_str(j, "status", path, &c->status, err, errlen) ||
+	    get_tri(j, "configured", path, &c->configured, err, errlen) ||
+	    get_str(j, "dns_provider", path, &c->dns_provider, err, errlen) ||
+	    get_tri(j, "has_custom_certificate", path, &c->has_custom_certificate, err,
+		    errlen) ||
+	    get_tri(j, "has_fly_certificate", path, &c->has_fly_certificate, err, errlen) ||
+	    get_str(j, "created_at", path, &c->created_at, err, errlen) ||
+	    get_str(j, "updated_at", path, &c->updated_at, err, errlen)) {
+		fa_cert_release(c);
+		c->configured = c->has_custom_certificate = c->has_fly_certificate =
+			FA_TRI_UNKNOWN;
+		return -1;
+	}
+	return 0;
+}
+
+int fa_mj_token_from(const cJSON *j, const char *path, fa_token *t, char *err, size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	if (need_object(j, path, err, errlen) || get_str(j, "id", path, &t->id, err, errlen) ||
+	    get_str(j, "name", path, &t->name, err, errlen) ||
+	    get_str(j, "created_at", path, &t->created_at, err, errlen) ||
+	    get_str(j, "expires_at", path, &t->expires_at, err, errlen) ||
+	    get_str(j, "revoked_at", path, &t->revoked_at, err, errlen) ||
+	    get_str(j, "profile", path, &t->profile, err, errlen) ||
+	    get_str(j, "user_email", path, &t->user_email, err, errlen) ||
+	    get_str(j, "app", path, &t->app, err, errlen)) {
+		fa_token_release(t);
+		return -1;
+	}
+	return 0;
+}
+
+/* Adapters from the generic element signature to the typed functions. */
+static int machine_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return fa_mj_machine_from(j, path, out, err, errlen);
+}
+
+static int volume_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return fa_mj_volume_from(j, path, out, err, errlen);
+}
+
+static int ip_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return fa_mj_ip_from(j, path, out, err, errlen);
+}
+
+static int secret_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return fa_mj_secret_from(j, path, out, err, errlen);
+}
+
+static int cert_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return fa_mj_cert_from(j, path, out, err, errlen);
+}
+
+static int token_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return fa_mj_token_from(j, path, out, err, errlen);
+}
+
+static void tokens_free(fa_token *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fa_token_release(&t[i]);
+	free(t);
+}
+
+int fa_mj_tokens_from(const cJSON *j, const char *path, fa_token **out, size_t *n_out,
+		      char *err, size_t errlen)
+{
+	void *items = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	if (!j || cJSON_IsNull(j))
+		return 0;
+	if (!cJSON_IsArray(j))
+		return jerr(err, errlen, path, NULL, "expected an array or null");
+	if (array_items(j, path ? path : "", sizeof(fa_token), token_elem, &items, &n, err,
+			errlen)) {
+		tokens_free(items, n);
+		return -1;
+	}
+	*out = items;
+	*n_out = n;
+	return 0;
+}
+
+int fa_mj_load_from(const cJSON *j, const char *path, fa_load *l, char *err, size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	if (need_object(j, path, err, errlen) ||
+	    get_bool(j, "loaded", path, &l->loaded, err, errlen) ||
+	    get_bool(j, "tried", path, &l->tried, err, errlen) ||
+	    get_int(j, "status", path, INT32_MIN, 0, &l->status, err, errlen) ||
+	    get_str(j, "message", path, &l->message, err, errlen)) {
+		fa_load_release(l);
+		return -1;
+	}
+	if (l->loaded)
+		l->tried = true;
+	return 0;
+}
+
+int fa_mj_self_from(const cJSON *j, const char *path, fa_self *s, char *err, size_t errlen)
+{
+	const cJSON *k = NULL;
+	long long v = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->org_id = -1;
+	s->read_only = FA_TRI_UNKNOWN;
+	if (need_object(j, path, err, errlen))
+		return -1;
+	k = field(j, "kind");
+	if (k) {
+		int i;
+
+		if (!cJSON_IsString(k) || !k->valuestring)
+			return jerr(err, errlen, path, "kind", "expected a token kind name");
+		for (i = 0; i <= FA_TOKEN_KIND_USER; i++)
+			if (strcmp(kind_names[i], k->valuestring) == 0)
+				break;
+		if (i > FA_TOKEN_KIND_USER)
+			return jerr(err, errlen, path, "kind", "unknown token kind");
+		s->kind = (fa_token_kind)i;
+	}
+	if (get_bool(j, "decoded", path, &s->decoded, err, errlen) ||
+	    get_tri(j, "read_only", path, &s->read_only, err, errlen))
+		return -1;
+	if (get_ll(j, "access", path, 0, UINT32_MAX, 0, &v, err, errlen))
+		return -1;
+	s->access = (unsigned)v;
+	if (get_ll(j, "org_id", path, 0, JSON_INT_MAX, -1, &s->org_id, err, errlen))
+		return -1;
+	if (get_ll(j, "expires_at", path, -JSON_INT_MAX, JSON_INT_MAX, 0, &v, err, errlen))
+		return -1;
+	s->expires_at = (time_t)v;
+	if (get_ll(j, "n_undischarged", path, 0, JSON_INT_MAX, 0, &v, err, errlen))
+		return -1;
+	s->n_undischarged = (size_t)v;
+	if (get_str(j, "error", path, &s->error, err, errlen))
+		return -1;
+	return 0;
+}
+
+static int app_loads_from(const cJSON *j, const char *path, fa_app *app, char *err,
+			  size_t errlen)
+{
+	const cJSON *arr = NULL, *it = NULL;
+	char sub[PATHLEN];
+	long idx = 0;
+	int ep;
+
+	if (get_array(j, "loaded", path, &arr, err, errlen))
+		return -1;
+	cJSON_ArrayForEach(it, arr)
+	{
+		subpath(sub, sizeof(sub), path, "loaded", idx++);
+		if (!cJSON_IsString(it) || !it->valuestring)
+			return jerr(err, errlen, sub, NULL, "expected an endpoint name");
+		ep = fa_endpoint_from_name(it->valuestring);
+		if (ep < 0)
+			return jerr(err, errlen, sub, NULL, "unknown endpoint");
+		fa_load_ok(&app->load[ep]);
+	}
+	if (get_array(j, "errors", path, &arr, err, errlen))
+		return -1;
+	idx = 0;
+	cJSON_ArrayForEach(it, arr)
+	{
+		const cJSON *e = NULL;
+		char *msg = NULL;
+		int status = 0;
+
+		subpath(sub, sizeof(sub), path, "errors", idx++);
+		if (need_object(it, sub, err, errlen))
+			return -1;
+		e = field(it, "endpoint");
+		if (!e || !cJSON_IsString(e) || !e->valuestring)
+			return jerr(err, errlen, sub, "endpoint", "expected an endpoint name");
+		ep = fa_endpoint_from_name(e->valuestring);
+		if (ep < 0)
+			return jerr(err, errlen, sub, "endpoint", "unknown endpoint");
+		if (get_int(it, "status", sub, INT32_MIN, 0, &status, err, errlen) ||
+		    get_str(it, "message", sub, &msg, err, errlen))
+			return -1;
+		free(app->load[ep].message);
+		app->load[ep].message = msg;
+		app->load[ep].loaded = false;
+		app->load[ep].tried = true;
+		app->load[ep].status = status;
+	}
+	return 0;
+}
+
+static int app_fill(const cJSON *j, const char *path, fa_app *app, char *err, size_t errlen)
+{
+	void *items = NULL;
+	int rc;
+
+	if (need_object(j, path, err, errlen) || get_str(j, "id", path, &app->id, err, errlen) ||
+	    get_str(j, "name", path, &app->name, err, errlen) ||
+	    get_str(j, "status", path, &app->status, err, errlen) ||
+	    get_str(j, "network", path, &app->network, err, errlen) ||
+	    get_str(j, "org_slug", path, &app->org_slug, err, errlen) ||
+	    get_ll(j, "internal_numeric_id", path, 0, JSON_INT_MAX, -1, &app->internal_numeric_id,
+		   err, errlen) ||
+	    get_ll(j, "machine_count", path, 0, JSON_INT_MAX, -1, &app->machine_count, err,
+		   errlen) ||
+	    get_ll(j, "volume_count", path, 0, JSON_INT_MAX, -1, &app->volume_count, err, errlen))
+		return -1;
+	rc = array_from(j, "machines", path, sizeof(fa_machine), machine_elem, &items,
+			&app->n_machines, err, errlen);
+	app->machines = items;
+	if (rc)
+		return -1;
+	rc = array_from(j, "volumes", path, sizeof(fa_volume), volume_elem, &items,
+			&app->n_volumes, err, errlen);
+	app->volumes = items;
+	if (rc)
+		return -1;
+	rc = array_from(j, "ips", path, sizeof(fa_ip), ip_elem, &items, &app->n_ips, err, errlen);
+	app->ips = items;
+	if (rc)
+		return -1;
+	rc = array_from(j, "secrets", path, sizeof(fa_secret), secret_elem, &items,
+			&app->n_secrets, err, errlen);
+	app->secrets = items;
+	if (rc)
+		return -1;
+	rc = array_from(j, "certs", path, sizeof(fa_cert), cert_elem, &items, &app->n_certs, err,
+			errlen);
+	app->certs = items;
+	if (rc)
+		return -1;
+	rc = array_from(j, "tokens", path, sizeof(fa_token), token_elem, &items, &app->n_tokens,
+			err, errlen);
+	app->tokens = items;
+	if (rc)
+		return -1;
+	return app_loads_from(j, path, app, err, errlen);
+}
+
+int fa_mj_app_from(const cJSON *j, const char *path, fa_app *out, char *err, size_t errlen)
+{
+	fa_app_init(out);
+	if (app_fill(j, path, out, err, errlen)) {
+		fa_app_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the public, cJSON-free views (snapshot.h) -------------------------------------------- */
+
+static char *print_and_free(cJSON *j, bool pretty)
+{
+	char *s = NULL;
+
+	if (!j)
+		return NULL;
+	s = pretty ? cJSON_Print(j) : cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return s;
+}
+
+char *fa_json_app_resources(const fa_app *app, fa_endpoint ep)
+{
+	if (!app)
+		return NULL;
+	return print_and_free(fa_mj_app_resources(app, ep), true);
+}
+
+char *fa_json_app(const fa_app *app, bool pretty)
+{
+	if (!app)
+		return NULL;
+	return print_and_free(fa_mj_app(app), pretty);
+}
+
+char *fa_json_tokens(const fa_token *tokens, size_t n)
+{
+	return print_and_free(fa_mj_tokens(tokens, n), true);
+}
+
+char *fa_json_self(const fa_self *self)
+{
+	if (!self)
+		return NULL;
+	return print_and_free(fa_mj_self(self), true);
+}
