@@ -1,0 +1,858 @@
+/* test_net.c: the transport: Retry-After and base URL parsing, then real transfers against
+ * build/flymock (TLS, retries, faults, body cap, concurrency, token buckets, abort). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "flyaudit/net.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TOKEN "fm2_testtoken"
+#define OKPATH "/v1/tokens/current"
+#define MAXREC 128
+
+/* ---- helpers ---- */
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *build_dir(void)
+{
+	const char *b = getenv("BUILD");
+	return b && *b ? b : "build";
+}
+
+static void cert_path(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s/test-certs/%s", build_dir(), name);
+}
+
+typedef struct mock {
+	pid_t pid;
+	char url[256];
+	char out[64];
+} mock;
+
+/* Starts flymock with extra args (NULL-terminated); tls uses build/test-certs. */
+static int mock_start(mock *m, int tls, const char *const *extra)
+{
+	const char *argv[48];
+	char bin[256], cert[256], key[256];
+	int argc = 0, fd;
+	long long deadline;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(bin, sizeof(bin), "%s/flymock", build_dir());
+	if (access(bin, X_OK) != 0) {
+		fprintf(stderr, "missing %s: run make\n", bin);
+		return -1;
+	}
+	cert_path(cert, sizeof(cert), "server.pem");
+	cert_path(key, sizeof(key), "server.key");
+	argv[argc++] = bin;
+	argv[argc++] = "--quiet";
+	argv[argc++] = "--token";
+	argv[argc++] = TOKEN;
+	if (tls) {
+		argv[argc++] = "--tls-cert";
+		argv[argc++] = cert;
+		argv[argc++] = "--tls-key";
+		argv[argc++] = key;
+	}
+	for (; extra && *extra && argc < 46; extra++)
+		argv[argc++] = *extra;
+	argv[argc] = NULL;
+
+	/* stdout goes to a file, so the mock can never block on a full pipe */
+	snprintf(m->out, sizeof(m->out), "/tmp/flymock-out-XXXXXX");
+	fd = mkstemp(m->out);
+	if (fd < 0)
+		return -1;
+	m->pid = fork();
+	if (m->pid < 0) {
+		close(fd);
+		return -1;
+	}
+	if (m->pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		if (nul >= 0)
+			dup2(nul, 2);
+		execv(bin, (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	close(fd);
+	deadline = mono_ms() + 15000;
+	while (mono_ms() < deadline) {
+		char line[512];
+		FILE *f = fopen(m->out, "r");
+		if (f) {
+			if (fgets(line, sizeof(line), f) && strchr(line, '\n')) {
+				char *u = strstr(line, "http");
+				fclose(f);
+				if (!u)
+					return -1;
+				u[strcspn(u, " \r\n")] = '\0';
+				snprintf(m->url, sizeof(m->url), "%s", u);
+				return 0;
+			}
+			fclose(f);
+		}
+		if (waitpid(m->pid, NULL, WNOHANG) == m->pid) {
+			m->pid = 0;
+			return -1;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+static void mock_stop(mock *m)
+{
+	if (m->pid > 0) {
+		kill(m->pid, SIGTERM);
+		waitpid(m->pid, NULL, 0);
+		m->pid = 0;
+	}
+	if (m->out[0])
+		unlink(m->out);
+	m->out[0] = '\0';
+}
+
+typedef struct rec {
+	fa_net_error error;
+	long status;
+	int attempts;
+	long long t_ms; /* completion time since the recorder started */
+	char key;
+	char errmsg[256];
+	char body[512];
+} rec;
+
+typedef struct recorder {
+	rec r[MAXREC];
+	int n;
+	long long t0;
+	fa_net *net;
+	int abort_after; /* abort after this many completions (0 = never) */
+} recorder;
+
+typedef struct tag {
+	recorder *rc;
+	char key;
+} tag;
+
+static void record(recorder *rc, char key, const fa_response *res)
+{
+	rec *r;
+	if (rc->n >= MAXREC)
+		return;
+	r = &rc->r[rc->n++];
+	r->error = res->error;
+	r->status = res->status;
+	r->attempts = res->attempts;
+	r->t_ms = mono_ms() - rc->t0;
+	r->key = key;
+	snprintf(r->errmsg, sizeof(r->errmsg), "%s", res->errmsg ? res->errmsg : "");
+	snprintf(r->body, sizeof(r->body), "%s", res->body ? res->body : "(null)");
+	if (rc->abort_after > 0 && rc->n == rc->abort_after)
+		fa_net_abort(rc->net);
+}
+
+static void on_done(void *ud, const fa_response *res)
+{
+	record(ud, 0, res);
+}
+
+static void on_done_tag(void *ud, const fa_response *res)
+{
+	tag *t = ud;
+	record(t->rc, t->key, res);
+}
+
+static void base_opts(fa_net_opts *o, const char *url)
+{
+	memset(o, 0, sizeof(*o));
+	o->flaps_base = url;
+	o->graphql_base = url;
+	o->auth_header = "Bearer " TOKEN;
+	o->max_retries = -1;
+	o->retry_budget = -1;
+	o->backoff_base_ms = 20;
+	o->backoff_max_ms = 200;
+	o->rate_per_sec = -1; /* most tests: no client-side bucket */
+}
+
+static fa_net *net_new(const fa_net_opts *o)
+{
+	fa_net *n = NULL;
+	char err[256] = "";
+	int rc = fa_net_new(&n, o, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "fa_net_new: %s\n", err);
+	assert_int_equal(rc, 0);
+	assert_non_null(n);
+	return n;
+}
+
+/* Reads peak_in_flight from the mock's /__mock/stats. */
+static long mock_peak(const char *url)
+{
+	fa_net_opts o;
+	fa_net *n = NULL;
+	recorder *rc = calloc(1, sizeof(*rc));
+	const char *p;
+	long v = -1;
+
+	assert_non_null(rc);
+	base_opts(&o, url);
+	n = net_new(&o);
+	assert_int_equal(fa_net_get(n, FA_BASE_FLAPS, "/__mock/stats", NULL, on_done, rc), 0);
+	assert_int_equal(fa_net_run(n), 0);
+	assert_int_equal(rc->n, 1);
+	assert_int_equal(rc->r[0].status, 200);
+	p = strstr(rc->r[0].body, "\"peak_in_flight\":");
+	if (p)
+		v = strtol(p + strlen("\"peak_in_flight\":"), NULL, 10);
+	fa_net_free(n);
+	free(rc);
+	return v;
+}
+
+/* ---- unit tests ---- */
+
+static void test_retry_after_seconds(void **state)
+{
+	(void)state;
+	assert_int_equal(fa_net_parse_retry_after("120", 0), 120000);
+	assert_int_equal(fa_net_parse_retry_after(" 5 \r\n", 0), 5000);
+	assert_int_equal(fa_net_parse_retry_after("0", 0), 0);
+	/* huge values are clamped to one day, not wrapped */
+	assert_int_equal(fa_net_parse_retry_after("99999999999999999999999", 0), 86400000L);
+	assert_int_equal(fa_net_parse_retry_after("100000", 0), 86400000L);
+}
+
+static void test_retry_after_date(void **state)
+{
+	const long long t = 784111777; /* Sun, 06 Nov 1994 08:49:37 GMT */
+	(void)state;
+	assert_int_equal(fa_net_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t - 30), 30000);
+	assert_int_equal(fa_net_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t), 0);
+	/* a date in the past means now */
+	assert_int_equal(fa_net_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t + 3600), 0);
+	/* the obsolete forms recipients must accept */
+	assert_int_equal(fa_net_parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", t - 10), 10000);
+	assert_int_equal(fa_net_parse_retry_after("Sun Nov  6 08:49:37 1994", t - 7), 7000);
+	/* far future: clamped */
+	assert_int_equal(fa_net_parse_retry_after("Fri, 01 Jan 2100 00:00:00 GMT", t), 86400000L);
+	assert_int_equal(fa_net_parse_retry_after("Thu, 01 Jan 1970 00:01:40 GMT", 0), 100000);
+}
+
+static void test_retry_after_garbage(void **state)
+{
+	(void)state;
+	assert_int_equal(fa_net_parse_retry_after(NULL, 0), -1);
+	assert_int_equal(fa_net_parse_retry_after("", 0), -1);
+	assert_int_equal(fa_net_parse_retry_after("   ", 0), -1);
+	assert_int_equal(fa_net_parse_retry_after("soon", 0), -1);
+	assert_int_equal(fa_net_parse_retry_after("-5", 0), -1);
+	assert_int_equal(fa_net_parse_retry_after("12abc", 0), -1);
+	assert_int_equal(fa_net_parse_retry_after("1.5", 0), -1);
+	assert_int_equal(fa_net_parse_retry_after("Sun, 32 Nov 1994 08:49:37 GMT", 0), -1);
+	assert_int_equal(fa_net_parse_retry_after("tomorrow at noon", 0), -1);
+}
+
+static void test_check_base(void **state)
+{
+	char err[200];
+	static const char *const ok[] = {
+		"https://api.machines.dev", "https://api.fly.io/", "HTTPS://API.FLY.IO",
+		"https://127.0.0.1:4280", "http://127.0.0.1", "http://127.0.0.1:8080",
+		"http://127.1.2.3:1/base", "http://localhost", "http://localhost:4280",
+		"http://[::1]:4280", "http://_api.internal:4280", "http://flaps.Internal",
+	};
+	static const char *const bad[] = {
+		"http://example.com", "http://10.0.0.1", "http://127.0.0.1.evil.com",
+		"http://localhost.evil.com", "http://internal", "http://x.internal.evil.com",
+		"ftp://api.fly.io", "file:///etc/passwd", "garbage", "", "https://",
+		"https://user:pw@api.fly.io", "https://api.fly.io/?q=1", "https://api fly.io",
+		"https://api.fly.io:", "https://api.fly.io:12x", "http://[::2]:80", "//api.fly.io",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		err[0] = '\0';
+		if (fa_net_check_base(ok[i], err, sizeof(err)) != 0)
+			fail_msg("refused %s: %s", ok[i], err);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (fa_net_check_base(bad[i], err, sizeof(err)) != -1)
+			fail_msg("accepted %s", bad[i]);
+		assert_true(err[0] != '\0');
+		assert_null(strchr(err, '\n'));
+	}
+	assert_int_equal(fa_net_check_base(NULL, err, sizeof(err)), -1);
+	assert_int_equal(fa_net_check_base("http://example.com", NULL, 0), -1);
+}
+
+static void test_new_refuses(void **state)
+{
+	fa_net_opts o;
+	fa_net *n = NULL;
+	char err[200] = "";
+	(void)state;
+
+	base_opts(&o, "https://api.machines.dev");
+	o.graphql_base = "http://api.fly.io";
+	assert_int_equal(fa_net_new(&n, &o, err, sizeof(err)), -1);
+	assert_null(n);
+	assert_non_null(strstr(err, "http"));
+
+	base_opts(&o, "https://api.machines.dev");
+	o.auth_header = "Bearer x\r\nX-Evil: 1";
+	assert_int_equal(fa_net_new(&n, &o, err, sizeof(err)), -1);
+	assert_null(n);
+
+	base_opts(&o, "https://api.machines.dev");
+	o.ca_file = "/nonexistent/ca.pem";
+	assert_int_equal(fa_net_new(&n, &o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "CA file"));
+
+	fa_net_free(NULL);
+}
+
+static void test_paths_and_empty_run(void **state)
+{
+	fa_net_opts o;
+	fa_net *n = NULL;
+	fa_net_stats st;
+	recorder *rc = calloc(1, sizeof(*rc));
+	(void)state;
+
+	assert_non_null(rc);
+	base_opts(&o, "https://api.machines.dev");
+	n = net_new(&o);
+	/* requests name a path on a configured base, never a URL */
+	assert_int_equal(fa_net_get(n, FA_BASE_FLAPS, "https://evil.example/x", NULL, on_done, rc), -1);
+	assert_int_equal(fa_net_get(n, FA_BASE_FLAPS, "v1/apps", NULL, on_done, rc), -1);
+	assert_int_equal(fa_net_get(n, FA_BASE_FLAPS, "/v1/apps x", NULL, on_done, rc), -1);
+	assert_int_equal(fa_net_get(n, FA_BASE_FLAPS, NULL, NULL, on_done, rc), -1);
+	assert_int_equal(fa_net_get(n, (fa_base)7, "/v1/apps", NULL, on_done, rc), -1);
+	assert_int_equal(fa_net_graphql(n, NULL, NULL, on_done, rc), -1);
+	assert_int_equal(fa_net_run(n), 0); /* nothing queued */
+	fa_net_get_stats(n, &st);
+	assert_int_equal(st.requests, 0);
+	assert_int_equal(rc->n, 0);
+	fa_net_free(n);
+	free(rc);
+}
+
+/* A request to a closed port: "connection refused", retried, then ETRANSPORT. */
+static void test_connection_refused(void **state)
+{
+	fa_net_opts o;
+	fa_net *n = NULL;
+	fa_net_stats st;
+	recorder *rc = calloc(1, sizeof(*rc));
+	(void)state;
+
+	assert_non_null(rc);
+	base_opts(&o, "http://127.0.0.1:1");
+	o.max_retries = 2;
+	n = net_new(&o);
+	assert_int_equal(fa_net_get(n, FA_BASE_FLAPS, OKPATH, NULL, on_done, rc), 0);
+	assert_int_equal(fa_net_run(n), 0);
+	assert_int_equal(rc->n, 1);
+	assert_int_equal(rc->r[0].error, FA_NET_ETRANSPORT);
+	assert_int_equal(rc->r[0].status, 0);
+	assert_int_equal(rc->r[0].attempts, 3);
+	assert_string_equal(rc->r[0].errmsg, "connection refused");
+	assert_string_equal(rc->r[0].body, "");
+	fa_net_get_stats(n, &st);
+	assert_int_equal(st.requests, 3);
+	assert_int_equal(st.retries, 2);
+	assert_int_equal(st.completed, 1);
+	fa_net_free(n);
+	free(rc);
+}
+
+/* ---- integration tests against flymock ---- */
+
+typedef struct itest {
+	mock m;
+	recorder *rc;
+	fa_net *n;
+} itest;
+
+static int it_setup(void **state)
+{
+	itest *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -1;
+	t->rc = calloc(1, sizeof(*t->rc));
+	if (!t->rc) {
+		free(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+static int it_teardown(void **state)
+{
+	itest *t = *state;
+	fa_net_free(t->n);
+	mock_stop(&t->m);
+	free(t->rc);
+	free(t);
+	return 0;
+}
+
+static void it_start(itest *t, int tls, const char *const *extra)
+{
+	if (mock_start(&t->m, tls, extra) != 0)
+		fail_msg("cannot start flymock (make build/flymock; sh tests/gen-certs.sh %s/test-certs)",
+			 build_dir());
+}
+
+static void it_run(itest *t, const fa_net_opts *o, int count, const char *path)
+{
+	t->n = net_new(o);
+	t->rc->net = t->n;
+	t->rc->t0 = mono_ms();
+	for (int i = 0; i < count; i++)
+		assert_int_equal(fa_net_get(t->n, FA_BASE_FLAPS, path, NULL, on_done, t->rc), 0);
+	assert_int_equal(fa_net_run(t->n), 0);
+	assert_int_equal(t->rc->n, count);
+}
+
+static void test_tls_ok(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	fa_net_stats st;
+	char ca[256];
+
+	it_start(t, 1, NULL);
+	assert_non_null(strstr(t->m.url, "https://"));
+	cert_path(ca, sizeof(ca), "ca.pem");
+	base_opts(&o, t->m.url);
+	o.ca_file = ca;
+	it_run(t, &o, 3, OKPATH);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(t->rc->r[i].error, FA_NET_OK);
+		assert_int_equal(t->rc->r[i].status, 200);
+		assert_int_equal(t->rc->r[i].attempts, 1);
+		assert_true(t->rc->r[i].body[0] != '\0');
+	}
+	fa_net_get_stats(t->n, &st);
+	assert_int_equal(st.requests, 3);
+	assert_int_equal(st.completed, 3);
+	assert_int_equal(st.retries, 0);
+	assert_int_equal(st.in_flight, 0);
+	assert_int_equal(st.queued, 0);
+	assert_true(st.num_connects >= 1 && st.num_connects <= 3);
+	assert_int_equal(st.http_version, 11); /* libmicrohttpd: HTTP/1.1 */
+}
+
+static void test_tls_wrong_ca(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	char ca[256];
+
+	it_start(t, 1, NULL);
+	cert_path(ca, sizeof(ca), "wrong-ca.pem");
+	base_opts(&o, t->m.url);
+	o.ca_file = ca;
+	it_run(t, &o, 1, OKPATH);
+	assert_int_equal(t->rc->r[0].error, FA_NET_ETLS);
+	assert_int_equal(t->rc->r[0].status, 0);
+	assert_int_equal(t->rc->r[0].attempts, 1); /* verification failures are not retried */
+	assert_non_null(strstr(t->rc->r[0].errmsg, "TLS certificate verification failed"));
+	assert_null(strchr(t->rc->r[0].errmsg, '\n'));
+}
+
+static void test_tls_no_ca(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+
+	/* the test CA is not in the system bundle: nothing turns verification off */
+	it_start(t, 1, NULL);
+	base_opts(&o, t->m.url);
+	it_run(t, &o, 1, OKPATH);
+	assert_int_equal(t->rc->r[0].error, FA_NET_ETLS);
+}
+
+static void test_graphql_post(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	static const char *const extra[] = { "--rate-limit", "off", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	t->n = net_new(&o);
+	assert_int_equal(fa_net_graphql(t->n,
+		"{\"query\":\"query{organization(slug:\\\"demo\\\"){limitedAccessTokens{nodes{id}}}}\"}",
+		NULL, on_done, t->rc), 0);
+	assert_int_equal(fa_net_run(t->n), 0);
+	assert_int_equal(t->rc->n, 1);
+	assert_int_equal(t->rc->r[0].error, FA_NET_OK);
+	assert_int_equal(t->rc->r[0].status, 200);
+	assert_true(t->rc->r[0].body[0] == '{');
+}
+
+static void test_unauthorized_not_retried(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+
+	it_start(t, 0, NULL);
+	base_opts(&o, t->m.url);
+	o.auth_header = "Bearer fm2_wrong";
+	it_run(t, &o, 1, OKPATH);
+	assert_int_equal(t->rc->r[0].error, FA_NET_OK);
+	assert_int_equal(t->rc->r[0].status, 401);
+	assert_int_equal(t->rc->r[0].attempts, 1);
+}
+
+static void test_429_retry_after(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	fa_net_stats st;
+	static const char *const extra[] = { "--fault", "429:1,first=1", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.backoff_max_ms = 5000; /* Retry-After (1 s) is honoured up to this cap */
+	it_run(t, &o, 1, OKPATH);
+	assert_int_equal(t->rc->r[0].error, FA_NET_OK);
+	assert_int_equal(t->rc->r[0].status, 200);
+	assert_int_equal(t->rc->r[0].attempts, 2);
+	assert_true(t->rc->r[0].t_ms >= 900);
+	fa_net_get_stats(t->n, &st);
+	assert_int_equal(st.status_429, 1);
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(st.requests, 2);
+}
+
+static void test_429_retry_after_date(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	static const char *const extra[] = { "--fault", "429date:2,first=1", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.backoff_max_ms = 5000;
+	it_run(t, &o, 1, OKPATH);
+	assert_int_equal(t->rc->r[0].status, 200);
+	assert_int_equal(t->rc->r[0].attempts, 2);
+	/* an HTTP date has one-second resolution: at least ~1 s of the 2 s */
+	assert_true(t->rc->r[0].t_ms >= 900);
+}
+
+static void test_503_then_ok(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	static const char *const extra[] = { "--fault", "503,first=1", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	it_run(t, &o, 1, OKPATH);
+	assert_int_equal(t->rc->r[0].error, FA_NET_OK);
+	assert_int_equal(t->rc->r[0].status, 200);
+	assert_int_equal(t->rc->r[0].attempts, 2);
+}
+
+static void test_503_gives_up(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	static const char *const extra[] = { "--fault", "503", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.max_retries = 2;
+	it_run(t, &o, 1, OKPATH);
+	/* the last response is handed over as it is */
+	assert_int_equal(t->rc->r[0].error, FA_NET_OK);
+	assert_int_equal(t->rc->r[0].status, 503);
+	assert_int_equal(t->rc->r[0].attempts, 3);
+}
+
+static void test_reset_retried(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	static const char *const extra[] = { "--fault", "reset,first=1", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	it_run(t, &o, 1, OKPATH);
+	assert_int_equal(t->rc->r[0].error, FA_NET_OK);
+	assert_int_equal(t->rc->r[0].status, 200);
+	assert_int_equal(t->rc->r[0].attempts, 2);
+}
+
+static void test_truncate(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	static const char *const extra[] = { "--fault", "truncate", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.max_retries = 2;
+	o.timeout_ms = 5000;
+	it_run(t, &o, 1, OKPATH);
+	/* a short body is a transport error, retried, never handed over as a response */
+	assert_true(t->rc->r[0].error == FA_NET_ETRANSPORT || t->rc->r[0].error == FA_NET_ETIMEOUT);
+	assert_int_equal(t->rc->r[0].status, 0);
+	assert_int_equal(t->rc->r[0].attempts, 3);
+	assert_string_equal(t->rc->r[0].body, "");
+	assert_true(t->rc->r[0].errmsg[0] != '\0');
+}
+
+static void test_truncate_once(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	static const char *const extra[] = { "--fault", "truncate,first=1", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.timeout_ms = 5000;
+	it_run(t, &o, 1, OKPATH);
+	assert_int_equal(t->rc->r[0].status, 200);
+	assert_int_equal(t->rc->r[0].attempts, 2);
+}
+
+static void test_oversize(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	static const char *const extra[] = { "--fault", "oversize:300000", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.max_body = 64 * 1024;
+	it_run(t, &o, 1, OKPATH);
+	assert_int_equal(t->rc->r[0].error, FA_NET_ETOOBIG);
+	assert_int_equal(t->rc->r[0].attempts, 1); /* not retried */
+	assert_string_equal(t->rc->r[0].errmsg, "response larger than 64 KiB");
+	assert_string_equal(t->rc->r[0].body, "");
+}
+
+static void test_timeout(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	static const char *const extra[] = { "--fault", "slow:3000", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.timeout_ms = 300;
+	o.max_retries = 0;
+	it_run(t, &o, 1, OKPATH);
+	assert_int_equal(t->rc->r[0].error, FA_NET_ETIMEOUT);
+	assert_int_equal(t->rc->r[0].attempts, 1);
+	assert_string_equal(t->rc->r[0].errmsg, "timed out after 300 ms");
+}
+
+static void test_concurrency(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	fa_net_stats st;
+	static const char *const extra[] = { "--latency", "100", "--rate-limit", "off", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.concurrency = 16;
+	it_run(t, &o, 64, OKPATH);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(t->rc->r[i].status, 200);
+		assert_int_equal(t->rc->r[i].attempts, 1);
+	}
+	fa_net_get_stats(t->n, &st);
+	assert_int_equal(st.max_in_flight, 16);
+	assert_int_equal(st.completed, 64);
+	assert_true(st.num_connects >= 16); /* HTTP/1.1: one connection per slot */
+	/* four rounds of 100 ms; loose: well under the sequential 6.4 s */
+	assert_true(t->rc->r[63].t_ms >= 350);
+	assert_true(t->rc->r[63].t_ms < 6000);
+	/* the server saw exactly the configured concurrency */
+	assert_int_equal(mock_peak(t->m.url), 16);
+}
+
+static void test_retry_budget(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	fa_net_stats st;
+	static const char *const extra[] = { "--fault", "503", "--rate-limit", "off", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.max_retries = 10;
+	o.retry_budget = 3;
+	it_run(t, &o, 4, OKPATH);
+	fa_net_get_stats(t->n, &st);
+	assert_int_equal(st.retries, 3);
+	assert_int_equal(st.requests, 7);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(t->rc->r[i].status, 503);
+}
+
+static void test_token_bucket(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	tag ta, tb;
+	long long last_a = 0, last_b = 0;
+	int na = 0, nb = 0;
+	static const char *const extra[] = { "--rate-limit", "off", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.rate_per_sec = 1.0;
+	o.rate_burst = 3;
+	t->n = net_new(&o);
+	t->rc->t0 = mono_ms();
+	ta.rc = tb.rc = t->rc;
+	ta.key = 'a';
+	tb.key = 'b';
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(fa_net_get(t->n, FA_BASE_FLAPS, OKPATH, "app-a/get", on_done_tag, &ta), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(fa_net_get(t->n, FA_BASE_FLAPS, OKPATH, "app-b/get", on_done_tag, &tb), 0);
+	assert_int_equal(fa_net_run(t->n), 0);
+	assert_int_equal(t->rc->n, 7);
+	for (int i = 0; i < 7; i++) {
+		rec *r = &t->rc->r[i];
+		assert_int_equal(r->status, 200);
+		if (r->key == 'a') {
+			na++;
+			last_a = r->t_ms > last_a ? r->t_ms : last_a;
+		} else {
+			nb++;
+			last_b = r->t_ms > last_b ? r->t_ms : last_b;
+		}
+	}
+	assert_int_equal(na, 5);
+	assert_int_equal(nb, 2);
+	assert_true(last_a >= 1900); /* 3 at once, then one per second */
+	assert_true(last_b < 900);   /* another key is not slowed */
+}
+
+static void test_abort(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	int ok = 0, aborted = 0;
+	static const char *const extra[] = { "--latency", "50", "--rate-limit", "off", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.concurrency = 1;
+	t->n = net_new(&o);
+	t->rc->net = t->n;
+	t->rc->abort_after = 1;
+	t->rc->t0 = mono_ms();
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(fa_net_get(t->n, FA_BASE_FLAPS, OKPATH, NULL, on_done, t->rc), 0);
+	assert_int_equal(fa_net_run(t->n), -1);
+	assert_int_equal(t->rc->n, 10);
+	for (int i = 0; i < 10; i++) {
+		if (t->rc->r[i].error == FA_NET_OK)
+			ok++;
+		else if (t->rc->r[i].error == FA_NET_EABORTED)
+			aborted++;
+	}
+	assert_int_equal(ok, 1);
+	assert_int_equal(aborted, 9);
+	/* nothing more is queued once aborted */
+	assert_int_equal(fa_net_get(t->n, FA_BASE_FLAPS, OKPATH, NULL, on_done, t->rc), -1);
+}
+
+static int tick_count;
+
+static void on_tick(void *ud, const fa_net_stats *st)
+{
+	(void)ud;
+	(void)st;
+	tick_count++;
+}
+
+static void test_tick(void **state)
+{
+	itest *t = *state;
+	fa_net_opts o;
+	static const char *const extra[] = { "--latency", "500", "--rate-limit", "off", NULL };
+
+	it_start(t, 0, extra);
+	base_opts(&o, t->m.url);
+	o.tick = on_tick;
+	tick_count = 0;
+	it_run(t, &o, 1, OKPATH);
+	assert_int_equal(t->rc->r[0].status, 200);
+	assert_true(tick_count >= 2);
+}
+
+#define IT(f) cmocka_unit_test_setup_teardown(f, it_setup, it_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_retry_after_seconds),
+		cmocka_unit_test(test_retry_after_date),
+		cmocka_unit_test(test_retry_after_garbage),
+		cmocka_unit_test(test_check_base),
+		cmocka_unit_test(test_new_refuses),
+		cmocka_unit_test(test_paths_and_empty_run),
+		cmocka_unit_test(test_connection_refused),
+		IT(test_tls_ok),
+		IT(test_tls_wrong_ca),
+		IT(test_tls_no_ca),
+		IT(test_graphql_post),
+		IT(test_unauthorized_not_retried),
+		IT(test_429_retry_after),
+		IT(test_429_retry_after_date),
+		IT(test_503_then_ok),
+		IT(test_503_gives_up),
+		IT(test_reset_retried),
+		IT(test_truncate),
+		IT(test_truncate_once),
+		IT(test_oversize),
+		IT(test_timeout),
+		IT(test_concurrency),
+		IT(test_retry_budget),
+		IT(test_token_bucket),
+		IT(test_abort),
+		IT(test_tick),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
