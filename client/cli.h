@@ -1,0 +1,110 @@
+/* cli.h: the flyaudit command line, internal to client/: parsed options, the session a
+ * command runs in (token, org, transport), and the commands themselves. */
+#ifndef FLYAUDIT_CLIENT_CLI_H
+#define FLYAUDIT_CLIENT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "flyaudit/api.h"
+#include "flyaudit/audit.h"
+#include "flyaudit/auth.h"
+#include "flyaudit/crawl.h"
+#include "flyaudit/net.h"
+
+/* Exit codes (ARCHITECTURE.md section 2), frozen. */
+enum { FA_EXIT_OK = 0, FA_EXIT_FAIL = 1, FA_EXIT_USAGE = 2, FA_EXIT_PARTIAL = 3 };
+
+typedef enum { FA_FMT_TEXT = 0, FA_FMT_JSON, FA_FMT_SARIF, FA_FMT_JUNIT } fa_format;
+typedef enum { FA_COLOR_AUTO = 0, FA_COLOR_ALWAYS, FA_COLOR_NEVER } fa_color;
+
+#define FA_CLI_MAX_APPS 256
+
+typedef struct fa_cli {
+	const char *command;
+	char **args; /* positional arguments after the command */
+	int n_args;
+	const char *org;
+	const char *apps[FA_CLI_MAX_APPS];
+	size_t n_apps;
+	fa_format format;
+	bool format_set;
+	const char *output;
+	fa_severity fail_on;
+	const char *suppressions;
+	const char *baseline;
+	const char *token_file;
+	const char *ca_file;
+	const char *from;
+	int concurrency;
+	double timeout_s;
+	bool no_progress;
+	fa_color color;
+	int quiet;
+	int verbose;
+	bool json;
+	bool resume;
+	bool help;
+} fa_cli;
+
+/* Everything a command that talks to Fly needs. */
+typedef struct fa_session {
+	const fa_cli *cli;
+	fa_auth auth;
+	fa_net *net;
+	char *org;
+	const char *flaps_base;
+	const char *graphql_base;
+	unsigned char hash_key[FA_API_HASH_KEY_LEN];
+	fa_token_current current; /* from GET /v1/tokens/current when it was read */
+	bool have_current;
+	char *current_json;       /* that response, raw (for whoami's "api") */
+	const fa_crawl_stats *progress_of; /* shown by the progress line */
+	bool progress_shown;
+} fa_session;
+
+/* Prints "flyaudit: MESSAGE" to stderr and returns `code`. */
+int fa_cli_error(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* Loads the token and sets up the transport; with `need_org`, settles the org from
+ * --org, FLY_ORG or GET /v1/tokens/current. Returns an exit code (0 = ready). */
+int fa_session_open(fa_session *s, const fa_cli *cli, bool need_org);
+/* Runs a crawl with the session's transport and progress line. Returns fa_crawl_run's code. */
+int fa_session_crawl(fa_session *s, fa_crawl_opts *o, fa_inventory *inv, fa_crawl_stats *st,
+		     char *err, size_t errlen);
+void fa_session_close(fa_session *s);
+/* GET /v1/tokens/current into s->current and s->current_json. Returns 0, -1 (err set),
+ * or -2 when the token was refused. */
+int fa_session_read_current(fa_session *s, char *err, size_t errlen);
+/* Fills the crawl part of a report from the transport's counters. */
+void fa_session_net_stats(const fa_session *s, fa_net_stats *out);
+
+/* Writes `len` bytes to `path` (0600, temporary name renamed into place), or to stdout
+ * when path is NULL or "-". Returns 0 or -1 with a reason in err. */
+int fa_write_output(const char *path, const char *data, size_t len, char *err, size_t errlen);
+/* Reads a whole file (at most `max` bytes). Returns a malloc'd NUL-terminated buffer. */
+char *fa_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+/* The current UTC time as RFC 3339 ("2026-11-28T23:55:00Z"). */
+void fa_now_rfc3339(char out[32]);
+/* True when colour should be used on this stream. */
+bool fa_use_color(const fa_cli *cli, FILE *stream);
+
+/* Commands: each returns an exit code. */
+int fa_cmd_apps(const fa_cli *cli);
+int fa_cmd_view(const fa_cli *cli, fa_endpoint ep); /* machines, volumes, ... */
+int fa_cmd_tokens(const fa_cli *cli);
+int fa_cmd_whoami(const fa_cli *cli);
+int fa_cmd_snapshot(const fa_cli *cli);
+int fa_cmd_audit(const fa_cli *cli);
+int fa_cmd_diff(const fa_cli *cli);
+int fa_cmd_checks(const fa_cli *cli);
+
+/* Entry point for main(). */
+int fa_cli_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,323 @@
+/* cmd_audit.c: `audit`, `diff` and `checks`, and the audit pipeline the `apps` view
+ * shares: inventory (live crawl or snapshot) -> checks per app as it completes ->
+ * policy (suppressions, baseline) -> report writer -> exit code. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flyaudit/macaroon.h"
+#include "flyaudit/policy.h"
+#include "flyaudit/report.h"
+#include "flyaudit/snapshot.h"
+#include "audit_run.h"
+
+#define POLICY_FILE_MAX ((size_t)64 * 1024 * 1024)
+
+static void add_load_errors(fa_report *rep, const fa_app *app)
+{
+	int ep;
+
+	for (ep = 0; ep < FA_EP_COUNT; ep++) {
+		const fa_load *l = &app->load[ep];
+
+		if (l->tried && !l->loaded)
+			fa_report_add_error(rep, app->name, fa_endpoint_name((fa_endpoint)ep), l->status,
+					    l->message ? l->message : "not loaded");
+	}
+}
+
+static bool app_complete(const fa_app *app)
+{
+	int ep;
+
+	for (ep = 0; ep < FA_EP_COUNT; ep++)
+		if (app->load[ep].tried && !app->load[ep].loaded)
+			return false;
+	return true;
+}
+
+/* One app is in: audit it and keep the results, not the app. */
+static void audit_one(fa_audit_run *run, const fa_app *app)
+{
+	fa_results tmp;
+	fa_audit_ctx ctx;
+
+	fa_results_init(&tmp);
+	ctx.org = run->org;
+	ctx.now = run->now;
+	ctx.self = &run->inv.self;
+	if (fa_audit_app(&ctx, app, &tmp) < 0)
+		run->oom = true;
+	run->report.apps++;
+	if (app_complete(app))
+		run->report.apps_complete++;
+	add_load_errors(&run->report, app);
+	if (run->hook)
+		run->hook(run->hook_ud, app, &tmp);
+	if (fa_results_take(&run->report.results, &tmp) < 0)
+		run->oom = true;
+	fa_results_release(&tmp);
+}
+
+static void on_crawled_app(void *ud, fa_app *app)
+{
+	audit_one(ud, app);
+}
+
+static int collect_from_snapshot(fa_audit_run *run, const char *path)
+{
+	fa_snapshot_reader *r = NULL;
+	char err[FA_SNAPSHOT_ERRLEN];
+	fa_app app;
+	int rc;
+
+	if (fa_snapshot_reader_open(&r, path, &run->inv, err, sizeof(err)) < 0)
+		return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+	free(run->org);
+	run->org = strdup(run->inv.org ? run->inv.org : "");
+	fa_app_init(&app);
+	while ((rc = fa_snapshot_read_app(r, &app, err, sizeof(err))) == 1) {
+		audit_one(run, &app);
+		fa_app_release(&app);
+	}
+	if (rc < 0) {
+		/* keep what was read; say what was not */
+		fa_report_add_error(&run->report, NULL, "snapshot", 0, err);
+		run->partial = true;
+	} else if (!fa_snapshot_reader_closed(r) || !fa_snapshot_reader_complete(r)) {
+		fa_report_add_error(&run->report, NULL, "snapshot", 0,
+				    "the snapshot is partial (no closing line or an incomplete crawl)");
+		run->partial = true;
+	}
+	fa_snapshot_reader_close(r);
+	return FA_EXIT_OK;
+}
+
+static int collect_live(fa_audit_run *run, fa_session *s, const fa_cli *cli)
+{
+	fa_crawl_opts o;
+	fa_crawl_stats st;
+	fa_net_stats ns;
+	char err[512] = "";
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.apps = cli->n_apps ? cli->apps : NULL;
+	o.n_apps = cli->n_apps;
+	o.list_apps = true;
+	o.endpoints = FA_CRAWL_ALL_ENDPOINTS;
+	o.org_tokens = true;
+	o.on_app = on_crawled_app;
+	o.ud = run;
+	fa_self_from_token(s->auth.token, run->now, &run->inv.self);
+	rc = fa_session_crawl(s, &o, &run->inv, &st, err, sizeof(err));
+	fa_session_net_stats(s, &ns);
+	run->report.crawl.requests = ns.requests;
+	run->report.crawl.retries = ns.retries;
+	run->report.crawl.elapsed_ms = ns.elapsed_ms;
+	run->report.crawl.max_in_flight = ns.max_in_flight;
+	if (rc == -2)
+		return fa_cli_error(FA_EXIT_USAGE, "%s: check FLY_API_TOKEN (fly tokens create readonly ORG)", err);
+	if (rc < 0)
+		return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+	return FA_EXIT_OK;
+}
+
+int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
+{
+	fa_session s;
+	fa_audit_ctx ctx;
+	int rc;
+
+	if (cli->from) {
+		rc = collect_from_snapshot(run, cli->from);
+		if (rc)
+			return rc;
+		free(run->source);
+		run->source = strdup(cli->from);
+	} else {
+		rc = fa_session_open(&s, cli, true);
+		if (rc)
+			return rc;
+		run->org = strdup(s.org);
+		rc = collect_live(run, &s, cli);
+		fa_session_close(&s);
+		if (rc)
+			return rc;
+	}
+	if (run->inv.apps_load.tried && !run->inv.apps_load.loaded)
+		fa_report_add_error(&run->report, NULL, "apps", run->inv.apps_load.status,
+				    run->inv.apps_load.message ? run->inv.apps_load.message : "not loaded");
+	if (run->inv.org_tokens_load.tried && !run->inv.org_tokens_load.loaded)
+		fa_report_add_error(&run->report, NULL, "org_tokens", run->inv.org_tokens_load.status,
+				    run->inv.org_tokens_load.message ? run->inv.org_tokens_load.message
+								     : "not loaded");
+	ctx.org = run->org;
+	ctx.now = run->now;
+	ctx.self = &run->inv.self;
+	if (fa_audit_org(&ctx, &run->inv, &run->report.results) < 0)
+		run->oom = true;
+	if (run->oom)
+		return fa_cli_error(FA_EXIT_USAGE, "out of memory");
+	if (run->report.n_errors)
+		run->partial = true;
+	return FA_EXIT_OK;
+}
+
+void fa_audit_run_init(fa_audit_run *run)
+{
+	memset(run, 0, sizeof(*run));
+	fa_report_init(&run->report);
+	run->inv.self.org_id = -1;
+	run->now = time(NULL);
+	fa_now_rfc3339(run->generated_at);
+}
+
+void fa_audit_run_release(fa_audit_run *run)
+{
+	fa_report_release(&run->report);
+	fa_inventory_release(&run->inv);
+	free(run->org);
+	free(run->source);
+	memset(run, 0, sizeof(*run));
+}
+
+static int load_policy(const fa_cli *cli, fa_suppressions *sup, fa_baseline *base)
+{
+	char err[512];
+	char *text;
+	size_t len;
+	int rc;
+
+	if (cli->suppressions) {
+		text = fa_read_file(cli->suppressions, POLICY_FILE_MAX, &len, err, sizeof(err));
+		if (!text)
+			return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		rc = fa_suppressions_parse(text, len, cli->suppressions, sup, err, sizeof(err));
+		free(text);
+		if (rc < 0)
+			return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+	}
+	if (cli->baseline) {
+		text = fa_read_file(cli->baseline, POLICY_FILE_MAX, &len, err, sizeof(err));
+		if (!text)
+			return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		rc = fa_baseline_parse(text, len, cli->baseline, base, err, sizeof(err));
+		free(text);
+		if (rc < 0)
+			return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+	}
+	return FA_EXIT_OK;
+}
+
+int fa_cmd_audit(const fa_cli *cli)
+{
+	fa_audit_run run;
+	fa_suppressions sup;
+	fa_baseline base;
+	fa_buf out = FA_BUF_INIT(0);
+	char err[512];
+	size_t i;
+	int rc, w;
+
+	if (cli->n_args)
+		return fa_cli_error(FA_EXIT_USAGE, "audit takes no arguments (use --app NAME to pick apps)");
+	fa_suppressions_init(&sup);
+	fa_baseline_init(&base);
+	fa_audit_run_init(&run);
+	rc = load_policy(cli, &sup, &base);
+	if (rc)
+		goto cleanup;
+	rc = fa_audit_collect(&run, cli);
+	if (rc)
+		goto cleanup;
+	if (cli->suppressions &&
+	    fa_policy_apply_suppressions(&sup, run.now, &run.report.results, &run.report) < 0) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "out of memory");
+		goto cleanup;
+	}
+	if (cli->baseline) {
+		fa_policy_apply_baseline(&base, &run.report.results);
+		run.report.has_baseline = true;
+	}
+	fa_results_sort(&run.report.results);
+	run.report.tool_name = "flyaudit";
+	run.report.tool_version = FLYAUDIT_VERSION;
+	run.report.generated_at = run.generated_at;
+	run.report.org = run.org ? run.org : "";
+	run.report.source = run.source ? run.source : "live";
+	run.report.fail_on = cli->fail_on;
+	switch (cli->format) {
+	case FA_FMT_JSON: w = fa_report_json(&run.report, &out); break;
+	case FA_FMT_SARIF: w = fa_report_sarif(&run.report, &out); break;
+	case FA_FMT_JUNIT: w = fa_report_junit(&run.report, &out); break;
+	default:
+		w = fa_report_text(&run.report, fa_use_color(cli, stdout) && !cli->output, &out);
+		break;
+	}
+	if (w < 0) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "cannot render the report (out of memory)");
+		goto cleanup;
+	}
+	/* notices go to stderr too when the report is a machine format */
+	if (cli->format != FA_FMT_TEXT && !cli->quiet)
+		for (i = 0; i < run.report.n_notices; i++)
+			fprintf(stderr, "flyaudit: %s\n", run.report.notices[i]);
+	if (fa_write_output(cli->output, out.data ? out.data : "", out.len, err, sizeof(err)) < 0) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		goto cleanup;
+	}
+	if (cli->output && !cli->quiet)
+		fprintf(stderr, "flyaudit: report written to %s\n", cli->output);
+	rc = fa_policy_exit_code(&run.report.results, cli->fail_on, run.report.has_baseline,
+				 run.partial, false);
+cleanup:
+	fa_buf_release(&out);
+	fa_suppressions_release(&sup);
+	fa_baseline_release(&base);
+	fa_audit_run_release(&run);
+	return rc;
+}
+
+int fa_cmd_diff(const fa_cli *cli)
+{
+	char err[512];
+	char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+	fa_diff d;
+	fa_buf out = FA_BUF_INIT(0);
+	int rc;
+
+	if (cli->n_args != 2)
+		return fa_cli_error(FA_EXIT_USAGE, "usage: flyaudit diff OLD.json NEW.json");
+	fa_diff_init(&d);
+	a = fa_read_file(cli->args[0], POLICY_FILE_MAX, &alen, err, sizeof(err));
+	if (a)
+		b = fa_read_file(cli->args[1], POLICY_FILE_MAX, &blen, err, sizeof(err));
+	if (!a || !b) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		goto cleanup;
+	}
+	if (fa_policy_diff(a, alen, b, blen, &d, err, sizeof(err)) < 0) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		goto cleanup;
+	}
+	if ((cli->json || cli->format == FA_FMT_JSON) ? fa_diff_json(&d, &out) : fa_diff_text(&d, &out)) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "out of memory");
+		goto cleanup;
+	}
+	if (fa_write_output(cli->output, out.data ? out.data : "", out.len, err, sizeof(err)) < 0) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		goto cleanup;
+	}
+	rc = fa_diff_exit_code(&d, cli->fail_on);
+cleanup:
+	free(a);
+	free(b);
+	fa_diff_release(&d);
+	fa_buf_release(&out);
+	return rc;
+}

@@ -1,0 +1,162 @@
+/* cmd_snapshot.c: `snapshot -o FILE` (the inventory as JSON Lines, streamed as apps
+ * complete, `--resume` to continue a partial one) and `whoami`. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flyaudit/buf.h"
+#include "flyaudit/macaroon.h"
+#include "flyaudit/snapshot.h"
+
+typedef struct snap_ctx {
+	fa_snapshot_writer *w;
+	size_t written;
+	bool failed;
+	bool incomplete;
+} snap_ctx;
+
+static bool snap_skip(void *ud, const char *name)
+{
+	return fa_snapshot_has_app(((snap_ctx *)ud)->w, name);
+}
+
+static void snap_app(void *ud, fa_app *app)
+{
+	snap_ctx *c = ud;
+	int ep;
+
+	for (ep = 0; ep < FA_EP_COUNT; ep++)
+		if (app->load[ep].tried && !app->load[ep].loaded)
+			c->incomplete = true;
+	if (c->failed)
+		return;
+	if (fa_snapshot_write_app(c->w, app) < 0)
+		c->failed = true;
+	else
+		c->written++;
+}
+
+int fa_cmd_snapshot(const fa_cli *cli)
+{
+	fa_session s;
+	fa_crawl_opts o;
+	fa_crawl_stats st;
+	fa_inventory inv;
+	snap_ctx c;
+	char err[FA_SNAPSHOT_ERRLEN] = "", ts[32];
+	int rc;
+
+	if (!cli->output || strcmp(cli->output, "-") == 0)
+		return fa_cli_error(FA_EXIT_USAGE, "usage: flyaudit snapshot -o FILE [--resume]");
+	if (cli->n_args)
+		return fa_cli_error(FA_EXIT_USAGE, "snapshot takes no arguments (use --app NAME to pick apps)");
+	rc = fa_session_open(&s, cli, true);
+	if (rc)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	memset(&inv, 0, sizeof(inv));
+	if (fa_snapshot_open(&c.w, cli->output, cli->resume, err, sizeof(err)) < 0) {
+		fa_session_close(&s);
+		return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+	}
+	/* the header first: org, time, the decoded running token, the org's tokens */
+	fa_now_rfc3339(ts);
+	inv.org = strdup(s.org);
+	inv.collected_at = strdup(ts);
+	inv.source = strdup("live");
+	fa_self_from_token(s.auth.token, time(NULL), &inv.self);
+	memset(&o, 0, sizeof(o));
+	o.apps = cli->apps;
+	o.n_apps = 0;
+	o.org_tokens = true;
+	rc = fa_session_crawl(&s, &o, &inv, &st, err, sizeof(err));
+	if (rc == -2)
+		goto refused;
+	if (fa_snapshot_write_header(c.w, &inv) < 0) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "%s", fa_snapshot_writer_error(c.w));
+		fa_snapshot_abort(c.w);
+		goto out;
+	}
+	memset(&o, 0, sizeof(o));
+	o.apps = cli->n_apps ? cli->apps : NULL;
+	o.n_apps = cli->n_apps;
+	o.list_apps = true;
+	o.endpoints = FA_CRAWL_ALL_ENDPOINTS;
+	o.skip_app = snap_skip;
+	o.on_app = snap_app;
+	o.ud = &c;
+	rc = fa_session_crawl(&s, &o, &inv, &st, err, sizeof(err));
+	if (rc == -2)
+		goto refused;
+	if (c.failed) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "%s", fa_snapshot_writer_error(c.w));
+		fa_snapshot_abort(c.w);
+		goto out;
+	}
+	if (rc < 0 || (inv.apps_load.tried && !inv.apps_load.loaded) || !inv.org_tokens_load.loaded)
+		c.incomplete = true;
+	if (fa_snapshot_close(c.w, !c.incomplete && rc == 0, err, sizeof(err)) < 0) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		goto out;
+	}
+	if (!cli->quiet)
+		fprintf(stderr, "flyaudit: %zu apps written to %s%s\n", c.written, cli->output,
+			c.incomplete ? " (some resources could not be read: see the errors in the file)" : "");
+	rc = c.incomplete ? FA_EXIT_PARTIAL : FA_EXIT_OK;
+	goto out;
+refused:
+	fa_snapshot_abort(c.w);
+	rc = fa_cli_error(FA_EXIT_USAGE, "%s: check FLY_API_TOKEN (what was read is kept; rerun with --resume)", err);
+out:
+	fa_inventory_release(&inv);
+	fa_session_close(&s);
+	return rc;
+}
+
+int fa_cmd_whoami(const fa_cli *cli)
+{
+	fa_session s;
+	fa_token_info *info = NULL;
+	fa_buf out = FA_BUF_INIT(0);
+	char err[512] = "";
+	time_t now = time(NULL);
+	int rc;
+
+	rc = fa_session_open(&s, cli, false);
+	if (rc)
+		return rc;
+	if (fa_macaroon_decode(s.auth.header, strlen(s.auth.header), now, &info, err, sizeof(err)) < 0) {
+		fa_session_close(&s);
+		return fa_cli_error(FA_EXIT_USAGE, "cannot decode the token: %s", err);
+	}
+	/* what the API adds, when reachable; failure here is not an error */
+	if (fa_session_read_current(&s, err, sizeof(err)) < 0 && cli->verbose)
+		fprintf(stderr, "flyaudit: GET /v1/tokens/current: %s\n", err);
+	rc = (cli->json || cli->format == FA_FMT_JSON)
+		     ? fa_whoami_json(info, now, s.have_current ? s.current_json : NULL, &out)
+		     : fa_whoami_text(info, now, &out);
+	if (rc == 0 && s.have_current && !(cli->json || cli->format == FA_FMT_JSON)) {
+		size_t i;
+
+		fa_buf_printf(&out, "\nThe API says: org %s", s.current.org_slug ? s.current.org_slug : "?");
+		if (s.current.user && *s.current.user)
+			fa_buf_printf(&out, ", user %s", s.current.user);
+		for (i = 0; i < s.current.n_apps; i++)
+			fa_buf_printf(&out, "%s%s", i ? ", " : ", apps ", s.current.apps[i]);
+		fa_buf_adds(&out, "\n");
+	}
+	fa_session_close(&s);
+	fa_token_info_free(info);
+	if (rc < 0) {
+		fa_buf_release(&out);
+		return fa_cli_error(FA_EXIT_USAGE, "out of memory");
+	}
+	fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	if (!out.len || out.data[out.len - 1] != '\n')
+		fputc('\n', stdout);
+	fa_buf_release(&out);
+	return FA_EXIT_OK;
+}
