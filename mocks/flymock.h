@@ -1,0 +1,63 @@
+/* flymock.h: internal declarations shared by the flymock sources (not a flyaudit API;
+ * the fm_ prefix marks symbols that are global only inside the flymock binary). */
+#ifndef FLYMOCK_H
+#define FLYMOCK_H
+
+#include <stddef.h>
+
+#include "flyaudit/buf.h"
+
+/* What a data source can produce. Each is a raw JSON text exactly as Fly answers it,
+ * except FM_CERTS (the full JSON array of certificate objects; the server pages it) and
+ * FM_APP_TOKENS / FM_ORG_TOKENS (the GraphQL `limitedAccessTokens` object {"nodes":[…]}). */
+enum fm_kind {
+	FM_APPS,          /* GET /v1/apps?org_slug= */
+	FM_APP,           /* GET /v1/apps/{app} */
+	FM_MACHINES,      /* bare array */
+	FM_VOLUMES,       /* bare array */
+	FM_SECRETS,       /* {"secrets":[…]} */
+	FM_IPS,           /* {"ips":[…]} */
+	FM_CERTS,         /* full array, paged by the server */
+	FM_APP_TOKENS,    /* {"nodes":[…]} */
+	FM_ORG_TOKENS,    /* {"nodes":[…]} */
+	FM_TOKENS_CURRENT /* {"tokens":[…]} */
+};
+
+/* A data source: the demo fixtures or the synthetic org. Read-only after setup, so it is
+ * safe to use from every connection thread. */
+typedef struct fm_source {
+	char org_slug[64];
+	char dir[4096];   /* demo: DIR/demo */
+	char **apps;      /* demo: app names from apps.json */
+	size_t napps;     /* demo: count; synth: N */
+	int synthetic;
+} fm_source;
+
+/* Loads the demo org from dir (DIR/demo): reads apps.json for the app names.
+ * Returns 0, or -1 with a one-line message in err. */
+int fm_demo_open(fm_source *s, const char *dir, char *err, size_t errlen);
+/* Sets up the synthetic org "synth" of n apps (1..1000000). Returns 0 or -1 with err. */
+int fm_synth_open(fm_source *s, long n, char *err, size_t errlen);
+/* Frees what fm_demo_open allocated (safe on a synthetic or zeroed source). */
+void fm_source_close(fm_source *s);
+/* 1 if the app exists in the source, else 0. */
+int fm_source_has_app(const fm_source *s, const char *app);
+/* Writes the body for kind (app is ignored for org-level kinds) into out.
+ * Returns 0, or -1 with err (missing fixture, out of memory). */
+int fm_source_body(const fm_source *s, enum fm_kind kind, const char *app, fa_buf *out,
+		   char *err, size_t errlen);
+
+/* Synthetic generator (synth.c); same contract as fm_source_body for a synthetic source. */
+int fm_synth_body(const fm_source *s, enum fm_kind kind, const char *app, fa_buf *out,
+		  char *err, size_t errlen);
+/* 1 if app names an app of the synthetic source. */
+int fm_synth_has_app(const fm_source *s, const char *app);
+
+/* Answers a GraphQL request body (POST /graphql) for an authenticated caller: the
+ * limitedAccessTokens selections of organization(slug:…) and app(name:…) (aliases too).
+ * Always an HTTP 200 body; GraphQL errors go in "errors". Returns 0 or -1 (OOM). */
+int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out);
+/* The GraphQL body for a rejected token (HTTP 200, UNAUTHORIZED). */
+int fm_graphql_unauthorized(fa_buf *out);
+
+#endif

@@ -1,0 +1,349 @@
+/* graphql.c: flymock's loose GraphQL answerer for the limitedAccessTokens queries of
+ * organization(slug:…) and app(name:…), aliased or not, with errors inside HTTP 200. */
+#include "flymock.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#define MAX_SEL 4096
+
+struct sel {
+	char alias[128];
+	char arg[256];  /* app name or org slug, "" if unresolved */
+	int is_org;
+	int line, col;
+};
+
+static int ident_start(int c)
+{
+	return isalpha(c) || c == '_';
+}
+
+static int ident_char(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+static size_t skip_ws(const char *q, size_t i, size_t n)
+{
+	while (i < n && (isspace((unsigned char)q[i]) || q[i] == ','))
+		i++;
+	return i;
+}
+
+/* Reads the argument value after `name:` at q[i]: a string literal or a $variable. */
+static void read_value(const char *q, size_t i, size_t n, const cJSON *vars, char *out,
+		       size_t outlen)
+{
+	size_t j;
+
+	out[0] = '\0';
+	i = skip_ws(q, i, n);
+	if (i < n && q[i] == '"') {
+		j = i + 1;
+		while (j < n && q[j] != '"' && q[j] != '\\')
+			j++;
+		if (j < n && q[j] == '"' && j - i - 1 < outlen) {
+			memcpy(out, q + i + 1, j - i - 1);
+			out[j - i - 1] = '\0';
+		}
+	} else if (i < n && q[i] == '$') {
+		char var[128];
+		const cJSON *v = NULL;
+		j = i + 1;
+		while (j < n && ident_char((unsigned char)q[j]))
+			j++;
+		if (j - i - 1 == 0 || j - i - 1 >= sizeof var)
+			return;
+		memcpy(var, q + i + 1, j - i - 1);
+		var[j - i - 1] = '\0';
+		v = cJSON_GetObjectItemCaseSensitive(vars, var);
+		if (cJSON_IsString(v))
+			snprintf(out, outlen, "%s", v->valuestring);
+	}
+}
+
+/* Finds `argname:` inside the parentheses that open at q[i] == '('. */
+static void read_arg(const char *q, size_t i, size_t n, const char *argname, const cJSON *vars,
+		     char *out, size_t outlen)
+{
+	size_t alen = strlen(argname);
+
+	out[0] = '\0';
+	for (i = i + 1; i < n && q[i] != ')'; i++) {
+		if (q[i] == '"') {
+			for (i++; i < n && q[i] != '"'; i++)
+				if (q[i] == '\\')
+					i++;
+			continue;
+		}
+		if (ident_start((unsigned char)q[i]) && (i == 0 || !ident_char((unsigned char)q[i - 1])) &&
+		    i + alen <= n && strncmp(q + i, argname, alen) == 0 &&
+		    (i + alen == n || !ident_char((unsigned char)q[i + alen]))) {
+			size_t j = skip_ws(q, i + alen, n);
+			if (j < n && q[j] == ':') {
+				read_value(q, j + 1, n, vars, out, outlen);
+				return;
+			}
+		}
+	}
+}
+
+static void position(const char *q, size_t at, int *line, int *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < at; i++) {
+		if (q[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+/* Scans the query text for the selections flymock answers. Returns how many. */
+static size_t scan(const char *q, const cJSON *vars, struct sel *sels, size_t max)
+{
+	size_t n = strlen(q);
+	size_t i = 0;
+	size_t count = 0;
+	char pending[128] = "";
+
+	while (i < n && count < max) {
+		unsigned char c = (unsigned char)q[i];
+		if (c == '#') {
+			while (i < n && q[i] != '\n')
+				i++;
+			continue;
+		}
+		if (c == '"') {
+			for (i++; i < n && q[i] != '"'; i++)
+				if (q[i] == '\\')
+					i++;
+			i++;
+			pending[0] = '\0';
+			continue;
+		}
+		if (c == '$') {
+			for (i++; i < n && ident_char((unsigned char)q[i]); i++)
+				;
+			pending[0] = '\0';
+			continue;
+		}
+		if (isspace(c) || c == ',') {
+			i++;
+			continue;
+		}
+		if (ident_start(c)) {
+			size_t s = i;
+			size_t len;
+			size_t j;
+			while (i < n && ident_char((unsigned char)q[i]))
+				i++;
+			len = i - s;
+			j = skip_ws(q, i, n);
+			if (j < n && q[j] == ':' && len < sizeof pending) {
+				memcpy(pending, q + s, len);
+				pending[len] = '\0';
+				i = j + 1;
+				continue;
+			}
+			if (j < n && q[j] == '(' &&
+			    ((len == 3 && strncmp(q + s, "app", 3) == 0) ||
+			     (len == 12 && strncmp(q + s, "organization", 12) == 0))) {
+				struct sel *sel = &sels[count++];
+				memset(sel, 0, sizeof *sel);
+				sel->is_org = len == 12;
+				if (pending[0] != '\0')
+					snprintf(sel->alias, sizeof sel->alias, "%s", pending);
+				else
+					snprintf(sel->alias, sizeof sel->alias, "%s",
+						 sel->is_org ? "organization" : "app");
+				read_arg(q, j, n, sel->is_org ? "slug" : "name", vars, sel->arg,
+					 sizeof sel->arg);
+				position(q, s, &sel->line, &sel->col);
+			}
+			pending[0] = '\0';
+			continue;
+		}
+		pending[0] = '\0';
+		i++;
+	}
+	return count;
+}
+
+static cJSON *error_item(const char *msg, const char *code, const struct sel *sel)
+{
+	cJSON *e = cJSON_CreateObject();
+	cJSON *ext = NULL;
+
+	if (e == NULL)
+		return NULL;
+	cJSON_AddStringToObject(e, "message", msg);
+	if (sel != NULL) {
+		cJSON *path = cJSON_AddArrayToObject(e, "path");
+		cJSON *locs = cJSON_AddArrayToObject(e, "locations");
+		cJSON *loc = cJSON_CreateObject();
+		cJSON_AddItemToArray(path, cJSON_CreateString(sel->alias));
+		cJSON_AddNumberToObject(loc, "line", sel->line);
+		cJSON_AddNumberToObject(loc, "column", sel->col);
+		cJSON_AddItemToArray(locs, loc);
+	}
+	ext = cJSON_AddObjectToObject(e, "extensions");
+	cJSON_AddStringToObject(ext, "code", code);
+	return e;
+}
+
+/* Parses the {"nodes":[…]} text of a source and completes it as a GraphQL connection. */
+static cJSON *tokens_connection(const fm_source *s, enum fm_kind kind, const char *app)
+{
+	fa_buf raw = FA_BUF_INIT(0);
+	char err[256];
+	cJSON *conn = NULL;
+	const cJSON *nodes = NULL;
+
+	if (fm_source_body(s, kind, app, &raw, err, sizeof err) != 0)
+		goto cleanup;
+	conn = cJSON_ParseWithLength(raw.data, raw.len);
+	nodes = cJSON_GetObjectItemCaseSensitive(conn, "nodes");
+	if (!cJSON_IsArray(nodes)) {
+		cJSON_Delete(conn);
+		conn = NULL;
+		goto cleanup;
+	}
+	if (!cJSON_HasObjectItem(conn, "totalCount"))
+		cJSON_AddNumberToObject(conn, "totalCount", cJSON_GetArraySize(nodes));
+	if (!cJSON_HasObjectItem(conn, "pageInfo")) {
+		cJSON *pi = cJSON_AddObjectToObject(conn, "pageInfo");
+		int n = cJSON_GetArraySize(nodes);
+		cJSON_AddBoolToObject(pi, "hasNextPage", 0);
+		cJSON_AddBoolToObject(pi, "hasPreviousPage", 0);
+		if (n > 0) {
+			char cur[32];
+			snprintf(cur, sizeof cur, "MQ%d", n);
+			cJSON_AddStringToObject(pi, "startCursor", "MQ");
+			cJSON_AddStringToObject(pi, "endCursor", cur);
+		} else {
+			cJSON_AddNullToObject(pi, "startCursor");
+			cJSON_AddNullToObject(pi, "endCursor");
+		}
+	}
+cleanup:
+	fa_buf_release(&raw);
+	return conn;
+}
+
+static int finish(cJSON *root, fa_buf *out)
+{
+	char *txt = cJSON_PrintUnformatted(root);
+	int rc = -1;
+
+	if (txt != NULL && fa_buf_adds(out, txt) == 0)
+		rc = 0;
+	free(txt);
+	cJSON_Delete(root);
+	return rc;
+}
+
+int fm_graphql_unauthorized(fa_buf *out)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON *errs = NULL;
+
+	if (root == NULL)
+		return -1;
+	cJSON_AddNullToObject(root, "data");
+	errs = cJSON_AddArrayToObject(root, "errors");
+	cJSON_AddItemToArray(errs, error_item("You must be authenticated to view this.",
+					      "UNAUTHORIZED", NULL));
+	return finish(root, out);
+}
+
+int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
+{
+	cJSON *req = NULL;
+	cJSON *root = NULL;
+	cJSON *data = NULL;
+	cJSON *errs = NULL;
+	const cJSON *query = NULL;
+	struct sel *sels = NULL;
+	size_t n = 0;
+	size_t i;
+	int rc = -1;
+
+	root = cJSON_CreateObject();
+	errs = cJSON_CreateArray();
+	if (root == NULL || errs == NULL)
+		goto cleanup;
+	req = cJSON_ParseWithLength(body != NULL ? body : "", len);
+	query = cJSON_GetObjectItemCaseSensitive(req, "query");
+	if (!cJSON_IsString(query)) {
+		cJSON_AddNullToObject(root, "data");
+		cJSON_AddItemToArray(errs, error_item("No query string was present", "INVALID", NULL));
+		goto done;
+	}
+	sels = calloc(MAX_SEL, sizeof *sels);
+	if (sels == NULL)
+		goto cleanup;
+	n = scan(query->valuestring, cJSON_GetObjectItemCaseSensitive(req, "variables"), sels,
+		 MAX_SEL);
+	if (n == 0) {
+		cJSON_AddNullToObject(root, "data");
+		cJSON_AddItemToArray(errs, error_item("flymock: unsupported query", "INVALID", NULL));
+		goto done;
+	}
+	data = cJSON_AddObjectToObject(root, "data");
+	for (i = 0; i < n; i++) {
+		const struct sel *sel = &sels[i];
+		cJSON *obj = NULL;
+		cJSON *conn = NULL;
+		if (cJSON_HasObjectItem(data, sel->alias))
+			continue;
+		if (sel->is_org) {
+			if (strcmp(sel->arg, s->org_slug) == 0)
+				conn = tokens_connection(s, FM_ORG_TOKENS, NULL);
+			if (conn == NULL) {
+				cJSON_AddNullToObject(data, sel->alias);
+				cJSON_AddItemToArray(errs, error_item("Could not find Organization",
+								      "NOT_FOUND", sel));
+				continue;
+			}
+			obj = cJSON_AddObjectToObject(data, sel->alias);
+			cJSON_AddStringToObject(obj, "slug", s->org_slug);
+		} else {
+			if (fm_source_has_app(s, sel->arg))
+				conn = tokens_connection(s, FM_APP_TOKENS, sel->arg);
+			if (conn == NULL) {
+				cJSON_AddNullToObject(data, sel->alias);
+				cJSON_AddItemToArray(errs, error_item("Could not find App", "NOT_FOUND",
+								      sel));
+				continue;
+			}
+			obj = cJSON_AddObjectToObject(data, sel->alias);
+			cJSON_AddStringToObject(obj, "id", sel->arg);
+			cJSON_AddStringToObject(obj, "name", sel->arg);
+		}
+		cJSON_AddItemToObject(obj, "limitedAccessTokens", conn);
+	}
+done:
+	if (cJSON_GetArraySize(errs) > 0) {
+		cJSON_AddItemToObject(root, "errors", errs);
+		errs = NULL;
+	}
+	rc = finish(root, out);
+	root = NULL;
+cleanup:
+	free(sels);
+	cJSON_Delete(errs);
+	cJSON_Delete(root);
+	cJSON_Delete(req);
+	return rc;
+}
