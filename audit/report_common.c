@@ -188,9 +188,9 @@ int fa_rpt_escape(fa_buf *out, const char *s, int mode)
 				rc = fa_buf_adds(out, "&lt;");
 			else if (cp == '>')
 				rc = fa_buf_adds(out, "&gt;");
-			else if (cp == '"')
+			else if (cp == '"' && mode == FA_ESC_XML_ATTR)
 				rc = fa_buf_adds(out, "&quot;");
-			else if (cp == '\'')
+			else if (cp == '\'' && mode == FA_ESC_XML_ATTR)
 				rc = fa_buf_adds(out, "&apos;");
 			else if (cp == '\t' || cp == '\n' || cp == '\r') {
 				if (mode == FA_ESC_XML_ATTR)
