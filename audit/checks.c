@@ -1,0 +1,564 @@
+/* checks.c: the check catalog (static metadata, sorted by id), the shared helpers of
+ * the check files, and the two entry points fa_audit_app() and fa_audit_org(). */
+#include "checks_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DOC "https://fly.io/docs/"
+
+static const char *const tags_secrets[] = {"security", "secrets", NULL};
+static const char *const tags_network[] = {"security", "network", NULL};
+static const char *const tags_tls[] = {"security", "tls", "network", NULL};
+static const char *const tags_container[] = {"security", "container", NULL};
+static const char *const tags_health[] = {"reliability", "health-checks", NULL};
+static const char *const tags_tokens[] = {"security", "tokens", "iam", NULL};
+static const char *const tags_autostop[] = {"cost", "security", "machines", NULL};
+static const char *const tags_volumes[] = {"security", "storage", "encryption", NULL};
+static const char *const tags_backups[] = {"reliability", "storage", "backup", NULL};
+static const char *const tags_drift[] = {"security", "configuration", "regions", NULL};
+
+static const char *const refs_secrets[] = {DOC "apps/secrets/",
+	DOC "reference/configuration/#the-env-variables-section", NULL};
+static const char *const refs_private[] = {DOC "networking/private-networking/",
+	DOC "networking/flycast/", DOC "networking/services/", NULL};
+static const char *const refs_ips[] = {DOC "networking/flycast/", DOC "flyctl/ips-release/",
+	DOC "flyctl/ips-allocate-v6/", DOC "networking/services/", NULL};
+static const char *const refs_https[] = {DOC "reference/configuration/#the-http_service-section",
+	DOC "networking/services/", NULL};
+static const char *const refs_tlsopt[] = {DOC "reference/configuration/#services-ports-tls_options",
+	DOC "networking/services/", NULL};
+static const char *const refs_certs[] = {DOC "networking/custom-domain/",
+	DOC "flyctl/certs-check/", NULL};
+static const char *const refs_root[] = {DOC "machines/api/machines-resource/",
+	DOC "reference/configuration/#the-processes-section", NULL};
+static const char *const refs_image[] = {DOC "reference/configuration/#the-build-section",
+	DOC "machines/api/machines-resource/", NULL};
+static const char *const refs_health[] = {DOC "reference/health-checks/",
+	DOC "flyctl/checks-list/", NULL};
+static const char *const refs_tokens[] = {DOC "security/tokens/", DOC "flyctl/tokens-create/",
+	DOC "flyctl/tokens-revoke/", NULL};
+static const char *const refs_readonly[] = {DOC "security/tokens/",
+	DOC "flyctl/tokens-create-readonly/", NULL};
+static const char *const refs_autostop[] = {DOC "launch/autostop-autostart/",
+	DOC "reference/fly-proxy-autostop-autostart/", NULL};
+static const char *const refs_volumes[] = {DOC "volumes/overview/", DOC "flyctl/volumes-create/",
+	NULL};
+static const char *const refs_backups[] = {DOC "volumes/snapshots/", DOC "volumes/overview/",
+	NULL};
+static const char *const refs_allowlist[] = {DOC "networking/request-headers/",
+	DOC "networking/flycast/", NULL};
+static const char *const refs_drift[] = {DOC "apps/scale-count/", DOC "launch/deploy/",
+	DOC "machines/api/machines-resource/", NULL};
+
+/* Sorted by id; the FA_CK_* indexes follow this order. */
+static const fa_check_meta catalog[FA_CK_COUNT] = {
+	[FA_CK_IMAGE_UNPINNED] = {
+		"container.image_unpinned", FA_SEV_LOW,
+		"Machine images are pinned to a version",
+		"Dockerfile uses non-root user (\"Use specific versions, not 'latest'\")",
+		"A machine's config.image must name a specific tag or digest. The `latest` tag or "
+		"no tag (which means `latest`) changes under you: the next update, clone or restart "
+		"from config can run a different image. An image pinned by digest (@sha256:...) passes.",
+		"An unreviewed image can reach production, and one region can end up running a "
+		"different build than another.",
+		"Deploy a tagged or digest-pinned image: `fly deploy --image registry.fly.io/APP:TAG` "
+		"(or `@sha256:DIGEST`), and use a versioned base image in the Dockerfile "
+		"(`FROM node:20-alpine`, not `FROM node:latest`).",
+		refs_image, "machine", tags_container},
+	[FA_CK_RUNS_AS_ROOT] = {
+		"container.runs_as_root", FA_SEV_MEDIUM,
+		"Processes run as a non-root user",
+		"Dockerfile uses non-root user",
+		"Fails when a process in the machine config names `root` or `0` as its user. Passes "
+		"when every process names a non-root user. The user set by the image (Dockerfile "
+		"`USER`) is not visible through the Machines API: then the result is unknown.",
+		"A compromised process running as root owns the whole VM: it can read every secret, "
+		"tamper with volumes and install persistence.",
+		"Add `USER appuser` (created with `adduser -S appuser`) to the Dockerfile and drop any "
+		"`user = \"root\"` from [processes]/machine config; verify with "
+		"`fly ssh console -C id`.",
+		refs_root, "machine", tags_container},
+	[FA_CK_CHECKS_FAILING] = {
+		"health.checks_failing", FA_SEV_HIGH,
+		"Health checks are passing",
+		"Health checks configured and working",
+		"Looks at the live check statuses of every started machine; fails when one is "
+		"`critical`.",
+		"A failing machine is taken out of routing but not restarted: capacity is lost, and a "
+		"check that keeps failing can hide a compromised or broken instance.",
+		"Inspect with `fly checks list -a APP` and `fly logs -a APP`, fix the app or the check, "
+		"or replace the machine: `fly machine restart ID`.",
+		refs_health, "machine", tags_health},
+	[FA_CK_CHECKS_MISSING] = {
+		"health.checks_missing", FA_SEV_MEDIUM,
+		"Public services have health checks",
+		"Health checks configured and working",
+		"Fails when a machine with a public service has neither service checks "
+		"([[services.http_checks]], [[services.tcp_checks]], [[http_service.checks]]) nor "
+		"machine checks ([checks]).",
+		"Without checks Fly Proxy routes traffic to machines that are up but broken, and "
+		"deployments cannot halt on an unhealthy release.",
+		"Add to fly.toml: `[[http_service.checks]] grace_period = \"10s\" interval = \"15s\" "
+		"method = \"GET\" path = \"/health\" timeout = \"5s\"` (or [[services.tcp_checks]]), "
+		"then `fly deploy`.",
+		refs_health, "machine", tags_health},
+	[FA_CK_AUTOSTOP_DISABLED] = {
+		"machines.autostop_disabled", FA_SEV_LOW,
+		"Auto-stop is enabled on public services",
+		"Auto-stop enabled for cost and security (idle machines)",
+		"Fails when a service with public ports has autostop off, or not set (Fly's default "
+		"when the field is absent is off). `stop` and `suspend` pass.",
+		"Idle machines stay reachable and running: more attack surface and cost for no "
+		"traffic.",
+		"Set in fly.toml `[http_service] auto_stop_machines = \"stop\"` "
+		"(or in [[services]]) with `auto_start_machines = true`, then `fly deploy`.",
+		refs_autostop, "machine", tags_autostop},
+	[FA_CK_ADMIN_ALLOWLIST] = {
+		"network.admin_allowlist", FA_SEV_NONE,
+		"Admin endpoints are restricted by IP",
+		"IP allowlisting for admin endpoints",
+		"Manual: the API cannot show whether the application restricts its admin routes. One "
+		"result per app with a public HTTP service.",
+		"Admin panels reachable from the whole internet are a prime brute-force and exploit "
+		"target.",
+		"Check admin routes against an allowlist of the `Fly-Client-IP` header, or move the "
+		"admin interface to a private service reached over Flycast/.internal "
+		"(`fly ips allocate-v6 --private`).",
+		refs_allowlist, "app", tags_network},
+	[FA_CK_PRIVATE_SERVICE_PUBLIC] = {
+		"network.private_service_public", FA_SEV_HIGH,
+		"Internal services are not exposed publicly",
+		"Internal services use private networking (.internal or .flycast)",
+		"Fails when a service with public ports uses a well-known private-service port as "
+		"internal or public port (Postgres 5432/5433, MySQL 3306, Redis 6379, MongoDB 27017, "
+		"Elasticsearch 9200/9300, memcached 11211, etcd 2379/2380, RabbitMQ 5672/15672, Kafka "
+		"9092, Cassandra 9042, SSH 22, Docker 2375/2376), or has a `pg_tls` handler.",
+		"Databases, caches, SSH and the Docker API exposed to the internet are scanned and "
+		"brute-forced within minutes of going up.",
+		"Remove the [[services.ports]] of the internal service from fly.toml (no ports = not "
+		"public), reach it over `APP.internal` or Flycast (`fly ips allocate-v6 --private`), "
+		"and `fly deploy`.",
+		refs_private, "machine", tags_network},
+	[FA_CK_PUBLIC_IP_UNUSED] = {
+		"network.public_ip_unused", FA_SEV_MEDIUM,
+		"Public IPs are only held by apps with public services",
+		"Internal services use private networking (.internal or .flycast)",
+		"Fails when the app holds a public IP (dedicated v4, v6 or shared v4) but no machine "
+		"has a service with public ports. Needs both the IP list and the machine list.",
+		"A public address on an internal app is one config change away from exposing it, and "
+		"a dedicated IPv4 is billed for nothing.",
+		"`fly ips release ADDR -a APP` for each public address, and "
+		"`fly ips allocate-v6 --private -a APP` for private Flycast access.",
+		refs_ips, "app", tags_network},
+	[FA_CK_CONFIG_DRIFT] = {
+		"regions.config_drift", FA_SEV_MEDIUM,
+		"Machines of a process group share one configuration",
+		"Each instance needs the same security configuration (\"Scaling Security "
+		"Considerations\")",
+		"Compares the started machines of one app and process group: image, env names and "
+		"value hashes (not FLY_* variables, which the platform manages), processes (user, env), "
+		"services (protocol, internal port, ports, handlers, force_https, TLS versions, "
+		"autostop) and health checks. Per-machine things (id, region, volumes, mounts) are "
+		"not drift. One result per process group (`app/group`).",
+		"A fix rolled out to some regions only leaves the others exposed, and results of the "
+		"other checks on one machine stop describing the app.",
+		"Redeploy every machine from one fly.toml: `fly deploy -a APP` (or "
+		"`fly machine update ID --image IMAGE` for stragglers); check with "
+		"`fly config show -a APP` and `fly machine status ID`.",
+		refs_drift, "process_group", tags_drift},
+	[FA_CK_PLAINTEXT_ENV] = {
+		"secrets.plaintext_env", FA_SEV_CRITICAL,
+		"Secrets are not in [env]",
+		"All secrets stored via fly secrets set, not in fly.toml",
+		"Fails when a machine's config.env or processes[].env holds a value in a known "
+		"credential format (Fly token, AWS key, Stripe secret or restricted key, GitHub token, "
+		"Slack token, SendGrid key, Google API key, PEM private key, JWT, URL with a "
+		"password), a secret-like name (...SECRET..., ...PASSWORD..., ...TOKEN..., "
+		"...API_KEY..., ...PRIVATE_KEY..., ..._KEY, ...CREDENTIAL...) with a non-trivial "
+		"value, or a name that is also an app secret. Messages name variables and detectors, "
+		"never values.",
+		"[env] values live in fly.toml, version control, CI logs and the machine config, "
+		"readable by anyone with read access to the app or the repository.",
+		"`fly secrets set NAME=...` for each variable named, then remove it from [env] in "
+		"fly.toml and `fly deploy`; rotate any credential that was in [env].",
+		refs_secrets, "machine", tags_secrets},
+	[FA_CK_CERT_NOT_READY] = {
+		"tls.certificate_not_ready", FA_SEV_MEDIUM,
+		"Custom-domain certificates are active",
+		"HTTPS forced with force_https = true",
+		"Fails when a custom-domain certificate is not `active` or its DNS is not configured.",
+		"Visitors of the domain get certificate errors or no TLS at all, and a stale DNS "
+		"record pointing elsewhere can be taken over.",
+		"`fly certs check HOSTNAME -a APP`, create the DNS records it prints (A/AAAA or CNAME, "
+		"and the _acme-challenge CNAME), or `fly certs remove HOSTNAME -a APP` if unused.",
+		refs_certs, "certificate", tags_tls},
+	[FA_CK_HTTPS_NOT_FORCED] = {
+		"tls.https_not_forced", FA_SEV_HIGH,
+		"HTTPS is forced on public HTTP ports",
+		"HTTPS forced with force_https = true",
+		"Fails when a public port has the `http` handler, no `tls` handler, and force_https "
+		"is not true (Fly's default when absent is false).",
+		"Plain-HTTP requests carry cookies, credentials and tokens in clear text and can be "
+		"modified in transit.",
+		"Set `[http_service] force_https = true` in fly.toml (or `force_https = true` on the "
+		"port-80 [[services.ports]]), then `fly deploy`.",
+		refs_https, "machine", tags_tls},
+	[FA_CK_WEAK_PROTOCOLS] = {
+		"tls.weak_protocols", FA_SEV_MEDIUM,
+		"TLS 1.0 and 1.1 are not allowed",
+		"HTTPS forced with force_https = true",
+		"Fails when a port's tls_options.versions allows TLS 1.0 or TLS 1.1. Ports without "
+		"tls_options use Fly's defaults and pass.",
+		"TLS 1.0/1.1 are deprecated (RFC 8996) and allow downgrade attacks on clients that "
+		"still speak them.",
+		"Set `[[services.ports]] tls_options = { versions = [\"TLSv1.2\", \"TLSv1.3\"] }` "
+		"(or remove tls_options.versions), then `fly deploy`.",
+		refs_tlsopt, "machine", tags_tls},
+	[FA_CK_AUDITOR_EXPIRING] = {
+		"tokens.auditor_expiring", FA_SEV_LOW,
+		"The audit token does not expire within 14 days",
+		"Fly API token stored securely in CI/CD secrets",
+		"Fails when the token flyaudit runs with expires within 14 days (scheduled audits "
+		"would stop).",
+		"A scheduled audit silently stops running when its token expires.",
+		"Mint a new one before it lapses: `fly tokens create readonly ORG -x 2160h`, store it "
+		"in the CI/CD secret store, and revoke the old one (`fly tokens revoke ID`).",
+		refs_readonly, "token", tags_tokens},
+	[FA_CK_AUDITOR_NOT_READONLY] = {
+		"tokens.auditor_not_readonly", FA_SEV_MEDIUM,
+		"flyaudit runs with a read-only token",
+		"Deploy tokens have minimal permissions",
+		"Fails when the token flyaudit runs with can write, or is a user token. Passes for a "
+		"macaroon whose caveats restrict it to read. Unknown when it cannot be decoded.",
+		"An audit job holding a write token is an attractive target: whoever reads its "
+		"secret store can deploy, destroy or read secrets of every app.",
+		"`fly tokens create readonly ORG -x 2160h` and give flyaudit that token.",
+		refs_readonly, "token", tags_tokens},
+	[FA_CK_LONG_LIVED] = {
+		"tokens.long_lived", FA_SEV_MEDIUM,
+		"Tokens expire within a year",
+		"Deploy tokens have minimal permissions",
+		"Fails when a live (not revoked, not expired) org or app token never expires or "
+		"lives longer than 365 days from now (flyctl's default expiry is 20 years). Revoked "
+		"and expired tokens are not reported: they can no longer be used.",
+		"A leaked long-lived token (in a CI log, a laptop, a former employee's shell history) "
+		"stays usable for years.",
+		"Replace it with a short-lived one, e.g. `fly tokens create deploy -a APP -x 720h` "
+		"(or `fly tokens create readonly ORG -x 720h`), then `fly tokens revoke ID`.",
+		refs_tokens, "token", tags_tokens},
+	[FA_CK_UNDISCHARGED] = {
+		"tokens.undischarged", FA_SEV_INFO,
+		"The audit token carries no undischarged third-party caveats",
+		"Fly API token stored securely in CI/CD secrets",
+		"Informational: the running token has third-party caveats without a discharge "
+		"macaroon, so requests that need them will be refused.",
+		"Parts of the audit can fail with authorization errors, giving unknown results.",
+		"Use a token minted for automation (`fly tokens create readonly ORG`) rather than one "
+		"that needs an interactive login discharge.",
+		refs_readonly, "token", tags_tokens},
+	[FA_CK_NO_BACKUPS] = {
+		"volumes.no_backups", FA_SEV_LOW,
+		"Volumes have automatic snapshots",
+		"Volumes encrypted at rest (Fly.io default) (data safety)",
+		"Fails when a volume has auto_backup_enabled false (daily snapshots are on by "
+		"default).",
+		"A lost or corrupted volume cannot be restored.",
+		"`fly volumes update VOLUME_ID --scheduled-snapshots=true --snapshot-retention 5`.",
+		refs_backups, "volume", tags_backups},
+	[FA_CK_UNENCRYPTED] = {
+		"volumes.unencrypted", FA_SEV_HIGH,
+		"Volumes are encrypted at rest",
+		"Volumes encrypted at rest (Fly.io default)",
+		"Fails when a volume has encrypted false; unknown when the API does not say.",
+		"Data on an unencrypted volume is readable from the underlying disk outside the VM.",
+		"Volumes cannot be encrypted in place: `fly volumes create NAME --encrypted -r REGION`, "
+		"copy the data (or `fly volumes fork`), point [mounts] at it, then "
+		"`fly volumes destroy OLD_ID`.",
+		refs_volumes, "volume", tags_volumes},
+};
+
+const fa_check_meta *fa_checks(size_t *n)
+{
+	if (n)
+		*n = FA_CK_COUNT;
+	return catalog;
+}
+
+const fa_check_meta *fa_check_find(const char *id)
+{
+	size_t i;
+
+	if (!id)
+		return NULL;
+	for (i = 0; i < FA_CK_COUNT; i++)
+		if (strcmp(catalog[i].id, id) == 0)
+			return &catalog[i];
+	return NULL;
+}
+
+const fa_check_meta *fa_chk_meta(int idx)
+{
+	if (idx < 0 || idx >= FA_CK_COUNT)
+		return NULL;
+	return &catalog[idx];
+}
+
+/* ---- messages ------------------------------------------------------------------ */
+
+void fa_msg_init(fa_msg *m)
+{
+	m->buf[0] = '\0';
+	m->len = 0;
+	m->cut = false;
+}
+
+/* Appends n bytes, replacing control characters so the message stays one line. */
+static void msg_put(fa_msg *m, const char *s, size_t n)
+{
+	size_t room;
+	size_t i;
+
+	if (m->cut)
+		return;
+	room = sizeof(m->buf) - 4 - m->len; /* keep room for "..." and NUL */
+	if (n > room) {
+		n = room;
+		m->cut = true;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		m->buf[m->len++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+	}
+	m->buf[m->len] = '\0';
+}
+
+void fa_msg_add(fa_msg *m, const char *s)
+{
+	if (s)
+		msg_put(m, s, strlen(s));
+}
+
+void fa_msg_addf(fa_msg *m, const char *fmt, ...)
+{
+	char tmp[FA_MSG_MAX];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if ((size_t)k >= sizeof(tmp)) {
+		msg_put(m, tmp, sizeof(tmp) - 1);
+		m->cut = true;
+		return;
+	}
+	msg_put(m, tmp, (size_t)k);
+}
+
+const char *fa_msg_str(fa_msg *m)
+{
+	/* idempotent: the "..." goes after len, which stays put */
+	if (m->cut)
+		memcpy(m->buf + m->len, "...", 4);
+	return m->buf;
+}
+
+/* ---- emitting ---------------------------------------------------------------------- */
+
+int fa_chk_emit(fa_run *r, int idx, fa_status st, const char *type, const char *id,
+		const char *name, const char *region, const char *message)
+{
+	const char *org;
+
+	if (r->err)
+		return r->err;
+	org = r->ctx && r->ctx->org ? r->ctx->org : (r->app ? r->app->org_slug : NULL);
+	if (fa_results_add(r->out, fa_chk_meta(idx), st, org, r->app ? r->app->name : NULL,
+			   type, id, name, region, message) < 0)
+		r->err = -1;
+	return r->err;
+}
+
+int fa_chk_emit_machine(fa_run *r, int idx, fa_status st, const fa_machine *m,
+			const char *message)
+{
+	return fa_chk_emit(r, idx, st, "machine", m->id ? m->id : "(no id)", m->name, m->region,
+			   message);
+}
+
+bool fa_chk_loaded(const fa_app *app, fa_endpoint ep)
+{
+	return app && ep >= 0 && ep < FA_EP_COUNT && app->load[ep].loaded;
+}
+
+void fa_chk_load_reason_l(fa_msg *m, const fa_load *l, const char *what)
+{
+	if (!what)
+		what = "?";
+	if (!l->tried && !l->message) {
+		fa_msg_addf(m, "%s were not read", what);
+		return;
+	}
+	fa_msg_addf(m, "%s could not be read", what);
+	if (l->status > 0)
+		fa_msg_addf(m, ": HTTP %d", l->status);
+	else
+		fa_msg_add(m, ": transport error");
+	if (l->message && l->message[0]) {
+		fa_msg_add(m, ": ");
+		fa_msg_add(m, l->message);
+	}
+}
+
+void fa_chk_load_reason(fa_msg *m, const fa_app *app, fa_endpoint ep)
+{
+	fa_chk_load_reason_l(m, &app->load[ep], fa_endpoint_name(ep));
+}
+
+int fa_chk_emit_load_unknown(fa_run *r, int idx, fa_endpoint ep)
+{
+	fa_msg m;
+
+	fa_msg_init(&m);
+	fa_chk_load_reason(&m, r->app, ep);
+	return fa_chk_emit(r, idx, FA_STATUS_UNKNOWN, "app", r->app->name ? r->app->name : "(no name)",
+			   NULL, NULL, fa_msg_str(&m));
+}
+
+bool fa_chk_machine_audited(const fa_machine *m)
+{
+	if (!m->state)
+		return false;
+	return strcmp(m->state, "started") == 0 || strcmp(m->state, "stopped") == 0 ||
+	       strcmp(m->state, "suspended") == 0;
+}
+
+bool fa_chk_service_public(const fa_service *s)
+{
+	return s->n_ports > 0;
+}
+
+/* ---- RFC 3339 ------------------------------------------------------------------------ */
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+static long long days_from_civil(long long y, unsigned mo, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= mo <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+static int days_in_month(int y, int mo)
+{
+	static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return mo == 2 && leap ? 29 : dm[mo - 1];
+}
+
+int fa_chk_parse_rfc3339(const char *s, long long *out)
+{
+	int y, mo, d, h, mi, sec, oh = 0, om = 0;
+	long long off = 0;
+	const char *p;
+
+	if (!s || strlen(s) < 20)
+		return -1;
+	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+	    digits(s + 17, 2, &sec))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 ||
+		    om > 59)
+			return -1;
+		off = (long long)oh * 3600 + (long long)om * 60;
+		if (*p == '+')
+			off = -off;
+		p += 6;
+	} else {
+		return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	if (sec == 60)
+		sec = 59; /* a leap second: close enough for expiry arithmetic */
+	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + (long long)h * 3600 +
+	       (long long)mi * 60 + sec + off;
+	return 0;
+}
+
+/* ---- entry points ------------------------------------------------------------------ */
+
+int fa_audit_app(const fa_audit_ctx *ctx, const fa_app *app, fa_results *out)
+{
+	fa_run r;
+
+	if (!ctx || !app || !out)
+		return -1;
+	r.ctx = ctx;
+	r.app = app;
+	r.out = out;
+	r.err = 0;
+	fa_chk_machines(&r);
+	fa_chk_app_network(&r);
+	fa_chk_drift(&r);
+	fa_chk_volumes(&r);
+	fa_chk_certs(&r);
+	fa_chk_tokens(&r, app->tokens, app->n_tokens, &app->load[FA_EP_TOKENS]);
+	return r.err;
+}
+
+int fa_audit_org(const fa_audit_ctx *ctx, const fa_inventory *inv, fa_results *out)
+{
+	fa_run r;
+
+	if (!ctx || !out)
+		return -1;
+	r.ctx = ctx;
+	r.app = NULL;
+	r.out = out;
+	r.err = 0;
+	if (inv)
+		fa_chk_tokens(&r, inv->org_tokens, inv->n_org_tokens, &inv->org_tokens_load);
+	fa_chk_self(&r);
+	return r.err;
+}
