@@ -69,6 +69,7 @@ struct fa_net {
 	CURLM *multi;
 	CURLSH *share;
 	char *bases[2];
+	bool base_tls[2];        /* the base is https */
 	char *auth;              /* "Authorization: ..." or NULL; cleansed on free */
 	char *user_agent;
 	char *ca_file;
@@ -553,6 +554,8 @@ int fa_net_new(fa_net **out, const fa_net_opts *opts, char *err, size_t errlen)
 	n->bases[FA_BASE_GRAPHQL] = copy_base(opts->graphql_base);
 	if (!n->bases[0] || !n->bases[1])
 		goto oom;
+	n->base_tls[0] = strncasecmp(n->bases[0], "https:", 6) == 0;
+	n->base_tls[1] = strncasecmp(n->bases[1], "https:", 6) == 0;
 	if (opts->user_agent)
 		n->user_agent = dup_str(opts->user_agent);
 	else
@@ -828,7 +831,6 @@ static CURL *easy_new(fa_net *n)
 		curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	} else {
 		curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	}
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, n->connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, n->timeout_ms);
@@ -866,6 +868,9 @@ static int start_attempt(fa_net *n, net_req *r, long long now)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)r);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	/* wait for a connection that may multiplex rather than open another; only https
+	 * can negotiate HTTP/2, so plain http (loopback tests) does not wait */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, (!n->http1_only && n->base_tls[r->base]) ? 1L : 0L);
 	if (r->post) {
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, n->hdr_post);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->post));
@@ -896,6 +901,8 @@ static long long start_ready(fa_net *n, long long now)
 	long long next = LLONG_MAX;
 	net_req *r = n->waiting.head, *nx;
 
+	if (n->aborted)
+		return 0;
 	for (; r && (int)n->active.len < n->concurrency; r = nx) {
 		nx = r->next;
 		if (r->ready_ms > now) {
@@ -1206,10 +1213,10 @@ int fa_net_run(fa_net *n)
 			if (priv)
 				finish_transfer(n, (net_req *)(void *)priv, msg->data.result, now_ms());
 		}
-		if (n->aborted)
-			abort_all(n); /* callbacks cannot queue more once aborted */
 		now = now_ms();
 		maybe_tick(n, now, false);
+		if (n->aborted)
+			abort_all(n); /* callbacks cannot queue more once aborted */
 		if (n->active.len == 0 && n->waiting.len == 0)
 			break;
 		/* start what a free slot, a backoff or a bucket allows; curl_multi_poll also
