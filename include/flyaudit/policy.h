@@ -51,7 +51,8 @@ int fa_suppressions_parse(const char *text, size_t len, const char *file_name,
 /* Mutes results: the first unexpired entry matching a FAIL result turns it MUTED (severity
  * kept, muted_reason / muted_expires set). Other statuses are left alone. Each expired
  * entry adds a notice to `notices_to` (it mutes nothing); each entry expiring within
- * FA_SUPPRESSION_WARN_DAYS adds a warning notice. notices_to may be NULL.
+ * FA_SUPPRESSION_WARN_DAYS adds a warning notice. notices_to may be NULL (no notices):
+ * when applying batch by batch (per app), pass it for one call only, or notices repeat.
  * Returns 0 or -1 (OOM). */
 int fa_policy_apply_suppressions(const fa_suppressions *s, time_t now, fa_results *rs,
 				 fa_report *notices_to);
