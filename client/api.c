@@ -1707,6 +1707,7 @@ int fa_api_decode_tokens_current(const char *body, size_t len, fa_token_current 
 		rc = oom_err(err, errlen);
 		goto cleanup;
 	}
+	fa_token_current_release(out);
 	*out = tc;
 cleanup:
 	cJSON_Delete(root);

@@ -1076,6 +1076,9 @@ static void test_hostile_table(void **state)
 		"[{\"size_gb\":\"3\",\"encrypted\":1,\"auto_backup_enabled\":null}]",
 		"{\"total_apps\":1e999,\"apps\":[{\"organization\":[]}]}",
 		"[9223372036854775808, -9223372036854775809, 1e-400, -0]",
+		"[{\"size_gb\":1234567890123456789012345678901234567890123456789012345678901234567890}]",
+		"[{\"config\":{\"env\":{\"K\":\"AKIA\\u0000IOSFODNN7EXAMPLE\",\"\\u0000\":\"x\"}}}]",
+		"{\"secrets\":[{\"name\":\"\\ud83d\\ude80\"},{\"name\":\"\\udc00\"}]}",
 	};
 	size_t i;
 
@@ -1554,6 +1557,11 @@ static void test_tokens_current(void **state)
 	assert_string_equal(tc.user, "jane@acme.com");
 	assert_int_equal(tc.n_apps, 1);
 	assert_string_equal(tc.apps[0], "billing-api");
+	/* a second decode replaces the first without a leak */
+	b = fixture("ref-tokens-current.json", &len);
+	assert_int_equal(fa_api_decode_tokens_current(b, len, &tc, err, sizeof(err)), 0);
+	free(b);
+	assert_string_equal(tc.org_slug, "acme");
 	fa_token_current_release(&tc);
 	assert_null(tc.token_id);
 	assert_int_equal(tc.n_apps, 0);

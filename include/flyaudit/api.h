@@ -39,7 +39,8 @@ char *fa_api_path_certs(const char *app, const char *cursor, int limit);
 
 /* GraphQL bodies (malloc'd JSON). */
 char *fa_api_gql_org_tokens(const char *org_slug);
-/* One query for many apps, aliased a0..a{n-1}. */
+/* One query for many apps, aliased a0..a{n-1}. NULL also when n is 0 or a name is
+ * NULL or not UTF-8. */
 char *fa_api_gql_app_tokens(const char *const *apps, size_t n);
 
 /* One line describing an error response: {"error"}, {"message"}, GraphQL errors,
@@ -49,7 +50,9 @@ void fa_api_error_message(long status, const char *body, size_t len, char *out, 
 /* GET /v1/apps?org_slug=: a new array of apps (fa_app_init'd, list fields set). */
 int fa_api_decode_apps(const char *body, size_t len, fa_app **out, size_t *n_out,
 		       char *err, size_t errlen);
-/* GET /v1/apps/{app}/machines (bare array): sets app->machines. */
+/* GET /v1/apps/{app}/machines (bare array): sets app->machines. `hash_key` is
+ * FA_API_HASH_KEY_LEN bytes (NULL: an all-zero key). The machines, volumes, secrets and
+ * IPs decoders replace the app's list on success; a top-level `null` is an empty list. */
 int fa_api_decode_machines(const char *body, size_t len, const unsigned char *hash_key,
 			   fa_app *app, char *err, size_t errlen);
 int fa_api_decode_volumes(const char *body, size_t len, fa_app *app, char *err, size_t errlen);
@@ -76,7 +79,8 @@ typedef struct fa_token_current {
 	char **apps;
 	size_t n_apps;
 } fa_token_current;
-/* GET /v1/tokens/current: the first entry of `tokens`. */
+/* GET /v1/tokens/current: the first entry of `tokens`. `out` must be zeroed or hold an
+ * earlier result, which is released on success; untouched on error. */
 int fa_api_decode_tokens_current(const char *body, size_t len, fa_token_current *out,
 				 char *err, size_t errlen);
 void fa_token_current_release(fa_token_current *tc);
