@@ -145,7 +145,7 @@ static uint32_t detector_bit(const char *name)
 	for (b = 0; b < 32; b++) {
 		const char *n = fa_detector_name(1u << b);
 
-		if (n && *n && strcmp(n, name) == 0)
+		if (n && *n && strcmp(n, "unknown") != 0 && strcmp(n, name) == 0)
 			return 1u << b;
 	}
 	if (strncmp(name, "bit", 3) == 0 && name[3] >= '0' && name[3] <= '9') {
@@ -1509,4 +1509,74 @@ char *fa_json_self(const fa_self *self)
 	if (!self)
 		return NULL;
 	return print_and_free(fa_mj_self(self), true);
+}
+
+/* ---- the snapshot header ------------------------------------------------------------------ */
+
+cJSON *fa_mj_header(const fa_inventory *inv)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "schema", cJSON_CreateString(FA_SNAPSHOT_SCHEMA));
+	rc |= add(o, "org", jstr(inv->org));
+	rc |= add(o, "collected_at", jstr(inv->collected_at));
+	rc |= add(o, "self", fa_mj_self(&inv->self));
+	rc |= add(o, "org_tokens", fa_mj_tokens(inv->org_tokens, inv->n_org_tokens));
+	rc |= add(o, "org_tokens_load", fa_mj_load(&inv->org_tokens_load));
+	rc |= add(o, "apps_load", fa_mj_load(&inv->apps_load));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int header_fill(const cJSON *j, fa_inventory *inv, char *err, size_t errlen)
+{
+	const cJSON *v = NULL;
+
+	if (need_object(j, "", err, errlen))
+		return -1;
+	v = field(j, "schema");
+	if (!v)
+		return jerr(err, errlen, "", NULL, "no \"schema\": not a flyaudit snapshot");
+	if (!cJSON_IsString(v) || !v->valuestring)
+		return jerr(err, errlen, "", "schema", "expected a string");
+	if (strcmp(v->valuestring, FA_SNAPSHOT_SCHEMA) != 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "schema \"%.64s\" is not \"%s\"", v->valuestring,
+				 FA_SNAPSHOT_SCHEMA);
+		return -1;
+	}
+	if (get_str(j, "org", "", &inv->org, err, errlen) ||
+	    get_str(j, "collected_at", "", &inv->collected_at, err, errlen))
+		return -1;
+	v = field(j, "self");
+	if (v && fa_mj_self_from(v, "self", &inv->self, err, errlen))
+		return -1;
+	if (fa_mj_tokens_from(cJSON_GetObjectItemCaseSensitive(j, "org_tokens"), "org_tokens",
+			      &inv->org_tokens, &inv->n_org_tokens, err, errlen))
+		return -1;
+	v = field(j, "org_tokens_load");
+	if (v && fa_mj_load_from(v, "org_tokens_load", &inv->org_tokens_load, err, errlen))
+		return -1;
+	v = field(j, "apps_load");
+	if (v && fa_mj_load_from(v, "apps_load", &inv->apps_load, err, errlen))
+		return -1;
+	return 0;
+}
+
+int fa_mj_header_from(const cJSON *j, fa_inventory *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	out->self.org_id = -1;
+	out->self.read_only = FA_TRI_UNKNOWN;
+	if (header_fill(j, out, err, errlen)) {
+		fa_inventory_release(out);
+		return -1;
+	}
+	return 0;
 }

@@ -34,6 +34,9 @@ cJSON *fa_mj_tokens(const fa_token *t, size_t n);
 cJSON *fa_mj_load(const fa_load *l);
 /* {"kind","decoded","read_only","access","org_id","expires_at","n_undischarged","error"}. */
 cJSON *fa_mj_self(const fa_self *s);
+/* The snapshot header: {"schema","org","collected_at","self","org_tokens",
+ * "org_tokens_load","apps_load"} (`source` is not written). */
+cJSON *fa_mj_header(const fa_inventory *inv);
 /* The app object: list fields, every resource list, "loaded" and "errors". */
 cJSON *fa_mj_app(const fa_app *app);
 /* The array of one resource list (FA_EP_MACHINES..FA_EP_TOKENS); NULL for others. */
@@ -54,6 +57,9 @@ int fa_mj_tokens_from(const cJSON *j, const char *path, fa_token **out, size_t *
 		      char *err, size_t errlen);
 int fa_mj_load_from(const cJSON *j, const char *path, fa_load *out, char *err, size_t errlen);
 int fa_mj_self_from(const cJSON *j, const char *path, fa_self *out, char *err, size_t errlen);
+/* A snapshot header: "schema" must be FA_SNAPSHOT_SCHEMA. *out is zeroed first; on
+ * error it holds nothing to free. `source` is left NULL. */
+int fa_mj_header_from(const cJSON *j, fa_inventory *out, char *err, size_t errlen);
 /* *out is fa_app_init'd first. */
 int fa_mj_app_from(const cJSON *j, const char *path, fa_app *out, char *err, size_t errlen);
 
