@@ -1,0 +1,1066 @@
+/* test_e2e.c: the real flyaudit binary against flymock over TLS with verification on:
+ * the inventory views field for field against the mock's fixtures, exit codes, partial
+ * runs, snapshots and --from, and a canary token that must never appear anywhere. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CANARY "fm2_CANARYcanaryCANARYcanary0123456789abcdefZZ"
+#define FIX "mocks/fixtures/demo"
+
+static char build_dir[256] = "build";
+static char tmpdir[256];
+
+typedef struct mock {
+	pid_t pid;
+	char url[256];
+} mock;
+
+typedef struct run {
+	int code;
+	char *out;
+	char *err;
+} run;
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)n + 1);
+		if (buf) {
+			size_t got = fread(buf, 1, (size_t)n, f);
+
+			buf[got] = '\0';
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Starts flymock with the demo org over TLS; extra args after the fixed ones. */
+static void mock_start(mock *m, const char *tokens, const char *const *extra)
+{
+	int pfd[2];
+	const char *argv[40];
+	char bin[300], cert[300], key[300];
+	size_t n = 0, i;
+	FILE *f;
+
+	snprintf(bin, sizeof(bin), "%s/flymock", build_dir);
+	snprintf(cert, sizeof(cert), "%s/test-certs/server.pem", build_dir);
+	snprintf(key, sizeof(key), "%s/test-certs/server.key", build_dir);
+	argv[n++] = bin;
+	argv[n++] = "--quiet";
+	argv[n++] = "--org";
+	argv[n++] = "demo";
+	argv[n++] = "--fixtures";
+	argv[n++] = "mocks/fixtures";
+	argv[n++] = "--tls-cert";
+	argv[n++] = cert;
+	argv[n++] = "--tls-key";
+	argv[n++] = key;
+	for (i = 0; extra && extra[i] && n < 38; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	assert_int_equal(pipe(pfd), 0);
+	m->pid = fork();
+	assert_true(m->pid >= 0);
+	if (m->pid == 0) {
+		dup2(pfd[1], STDOUT_FILENO);
+		close(pfd[0]);
+		close(pfd[1]);
+		setenv("FLYMOCK_TOKENS", tokens, 1);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	assert_non_null(f);
+	{
+		char line[256] = "";
+		const char *pre = "flymock listening on ";
+		size_t n2;
+
+		assert_non_null(fgets(line, sizeof(line), f));
+		/* "flymock listening on https://127.0.0.1:PORT" */
+		assert_true(strncmp(line, pre, strlen(pre)) == 0);
+		memcpy(m->url, line + strlen(pre), sizeof(line) - strlen(pre));
+		n2 = strcspn(m->url, " \r\n");
+		m->url[n2] = '\0';
+	}
+	fclose(f);
+	assert_true(strncmp(m->url, "https://", 8) == 0);
+}
+
+static void mock_stop(mock *m)
+{
+	if (m->pid > 0) {
+		kill(m->pid, SIGTERM);
+		waitpid(m->pid, NULL, 0);
+		m->pid = 0;
+	}
+}
+
+/* Runs flyaudit with the given token (NULL = none) against url (NULL = default bases). */
+static void fa_run(run *r, const char *url, const char *token, const char *ca, const char *const *args)
+{
+	char bin[300], outp[300], errp[300];
+	const char *argv[40];
+	size_t n = 0, i;
+	pid_t pid;
+	int st = 0;
+
+	snprintf(bin, sizeof(bin), "%s/flyaudit", build_dir);
+	snprintf(outp, sizeof(outp), "%s/out", tmpdir);
+	snprintf(errp, sizeof(errp), "%s/err", tmpdir);
+	argv[n++] = bin;
+	argv[n++] = "--no-progress";
+	if (ca) {
+		argv[n++] = "--ca-file";
+		argv[n++] = ca;
+	}
+	for (i = 0; args[i] && n < 38; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(o, STDOUT_FILENO);
+		dup2(e, STDERR_FILENO);
+		unsetenv("FLY_ACCESS_TOKEN");
+		unsetenv("FLY_API_TOKEN");
+		unsetenv("FLY_ORG");
+		setenv("HOME", tmpdir, 1); /* no ~/.fly/config.yml */
+		if (token)
+			setenv("FLY_API_TOKEN", token, 1);
+		if (url) {
+			setenv("FLY_FLAPS_BASE_URL", url, 1);
+			setenv("FLY_API_BASE_URL", url, 1);
+		}
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	r->code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->out = slurp(outp);
+	r->err = slurp(errp);
+	assert_non_null(r->out);
+	assert_non_null(r->err);
+}
+
+static void run_free(run *r)
+{
+	free(r->out);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+}
+
+static char ca_path[300], wrong_ca_path[300];
+
+static int group_setup(void **state)
+{
+	const char *b = getenv("BUILD");
+
+	(void)state;
+	if (b && *b)
+		snprintf(build_dir, sizeof(build_dir), "%s", b);
+	snprintf(ca_path, sizeof(ca_path), "%s/test-certs/ca.pem", build_dir);
+	snprintf(wrong_ca_path, sizeof(wrong_ca_path), "%s/test-certs/wrong-ca.pem", build_dir);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/flyaudit-e2e-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	return access(ca_path, R_OK) == 0 ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[400];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static cJSON *load_fixture(const char *rel)
+{
+	char path[400];
+	char *s;
+	cJSON *j;
+
+	snprintf(path, sizeof(path), FIX "/%s", rel);
+	s = slurp(path);
+	assert_non_null(s);
+	j = cJSON_Parse(s);
+	free(s);
+	assert_non_null(j);
+	return j;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void assert_same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_true(a == b);
+	else
+		assert_string_equal(a, b);
+}
+
+/* ---- tests ---------------------------------------------------------------------- */
+
+static void test_version_and_help(void **state)
+{
+	run r;
+	const char *v[] = { "version", NULL }, *h[] = { "audit", "--help", NULL };
+
+	(void)state;
+	fa_run(&r, NULL, NULL, NULL, v);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "flyaudit 0."));
+	run_free(&r);
+	fa_run(&r, NULL, NULL, NULL, h);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "usage: flyaudit [options] audit"));
+	assert_non_null(strstr(r.out, "--fail-on"));
+	run_free(&r);
+}
+
+static void test_usage_errors(void **state)
+{
+	run r;
+	const char *a1[] = { "frobnicate", NULL }, *a2[] = { "audit", "--token", "x", NULL },
+		   *a3[] = { "machines", NULL }, *a4[] = { "audit", "--fail-on", "severe", NULL };
+
+	(void)state;
+	fa_run(&r, NULL, NULL, NULL, a1);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "unknown command 'frobnicate'"));
+	run_free(&r);
+	fa_run(&r, NULL, NULL, NULL, a2);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "never taken on the command line"));
+	run_free(&r);
+	fa_run(&r, NULL, "tok", NULL, a3);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "usage: flyaudit machines APP"));
+	run_free(&r);
+	fa_run(&r, NULL, "tok", NULL, a4);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "--fail-on"));
+	run_free(&r);
+}
+
+static void test_no_token(void **state)
+{
+	run r;
+	const char *a[] = { "apps", NULL };
+
+	(void)state;
+	fa_run(&r, "https://127.0.0.1:1", NULL, NULL, a);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "FLY_API_TOKEN"));
+	/* one line */
+	assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+	run_free(&r);
+}
+
+static void test_plain_http_refused(void **state)
+{
+	run r;
+	const char *a[] = { "apps", NULL };
+
+	(void)state;
+	fa_run(&r, "http://example.com", "tok", NULL, a);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "FLY_FLAPS_BASE_URL"));
+	run_free(&r);
+}
+
+static void test_token_file(void **state)
+{
+	mock m;
+	run r;
+	char tf[400], arg_tf[400];
+	const char *a[] = { "--org", "demo", "tokens", "--token-file", arg_tf, NULL };
+	FILE *f;
+
+	(void)state;
+	mock_start(&m, "fm2_filetoken0123456789abcdef", NULL);
+	snprintf(tf, sizeof(tf), "%s/token", tmpdir);
+	f = fopen(tf, "w");
+	assert_non_null(f);
+	fputs("FlyV1 fm2_filetoken0123456789abcdef\n", f);
+	fclose(f);
+	chmod(tf, 0644);
+	snprintf(arg_tf, sizeof(arg_tf), "%s", tf);
+	fa_run(&r, m.url, NULL, ca_path, a);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.err, "readable by group or others"));
+	assert_non_null(strstr(r.out, "Org deploy token"));
+	run_free(&r);
+	chmod(tf, 0600);
+	fa_run(&r, m.url, NULL, ca_path, a);
+	assert_int_equal(r.code, 0);
+	assert_null(strstr(r.err, "readable by group"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
+static void test_tls_wrong_ca_fails(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "--org", "demo", "apps", NULL };
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", wrong_ca_path, a);
+	assert_true(r.code == 2 || r.code == 3);
+	assert_non_null(strstr(r.err, "certificate"));
+	run_free(&r);
+	/* and without any extra CA: the system store does not know the test CA */
+	fa_run(&r, m.url, "tok", NULL, a);
+	assert_true(r.code == 2 || r.code == 3);
+	assert_non_null(strstr(r.err, "certificate"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
+static void test_bad_token_exit_2(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "--org", "demo", "audit", NULL };
+
+	(void)state;
+	mock_start(&m, "right-token", NULL);
+	fa_run(&r, m.url, "wrong-token", ca_path, a);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "refused"));
+	assert_null(strstr(r.err, "wrong-token"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
+static void test_org_from_token(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "tokens", "--json", NULL };
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a); /* no --org: GET /v1/tokens/current says "demo" */
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "Org deploy token"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
+/* machines: every machine of the fixture, in order, with its main fields */
+static void check_machines(const char *url, const char *app)
+{
+	run r;
+	const char *a[] = { "machines", app, "--json", NULL };
+	char rel[200];
+	cJSON *fx, *got, *f, *g;
+	int i = 0;
+
+	fa_run(&r, url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	got = cJSON_Parse(r.out);
+	assert_non_null(got);
+	snprintf(rel, sizeof(rel), "apps/%s/machines.json", app);
+	fx = load_fixture(rel);
+	assert_int_equal(cJSON_GetArraySize(got), cJSON_GetArraySize(fx));
+	cJSON_ArrayForEach(f, fx) {
+		const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(f, "config");
+		const cJSON *env = cJSON_GetObjectItemCaseSensitive(cfg, "env"), *e;
+
+		g = cJSON_GetArrayItem(got, i++);
+		assert_same_str(jstr(f, "id"), jstr(g, "id"));
+		assert_same_str(jstr(f, "name"), jstr(g, "name"));
+		assert_same_str(jstr(f, "state"), jstr(g, "state"));
+		assert_same_str(jstr(f, "region"), jstr(g, "region"));
+		assert_same_str(jstr(f, "instance_id"), jstr(g, "instance_id"));
+		assert_same_str(jstr(f, "private_ip"), jstr(g, "private_ip"));
+		if (cfg) {
+			assert_same_str(jstr(cfg, "image"), jstr(g, "image"));
+			assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "services")),
+					 cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(g, "services")));
+			/* env names and lengths are kept; values never */
+			cJSON_ArrayForEach(e, env) {
+				const cJSON *ge;
+				int found = 0;
+
+				cJSON_ArrayForEach(ge, cJSON_GetObjectItemCaseSensitive(g, "env")) {
+					if (strcmp(jstr(ge, "name"), e->string) == 0) {
+						found = 1;
+						assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(ge, "len")->valuedouble,
+								 (int)strlen(e->valuestring));
+					}
+				}
+				assert_true(found);
+				if (strlen(e->valuestring) >= 8)
+					assert_null(strstr(r.out, e->valuestring));
+			}
+		} else {
+			assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(g, "has_config")));
+		}
+	}
+	cJSON_Delete(fx);
+	cJSON_Delete(got);
+	run_free(&r);
+}
+
+static void test_view_machines(void **state)
+{
+	mock m;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	check_machines(m.url, "web-clean");
+	check_machines(m.url, "leaky-env");
+	check_machines(m.url, "drifted");
+	check_machines(m.url, "unreachable-host");
+	mock_stop(&m);
+}
+
+static int tri_of(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsTrue(v) ? 1 : cJSON_IsFalse(v) ? 0 : -1;
+}
+
+static void test_view_volumes(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "volumes", "plain-volumes", "--json", NULL };
+	cJSON *fx, *got, *f;
+	int i = 0;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	got = cJSON_Parse(r.out);
+	fx = load_fixture("apps/plain-volumes/volumes.json");
+	assert_non_null(got);
+	assert_int_equal(cJSON_GetArraySize(got), cJSON_GetArraySize(fx));
+	cJSON_ArrayForEach(f, fx) {
+		cJSON *g = cJSON_GetArrayItem(got, i++);
+
+		assert_same_str(jstr(f, "id"), jstr(g, "id"));
+		assert_same_str(jstr(f, "name"), jstr(g, "name"));
+		assert_same_str(jstr(f, "region"), jstr(g, "region"));
+		assert_same_str(jstr(f, "state"), jstr(g, "state"));
+		assert_same_str(jstr(f, "attached_machine_id"), jstr(g, "attached_machine_id"));
+		/* a missing "encrypted" stays unknown (null), never "encrypted" */
+		assert_int_equal(tri_of(f, "encrypted"), tri_of(g, "encrypted"));
+		assert_int_equal(tri_of(f, "auto_backup_enabled"), tri_of(g, "auto_backup_enabled"));
+		assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(f, "size_gb")->valuedouble,
+				 (int)cJSON_GetObjectItemCaseSensitive(g, "size_gb")->valuedouble);
+	}
+	cJSON_Delete(fx);
+	cJSON_Delete(got);
+	run_free(&r);
+	mock_stop(&m);
+}
+
+static void check_ips(const char *url, const char *app)
+{
+	run r;
+	const char *a[] = { "ips", app, "--json", NULL };
+	char rel[200];
+	cJSON *fx, *got, *f;
+	int i = 0;
+
+	fa_run(&r, url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	got = cJSON_Parse(r.out);
+	snprintf(rel, sizeof(rel), "apps/%s/ip_assignments.json", app);
+	fx = load_fixture(rel);
+	assert_non_null(got);
+	assert_int_equal(cJSON_GetArraySize(got),
+			 cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(fx, "ips")));
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(fx, "ips")) {
+		cJSON *g = cJSON_GetArrayItem(got, i++);
+		const char *ip = jstr(f, "ip"), *want;
+
+		assert_same_str(ip, jstr(g, "address"));
+		assert_same_str(jstr(f, "region"), jstr(g, "region"));
+		/* the type is inferred as fly-go does it */
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "egress")))
+			want = strchr(ip, ':') ? "egress_v6" : "egress_v4";
+		else if (strncmp(ip, "fdaa:", 5) == 0)
+			want = "private_v6";
+		else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "shared")))
+			want = "shared_v4";
+		else
+			want = strchr(ip, ':') ? "v6" : "v4";
+		assert_string_equal(jstr(g, "type"), want);
+	}
+	cJSON_Delete(fx);
+	cJSON_Delete(got);
+	run_free(&r);
+}
+
+static void test_view_ips(void **state)
+{
+	mock m;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	check_ips(m.url, "web-clean");
+	check_ips(m.url, "api-clean");
+	check_ips(m.url, "idle-ip");
+	mock_stop(&m);
+}
+
+static void test_view_secrets(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "secrets", "leaky-env", "--json", NULL };
+	cJSON *fx, *got, *f;
+	int i = 0;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	got = cJSON_Parse(r.out);
+	fx = load_fixture("apps/leaky-env/secrets.json");
+	assert_non_null(got);
+	assert_int_equal(cJSON_GetArraySize(got),
+			 cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(fx, "secrets")));
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(fx, "secrets")) {
+		cJSON *g = cJSON_GetArrayItem(got, i++);
+
+		assert_same_str(jstr(f, "name"), jstr(g, "name"));
+		assert_same_str(jstr(f, "digest"), jstr(g, "digest"));
+		assert_same_str(jstr(f, "created_at"), jstr(g, "created_at"));
+		assert_null(cJSON_GetObjectItemCaseSensitive(g, "value"));
+	}
+	cJSON_Delete(fx);
+	cJSON_Delete(got);
+	run_free(&r);
+	mock_stop(&m);
+}
+
+/* certificates: every page followed, the whole fixture list back */
+static void test_view_certs_paged(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "certs", "cert-pending", "--json", NULL };
+	cJSON *fx, *got, *f;
+	int i = 0;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	got = cJSON_Parse(r.out);
+	fx = load_fixture("apps/cert-pending/certificates.json");
+	assert_non_null(got);
+	if (cJSON_IsObject(fx)) {
+		cJSON *inner = cJSON_DetachItemFromObject(fx, "certificates");
+
+		cJSON_Delete(fx);
+		fx = inner;
+	}
+	assert_true(cJSON_GetArraySize(fx) > 25); /* more than one default page */
+	assert_int_equal(cJSON_GetArraySize(got), cJSON_GetArraySize(fx));
+	cJSON_ArrayForEach(f, fx) {
+		cJSON *g = cJSON_GetArrayItem(got, i++);
+
+		assert_same_str(jstr(f, "hostname"), jstr(g, "hostname"));
+		assert_same_str(jstr(f, "status"), jstr(g, "status"));
+		assert_int_equal(tri_of(f, "configured"), tri_of(g, "configured"));
+	}
+	cJSON_Delete(fx);
+	cJSON_Delete(got);
+	run_free(&r);
+	mock_stop(&m);
+}
+
+static void test_view_tokens(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "--org", "demo", "tokens", "--json", NULL };
+	const char *b[] = { "tokens", "web-clean", NULL };
+	cJSON *fx, *got, *f, *nodes;
+	int i = 0;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	got = cJSON_Parse(r.out);
+	fx = load_fixture("org-tokens.json");
+	assert_non_null(got);
+	nodes = cJSON_GetObjectItemCaseSensitive(fx, "nodes");
+	if (!nodes) /* full GraphQL shape */
+		nodes = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(fx, "data"),
+								 "organization"),
+				"limitedAccessTokens"),
+			"nodes");
+	assert_non_null(nodes);
+	assert_int_equal(cJSON_GetArraySize(got), cJSON_GetArraySize(nodes));
+	cJSON_ArrayForEach(f, nodes) {
+		cJSON *g = cJSON_GetArrayItem(got, i++);
+
+		assert_same_str(jstr(f, "id"), jstr(g, "id"));
+		assert_same_str(jstr(f, "name"), jstr(g, "name"));
+		assert_same_str(jstr(f, "expiresAt"), jstr(g, "expires_at"));
+		assert_same_str(jstr(f, "revokedAt"), jstr(g, "revoked_at"));
+	}
+	cJSON_Delete(fx);
+	cJSON_Delete(got);
+	run_free(&r);
+	fa_run(&r, m.url, "tok", ca_path, b);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "flyctl deploy token"));
+	assert_non_null(strstr(r.out, "EXPIRES"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
+static void test_view_missing_app(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "machines", "no-such-app", NULL };
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "no-such-app"));
+	assert_non_null(strstr(r.err, "not found"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
+static void test_apps_lists_every_app(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "--org", "demo", "apps", "--json", NULL };
+	cJSON *fx, *got, *f;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	got = cJSON_Parse(r.out);
+	fx = load_fixture("apps.json");
+	assert_non_null(got);
+	assert_int_equal(cJSON_GetArraySize(got),
+			 cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(fx, "apps")));
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(fx, "apps")) {
+		const cJSON *g;
+		int found = 0;
+
+		cJSON_ArrayForEach(g, got)
+			if (strcmp(jstr(g, "name"), jstr(f, "name")) == 0) {
+				found = 1;
+				assert_same_str(jstr(f, "status"), jstr(g, "status"));
+			}
+		assert_true(found);
+	}
+	/* the leaky app shows its critical finding */
+	assert_non_null(strstr(r.out, "\"critical\":\t1"));
+	cJSON_Delete(fx);
+	cJSON_Delete(got);
+	run_free(&r);
+	mock_stop(&m);
+}
+
+/* The demo org's failures, as (check, app) pairs: the mock's fixture README lists
+ * what each app shows. */
+static const char *const expected_failures[][2] = {
+	{ "secrets.plaintext_env", "leaky-env" },
+	{ "network.private_service_public", "public-db" },
+	{ "network.public_ip_unused", "idle-ip" },
+	{ "tls.https_not_forced", "http-only" },
+	{ "tls.weak_protocols", "http-only" },
+	{ "tls.certificate_not_ready", "cert-pending" },
+	{ "container.runs_as_root", "root-runner" },
+	{ "container.image_unpinned", "root-runner" },
+	{ "health.checks_missing", "no-health" },
+	{ "health.checks_failing", "sick-app" },
+	{ "machines.autostop_disabled", "always-on" },
+	{ "volumes.unencrypted", "plain-volumes" },
+	{ "volumes.no_backups", "plain-volumes" },
+	{ "regions.config_drift", "drifted" },
+	{ "tokens.long_lived", "web-clean" },
+	{ "tokens.long_lived", NULL },
+};
+
+static bool has_result(const cJSON *results, const char *check, const char *app, const char *status)
+{
+	const cJSON *x;
+
+	cJSON_ArrayForEach(x, results) {
+		const char *xa = jstr(x, "app");
+
+		if (strcmp(jstr(x, "check"), check) == 0 && strcmp(jstr(x, "status"), status) == 0 &&
+		    ((!app && !xa) || (app && xa && strcmp(app, xa) == 0)))
+			return true;
+	}
+	return false;
+}
+
+static void test_audit_demo_findings(void **state)
+{
+	mock m;
+	run r;
+	char rp[400];
+	const char *a[] = { "--org", "demo", "audit", "--format", "json", "-o", rp, NULL };
+	cJSON *rep, *results, *x;
+	char *text;
+	size_t i;
+	struct stat st;
+
+	(void)state;
+	snprintf(rp, sizeof(rp), "%s/report.json", tmpdir);
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 1); /* high failures, default --fail-on high */
+	assert_int_equal(strlen(r.out), 0); /* the report went to the file */
+	assert_int_equal(stat(rp, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	text = slurp(rp);
+	rep = cJSON_Parse(text);
+	assert_non_null(rep);
+	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	for (i = 0; i < sizeof(expected_failures) / sizeof(expected_failures[0]); i++) {
+		if (!has_result(results, expected_failures[i][0], expected_failures[i][1], "fail"))
+			fail_msg("expected %s to fail on %s", expected_failures[i][0],
+				 expected_failures[i][1] ? expected_failures[i][1] : "the org");
+	}
+	/* the clean apps fail nothing but token lifetime */
+	cJSON_ArrayForEach(x, results) {
+		const char *app = jstr(x, "app");
+
+		if (app && strcmp(app, "api-clean") == 0)
+			assert_string_not_equal(jstr(x, "status"), "fail");
+		if (app && strcmp(app, "web-clean") == 0 && strcmp(jstr(x, "status"), "fail") == 0)
+			assert_string_equal(jstr(x, "check"), "tokens.long_lived");
+	}
+	/* a machine whose config cannot be seen is unknown, never pass */
+	assert_true(has_result(results, "container.runs_as_root", "unreachable-host", "unknown"));
+	assert_false(has_result(results, "container.runs_as_root", "unreachable-host", "pass"));
+	/* a volume without "encrypted" is unknown */
+	assert_true(has_result(results, "volumes.unencrypted", "plain-volumes", "unknown"));
+	assert_true(has_result(results, "network.admin_allowlist", "web-clean", "manual"));
+	assert_string_equal(jstr(rep, "schema"), "flyaudit.report/v1");
+	cJSON_Delete(rep);
+	free(text);
+	run_free(&r);
+	mock_stop(&m);
+}
+
+static void test_exit_codes_fail_on(void **state)
+{
+	mock m;
+	run r;
+	const char *never[] = { "--org", "demo", "audit", "--fail-on", "never", "-q", NULL };
+	const char *crit[] = { "--org", "demo", "--app", "web-clean", "audit", "--fail-on", "critical", NULL };
+	const char *leaky[] = { "--org", "demo", "--app", "leaky-env", "audit", "--fail-on", "critical", NULL };
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, never);
+	assert_int_equal(r.code, 0);
+	run_free(&r);
+	fa_run(&r, m.url, "tok", ca_path, crit);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "web-clean"));
+	run_free(&r);
+	fa_run(&r, m.url, "tok", ca_path, leaky);
+	assert_int_equal(r.code, 1);
+	assert_non_null(strstr(r.out, "AWS_ACCESS_KEY_ID"));
+	assert_null(strstr(r.out, "AKIA"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
+static void test_partial_is_exit_3(void **state)
+{
+	mock m;
+	run r;
+	char rp[400];
+	const char *fault[] = { "--fault", "503,path=/v1/apps/sick-app/machines", NULL };
+	const char *a[] = { "--org", "demo", "audit", "--format", "json", "-o", rp, NULL };
+	cJSON *rep, *errors, *e, *results;
+	char *text;
+	bool seen = false;
+
+	(void)state;
+	snprintf(rp, sizeof(rp), "%s/partial.json", tmpdir);
+	mock_start(&m, "tok", fault);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 3);
+	text = slurp(rp);
+	rep = cJSON_Parse(text);
+	assert_non_null(rep);
+	errors = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rep, "coverage"), "errors");
+	cJSON_ArrayForEach(e, errors)
+		if (strcmp(jstr(e, "app"), "sick-app") == 0 && strcmp(jstr(e, "endpoint"), "machines") == 0) {
+			seen = true;
+			assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(e, "status")->valuedouble, 503);
+		}
+	assert_true(seen);
+	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	/* nothing about sick-app's machines passes; other apps are all there */
+	assert_false(has_result(results, "health.checks_failing", "sick-app", "pass"));
+	assert_false(has_result(results, "health.checks_failing", "sick-app", "fail"));
+	assert_true(has_result(results, "health.checks_failing", "sick-app", "unknown"));
+	assert_true(has_result(results, "secrets.plaintext_env", "leaky-env", "fail"));
+	/* what did load for sick-app is kept: its volume checks ran */
+	assert_true(has_result(results, "volumes.unencrypted", "sick-app", "pass") ||
+		    has_result(results, "tls.certificate_not_ready", "sick-app", "pass"));
+	cJSON_Delete(rep);
+	free(text);
+	run_free(&r);
+	mock_stop(&m);
+}
+
+static void test_retries_recover(void **state)
+{
+	mock m;
+	run r;
+	const char *fault[] = { "--fault", "429:1,first=3", "--fault", "502,first=2", "--fault", "reset,first=1", NULL };
+	const char *a[] = { "--org", "demo", "audit", "--fail-on", "never", "--format", "json", NULL };
+	cJSON *rep;
+
+	(void)state;
+	mock_start(&m, "tok", fault);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetObjectItemCaseSensitive(rep, "coverage"), "errors")),
+			 0);
+	assert_true(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rep, "crawl"), "retries")
+			    ->valuedouble >= 1);
+	cJSON_Delete(rep);
+	run_free(&r);
+	mock_stop(&m);
+}
+
+/* Strips what differs between two runs (timestamps, crawl counters, source). */
+static char *normalized_results(const char *report_text)
+{
+	cJSON *rep = cJSON_Parse(report_text), *res;
+	char *s;
+
+	assert_non_null(rep);
+	res = cJSON_DetachItemFromObject(rep, "results");
+	s = cJSON_PrintUnformatted(res);
+	cJSON_Delete(res);
+	cJSON_Delete(rep);
+	return s;
+}
+
+static void test_snapshot_then_offline_audit(void **state)
+{
+	mock m;
+	run r;
+	char snap[400], live[400], off[400];
+	const char *s[] = { "--org", "demo", "snapshot", "-o", snap, NULL };
+	const char *l[] = { "--org", "demo", "audit", "--format", "json", "-o", live, NULL };
+	const char *o[] = { "audit", "--from", snap, "--format", "json", "-o", off, NULL };
+	char *a, *b, *na, *nb;
+	struct stat st;
+
+	(void)state;
+	snprintf(snap, sizeof(snap), "%s/org.jsonl", tmpdir);
+	snprintf(live, sizeof(live), "%s/live.json", tmpdir);
+	snprintf(off, sizeof(off), "%s/offline.json", tmpdir);
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, s);
+	assert_int_equal(r.code, 0);
+	run_free(&r);
+	assert_int_equal(stat(snap, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	fa_run(&r, m.url, "tok", ca_path, l);
+	assert_int_equal(r.code, 1);
+	run_free(&r);
+	mock_stop(&m);
+	/* offline: no mock, no token */
+	fa_run(&r, NULL, NULL, NULL, o);
+	assert_int_equal(r.code, 1);
+	run_free(&r);
+	a = slurp(live);
+	b = slurp(off);
+	assert_non_null(a);
+	assert_non_null(b);
+	na = normalized_results(a);
+	nb = normalized_results(b);
+	assert_string_equal(na, nb);
+	free(a);
+	free(b);
+	free(na);
+	free(nb);
+}
+
+static void test_snapshot_resume_after_revoke(void **state)
+{
+	mock m;
+	run r;
+	char snap[400];
+	const char *revoke[] = { "--revoke-after", "20", "--latency", "5", NULL };
+	const char *s[] = { "--org", "demo", "--concurrency", "2", "snapshot", "-o", snap, NULL };
+	const char *res[] = { "--org", "demo", "snapshot", "-o", snap, "--resume", NULL };
+	char *text;
+	size_t lines = 0;
+	const char *p;
+
+	(void)state;
+	snprintf(snap, sizeof(snap), "%s/resume.jsonl", tmpdir);
+	mock_start(&m, "tok", revoke);
+	fa_run(&r, m.url, "tok", ca_path, s);
+	assert_int_equal(r.code, 2); /* the token was revoked mid-crawl */
+	assert_non_null(strstr(r.err, "refused"));
+	run_free(&r);
+	mock_stop(&m);
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, res);
+	assert_int_equal(r.code, 0);
+	run_free(&r);
+	mock_stop(&m);
+	text = slurp(snap);
+	assert_non_null(text);
+	for (p = text; *p; p++)
+		if (*p == '\n')
+			lines++;
+	assert_int_equal(lines, 14 + 2); /* header, 14 apps, closing line */
+	free(text);
+}
+
+/* The canary token never appears: not in stdout or stderr (with -v, on errors too), not
+ * in reports, not in snapshots. */
+static void assert_no_canary_in_dir(void)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "grep -r -l -F 'CANARYcanary' '%s' >/dev/null 2>&1", tmpdir);
+	assert_int_not_equal(system(cmd), 0);
+}
+
+static void test_canary_never_leaks(void **state)
+{
+	mock m;
+	run r;
+	char out1[400], out2[400], out3[400], snap[400];
+	const char *fault[] = { "--fault", "500,path=/volumes,first=50", "--fault", "malformed,path=/secrets", NULL };
+	const char *cmds[][12] = {
+		{ "-v", "--org", "demo", "apps", NULL },
+		{ "-v", "whoami", NULL },
+		{ "-v", "machines", "leaky-env", NULL },
+		{ "-v", "machines", "no-such-app", NULL },
+		{ "-v", "--org", "demo", "audit", "--format", "json", "-o", out1, NULL },
+		{ "-v", "--org", "demo", "audit", "--format", "sarif", "-o", out2, NULL },
+		{ "-v", "--org", "demo", "audit", "--format", "junit", "-o", out3, NULL },
+		{ "-v", "--org", "demo", "snapshot", "-o", snap, NULL },
+		{ "-v", "--org", "demo", "audit", NULL },
+	};
+	size_t i;
+
+	(void)state;
+	snprintf(out1, sizeof(out1), "%s/c.json", tmpdir);
+	snprintf(out2, sizeof(out2), "%s/c.sarif", tmpdir);
+	snprintf(out3, sizeof(out3), "%s/c.xml", tmpdir);
+	snprintf(snap, sizeof(snap), "%s/c.jsonl", tmpdir);
+	mock_start(&m, CANARY, fault);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		fa_run(&r, m.url, "FlyV1 " CANARY, ca_path, cmds[i]);
+		assert_null(strstr(r.out, "CANARYcanary"));
+		assert_null(strstr(r.err, "CANARYcanary"));
+		run_free(&r);
+	}
+	/* errors: a refused token, a wrong CA */
+	{
+		const char *a[] = { "-v", "--org", "demo", "audit", NULL };
+
+		fa_run(&r, m.url, "FlyV1 " CANARY "x", ca_path, a);
+		assert_int_equal(r.code, 2);
+		assert_null(strstr(r.err, "CANARYcanary"));
+		assert_null(strstr(r.out, "CANARYcanary"));
+		run_free(&r);
+		fa_run(&r, m.url, CANARY, wrong_ca_path, a);
+		assert_null(strstr(r.err, "CANARYcanary"));
+		run_free(&r);
+	}
+	mock_stop(&m);
+	assert_no_canary_in_dir();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version_and_help),
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_no_token),
+		cmocka_unit_test(test_plain_http_refused),
+		cmocka_unit_test(test_token_file),
+		cmocka_unit_test(test_tls_wrong_ca_fails),
+		cmocka_unit_test(test_bad_token_exit_2),
+		cmocka_unit_test(test_org_from_token),
+		cmocka_unit_test(test_view_machines),
+		cmocka_unit_test(test_view_volumes),
+		cmocka_unit_test(test_view_ips),
+		cmocka_unit_test(test_view_secrets),
+		cmocka_unit_test(test_view_certs_paged),
+		cmocka_unit_test(test_view_tokens),
+		cmocka_unit_test(test_view_missing_app),
+		cmocka_unit_test(test_apps_lists_every_app),
+		cmocka_unit_test(test_audit_demo_findings),
+		cmocka_unit_test(test_exit_codes_fail_on),
+		cmocka_unit_test(test_partial_is_exit_3),
+		cmocka_unit_test(test_retries_recover),
+		cmocka_unit_test(test_snapshot_then_offline_audit),
+		cmocka_unit_test(test_snapshot_resume_after_revoke),
+		cmocka_unit_test(test_canary_never_leaks),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
