@@ -60,4 +60,9 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out);
 /* The GraphQL body for a rejected token (HTTP 200, UNAUTHORIZED). */
 int fm_graphql_unauthorized(fa_buf *out);
 
+/* mint.c (added by another helper; declared here so flymock builds with -Werror):
+ * appends a mock token of kind "user" (fo1_…), "org" or "readonly" (fm2_… macaroon for
+ * org 4242 valid `days` days) to out. Returns 0 or -1. */
+int fm_mint_token(const char *kind, long days, fa_buf *out);
+
 #endif
