@@ -24,7 +24,7 @@
 #include <sys/socket.h>
 
 #define TOKEN "fm2_testtoken"
-#define OKPATH "/v1/tokens/current"
+#define OKPATH "/v1/apps?org_slug=demo"
 #define MAXREC 128
 
 /* ---- helpers ---- */
@@ -45,6 +45,42 @@ static const char *build_dir(void)
 static void cert_path(char *out, size_t len, const char *name)
 {
 	snprintf(out, len, "%s/test-certs/%s", build_dir(), name);
+}
+
+static char fixture_root[64];
+
+/* Group setup: a fixture root with one app, DIR/demo/apps.json. */
+static int fixtures_setup(void **state)
+{
+	char path[128];
+	FILE *f;
+	(void)state;
+	snprintf(fixture_root, sizeof(fixture_root), "/tmp/test-net-XXXXXX");
+	if (!mkdtemp(fixture_root))
+		return -1;
+	snprintf(path, sizeof(path), "%s/demo", fixture_root);
+	if (mkdir(path, 0700) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/demo/apps.json", fixture_root);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs("{\"total_apps\":1,\"apps\":[{\"id\":\"app1\",\"name\":\"app-a\",\"machine_count\":0,"
+	      "\"volume_count\":0,\"network\":\"default\",\"organization\":{\"name\":\"Demo\","
+	      "\"slug\":\"demo\"}}]}\n", f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static int fixtures_teardown(void **state)
+{
+	char path[128];
+	(void)state;
+	snprintf(path, sizeof(path), "%s/demo/apps.json", fixture_root);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/demo", fixture_root);
+	rmdir(path);
+	rmdir(fixture_root);
+	return 0;
 }
 
 typedef struct mock {
@@ -71,8 +107,10 @@ static int mock_start(mock *m, int tls, const char *const *extra)
 	cert_path(key, sizeof(key), "server.key");
 	argv[argc++] = bin;
 	argv[argc++] = "--quiet";
-	argv[argc++] = "--synthetic"; /* needs no fixture files */
-	argv[argc++] = "3";
+	argv[argc++] = "--fixtures"; /* our own one-app org: independent of the demo fixtures */
+	argv[argc++] = fixture_root;
+	argv[argc++] = "--org";
+	argv[argc++] = "demo";
 	argv[argc++] = "--rate-limit"; /* the client-side buckets are tested on their own */
 	argv[argc++] = "off";
 	argv[argc++] = "--token";
@@ -971,5 +1009,5 @@ int main(void)
 		IT(test_http2_multiplex),
 	};
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, fixtures_setup, fixtures_teardown);
 }
