@@ -226,6 +226,7 @@ struct fa_snapshot_writer {
 	size_t n_apps;       /* app lines in the new file */
 	bool header_done;
 	bool failed;
+	bool io_failed;      /* the temp file itself may be damaged */
 	char err[FA_SNAPSHOT_ERRLEN];
 };
 
@@ -455,6 +456,7 @@ static int wfail(fa_snapshot_writer *w, const char *what)
 static int wfail_io(fa_snapshot_writer *w)
 {
 	w->failed = true;
+	w->io_failed = true;
 	snprintf(w->err, sizeof(w->err), "cannot write '%s': %s", w->tmp,
 		 strerror(errno ? errno : EIO));
 	return -1;
@@ -494,6 +496,7 @@ static int copy_previous(fa_snapshot_writer *w)
 		snprintf(w->err, sizeof(w->err), "cannot reread '%s': %s", w->path,
 			 strerror(errno));
 		w->failed = true;
+		w->io_failed = true;
 		goto cleanup;
 	}
 	while (copied < w->prev_apps) {
@@ -501,6 +504,7 @@ static int copy_previous(fa_snapshot_writer *w)
 		if (lrc || !got) {
 			snprintf(w->err, sizeof(w->err), "'%s' changed while resuming", w->path);
 			w->failed = true;
+			w->io_failed = true;
 			goto cleanup;
 		}
 		errno = 0;
@@ -660,7 +664,7 @@ void fa_snapshot_abort(fa_snapshot_writer *w)
 {
 	if (!w)
 		return;
-	if (finish_file(w) == 0 && w->header_done)
+	if (finish_file(w) == 0 && w->header_done && !w->io_failed)
 		(void)move_into_place(w);
 	else
 		unlink(w->tmp);

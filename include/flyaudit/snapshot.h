@@ -88,8 +88,10 @@ int fa_snapshot_close(fa_snapshot_writer *w, bool complete, char *err, size_t er
 
 /* Gives up without a closing line, but keeps what was written: when the header is out,
  * the partial file is flushed, fsynced and renamed to PATH, so `snapshot --resume`
- * can continue it; before the header, PATH.tmp is removed and PATH left as it was.
- * Frees the writer. NULL is fine. */
+ * can continue it (a failed write that was not an I/O error, e.g. OOM building one app
+ * line, leaves the file whole, so abort is the way out after it). Before the header, or
+ * after an I/O error on the temp file (it may have lost resumed apps), PATH.tmp is
+ * removed and PATH left as it was. Frees the writer. NULL is fine. */
 void fa_snapshot_abort(fa_snapshot_writer *w);
 
 /* ---- reader ---------------------------------------------------------------------------- */
