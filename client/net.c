@@ -472,16 +472,16 @@ static int build_headers(fa_net *n, const char *auth_value)
 	struct curl_slist *tmp = NULL;
 
 	if (auth_value) {
-		fa_buf b = FA_BUF_INIT(16384);
+		/* one allocation of the exact size: no realloc leaves a stray copy behind */
+		static const char name[] = "Authorization: ";
+		size_t nl = sizeof(name) - 1, vl = strlen(auth_value);
 		if (strpbrk(auth_value, "\r\n"))
 			return -2;
-		if (fa_buf_adds(&b, "Authorization: ") < 0 || fa_buf_adds(&b, auth_value) < 0) {
-			fa_buf_cleanse(&b);
-			return -1;
-		}
-		n->auth = fa_buf_detach(&b, NULL);
+		n->auth = malloc(nl + vl + 1);
 		if (!n->auth)
 			return -1;
+		memcpy(n->auth, name, nl);
+		memcpy(n->auth + nl, auth_value, vl + 1);
 	}
 	for (int post = 0; post < 2; post++) {
 		struct curl_slist **l = post ? &n->hdr_post : &n->hdr_get;
