@@ -40,8 +40,27 @@ static int add_text_obj(cJSON *parent, const char *key, const char *text)
 	return (!o || fa_rpt_json_add_string(o, "text", text ? text : "")) ? -1 : 0;
 }
 
+/* SARIF wants `name` to differ from the opaque `id`: "secrets.plaintext_env" becomes
+ * "SecretsPlaintextEnv". */
+static void rule_name(const char *id, char *out, size_t n)
+{
+	size_t o = 0;
+	bool up = true;
+
+	for (; *id && o + 1 < n; id++) {
+		if (*id == '.' || *id == '_' || *id == '-') {
+			up = true;
+			continue;
+		}
+		out[o++] = up && *id >= 'a' && *id <= 'z' ? (char)(*id - 'a' + 'A') : *id;
+		up = false;
+	}
+	out[o] = '\0';
+}
+
 static int add_rule(cJSON *rules, const fa_check_meta *m)
 {
+	char name[128];
 	cJSON *rule = cJSON_CreateObject();
 	cJSON *help = NULL, *props = NULL, *tags = NULL, *cfg = NULL;
 	fa_buf text = FA_BUF_INIT(0), md = FA_BUF_INIT(0);
@@ -54,8 +73,9 @@ static int add_rule(cJSON *rules, const fa_check_meta *m)
 		cJSON_Delete(rule);
 		goto cleanup;
 	}
+	rule_name(m->id, name, sizeof(name));
 	if (fa_rpt_json_add_string(rule, "id", m->id) ||
-	    fa_rpt_json_add_string(rule, "name", m->id) ||
+	    fa_rpt_json_add_string(rule, "name", name) ||
 	    add_text_obj(rule, "shortDescription", m->title) ||
 	    add_text_obj(rule, "fullDescription", m->description ? m->description : m->title))
 		goto cleanup;
