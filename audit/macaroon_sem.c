@@ -163,7 +163,8 @@ static int and_strs(sctx *s, rset *cur, char *const *strs, size_t n)
 	}
 	copy.items = tmp;
 	copy.n = n;
-	qsort(tmp, n, sizeof(*tmp), cmp_qsort);
+	if (n)
+		qsort(tmp, n, sizeof(*tmp), cmp_qsort);
 	rset_and(cur, copy);
 	return 0;
 }

@@ -1119,6 +1119,15 @@ static void test_int_widths_and_str_bin(void **state)
 		assert_int_equal(info->n_apps, 0);
 		fa_token_info_free(info);
 	}
+	/* an empty (or nil) mutation list allows no mutation (found by the fuzzer) */
+	{
+		static const unsigned char s[] = { 0x94, 0x06, 0x91, 0x90, 0x06, 0x91, 0xc0 };
+
+		assert_int_equal(decode_set_bytes(s, sizeof(s), &info), 0);
+		assert_true(info->mutations_restricted);
+		assert_int_equal(info->n_mutations, 0);
+		fa_token_info_free(info);
+	}
 	/* trailing bytes after the macaroon are tolerated, like Go */
 	{
 		static const unsigned char m[] = { 0x94, 0x93, 0xc4, 0x00, 0xc4, 0x00, 0xc2, 0xa0,
