@@ -85,6 +85,10 @@ int fa_auth_from_string(fa_auth *out, const char *raw, const char *source, char 
 			while (s < e && isspace((unsigned char)*s))
 				s++;
 		}
+		/* a bare scheme word ("Bearer Bearer") is not a token */
+		if ((e - s == 5 && strncasecmp(s, "flyv1", 5) == 0) ||
+		    (e - s == 6 && strncasecmp(s, "bearer", 6) == 0))
+			s = e;
 		for (i = 0; s + i < e; i++) {
 			if (!is_token_char((unsigned char)s[i])) {
 				set_err(err, errlen, "the token contains spaces or control characters");
