@@ -1567,6 +1567,53 @@ static void test_shape_readonly(void **state)
 	free(hdr);
 }
 
+/* org: Org{4242,rwcdC} + 3P, discharged; and an Organization found only inside IfPresent */
+static void test_shape_org(void **state)
+{
+	tb t;
+	char *perm, *dis, *hdr, *txt;
+	fa_token_info *info;
+	(void)state;
+
+	tb_init(&t);
+	mac_begin(&t, API, false, NULL, 0, 2);
+	c_org(&t.pk, 4242, 31);
+	c_3p(&t.pk, AAA, TICKET_A, sizeof(TICKET_A));
+	perm = mac_end(&t);
+	dis = discharge(TICKET_A, sizeof(TICKET_A), NOW - 30, NOW + 36500LL * DAY, 8);
+	hdr = header2(perm, dis);
+	info = decode_ok(hdr);
+	assert_int_equal(info->org_id, 4242);
+	assert_false(info->apps_restricted);
+	assert_false(info->read_only);
+	assert_false(info->has_else);
+	txt = text_of(info);
+	assert_string_equal(first_line(txt),
+		"full access (rwcdC) on org 4242, all apps, expires in 36500 days.");
+	free(txt);
+	fa_token_info_free(info);
+	free(perm);
+	free(dis);
+	free(hdr);
+
+	mac_begin(&t, API, false, NULL, 0, 1);
+	c_ifp_begin(&t.pk, 1);
+	c_org(&t.pk, 77, 1);
+	c_ifp_end(&t.pk, 3);
+	perm = mac_end(&t);
+	msgpack_sbuffer_destroy(&t.sb);
+	info = decode_ok(perm);
+	assert_true(info->has_org);
+	assert_int_equal(info->org_id, 77);
+	assert_int_equal(info->access, 31); /* a nested mask is not the top-level mask */
+	assert_int_equal(info->else_mask, 3);
+	txt = text_of(info);
+	assert_non_null(strstr(txt, "falls back to rw.\n"));
+	free(txt);
+	fa_token_info_free(info);
+	free(perm);
+}
+
 static void test_shape_machine_exec(void **state)
 {
 	tb t;
@@ -1889,6 +1936,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_shape_deploy),
 		cmocka_unit_test(test_shape_readonly),
+		cmocka_unit_test(test_shape_org),
 		cmocka_unit_test(test_shape_machine_exec),
 		cmocka_unit_test(test_shape_ssh),
 		cmocka_unit_test(test_apps_semantics),

@@ -219,7 +219,10 @@ int fa_self_from_token(const char *token, time_t now, fa_self *out);
 
 /* Appends the whoami JSON object (one line, no newline) to out. Fields, frozen:
  * kind, org_id, apps, access, read_only, not_before, expires_at, expired, user_id,
- * features, mutations, third_party, caveats, api. `info` NULL gives kind "unknown".
+ * features, mutations, third_party, caveats, api. `caveats` lists every macaroon's
+ * caveats in header order ({type, name, body}; an IfPresent's body holds its own list in
+ * "ifs"); bodies never hold a signature, nonce or 3P blob, only their lengths.
+ * `info` NULL gives kind "unknown".
  * `api_json` is a raw JSON object embedded as "api" (NULL, or anything that does not
  * look like an object, gives null). Returns 0, or -1 when out overflows (out released). */
 int fa_whoami_json(const fa_token_info *info, time_t now, const char *api_json, fa_buf *out);
