@@ -85,6 +85,9 @@ static void mock_start(struct mock *m, int plain, ...)
 	m->pid = fork();
 	assert_true(m->pid >= 0);
 	if (m->pid == 0) {
+		/* its own process group: nothing it (or a sanitizer runtime in it) signals as a
+		 * group can reach the test */
+		setpgid(0, 0);
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
@@ -753,9 +756,12 @@ static void test_latency_is_concurrent(void **state)
 	assert_int_equal(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "status"),
 							  "200")->valueint, 32);
 	assert_true(cJSON_GetObjectItemCaseSensitive(j, "connections")->valueint >= 32);
-	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "in_flight")->valueint, 0);
 	cJSON_Delete(j);
 	fa_buf_release(&r.body);
+	/* in_flight drops when MHD reports completion, just after the client has its answer */
+	for (i = 0; i < 50 && stat_of(&m, "in_flight") != 0; i++)
+		usleep(20 * 1000);
+	assert_int_equal(stat_of(&m, "in_flight"), 0);
 	mock_stop(&m);
 }
 
