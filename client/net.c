@@ -844,6 +844,12 @@ static CURL *easy_new(fa_net *n)
 
 static void easy_release(fa_net *n, CURL *e)
 {
+	/* nothing may point into a request record that is about to be freed */
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, NULL);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, NULL);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, NULL);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
 	if (n->n_idle < n->concurrency)
 		n->idle[n->n_idle++] = e;
 	else
