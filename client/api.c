@@ -1030,6 +1030,32 @@ static void machines_free(fa_machine *ms, size_t n)
 
 /* Parses a body whose top level is an array (or null: an empty list, as Go encodes a
  * nil slice). `what` names the items for the error line. */
+/* Every item of a resource list must be an object that names itself: a list item the
+ * decoder would have to skip, or one without its identifying field, makes the whole
+ * list unusable (a silently dropped machine could hide a finding). */
+static int items_valid(const cJSON *arr, const char *key, const char *what, char *err,
+		       size_t errlen)
+{
+	const cJSON *it = NULL;
+	size_t i = 0;
+
+	for (it = arr ? arr->child : NULL; it; it = it->next, i++) {
+		const cJSON *k = cJSON_IsObject(it) ? cJSON_GetObjectItemCaseSensitive(it, key) : NULL;
+
+		if (!cJSON_IsObject(it)) {
+			if (err && errlen)
+				snprintf(err, errlen, "%s[%zu] is not an object", what, i);
+			return FA_API_EJSON;
+		}
+		if (!cJSON_IsString(k) || !k->valuestring[0]) {
+			if (err && errlen)
+				snprintf(err, errlen, "%s[%zu] has no \"%s\" string", what, i, key);
+			return FA_API_EJSON;
+		}
+	}
+	return 0;
+}
+
 static int parse_array(const char *body, size_t len, const char *what, cJSON **root,
 		       cJSON **arr, char *err, size_t errlen)
 {
@@ -1091,6 +1117,8 @@ int fa_api_decode_machines(const char *body, size_t len, const unsigned char *ha
 		return FA_API_EJSON;
 	}
 	rc = parse_array(body, len, "machines", &root, &arr, err, errlen);
+	if (rc == 0 && (rc = items_valid(arr, "id", "machines", err, errlen)) != 0)
+		cJSON_Delete(root);
 	if (rc)
 		return rc;
 	ms = dalloc(&d, n_children(arr), sizeof(*ms));
@@ -1132,6 +1160,8 @@ int fa_api_decode_volumes(const char *body, size_t len, fa_app *app, char *err, 
 		return FA_API_EJSON;
 	}
 	rc = parse_array(body, len, "volumes", &root, &arr, err, errlen);
+	if (rc == 0 && (rc = items_valid(arr, "id", "volumes", err, errlen)) != 0)
+		cJSON_Delete(root);
 	if (rc)
 		return rc;
 	vs = dalloc(&d, n_children(arr), sizeof(*vs));
@@ -1190,6 +1220,8 @@ int fa_api_decode_secrets(const char *body, size_t len, fa_app *app, char *err, 
 		return FA_API_EJSON;
 	}
 	rc = parse_wrapped(body, len, "secrets", &root, &arr, err, errlen);
+	if (rc == 0 && (rc = items_valid(arr, "name", "secrets", err, errlen)) != 0)
+		cJSON_Delete(root);
 	if (rc)
 		return rc;
 	ss = dalloc(&d, n_children(arr), sizeof(*ss));
@@ -1281,6 +1313,8 @@ int fa_api_decode_ips(const char *body, size_t len, fa_app *app, char *err, size
 		return FA_API_EJSON;
 	}
 	rc = parse_wrapped(body, len, "ips", &root, &arr, err, errlen);
+	if (rc == 0 && (rc = items_valid(arr, "ip", "ips", err, errlen)) != 0)
+		cJSON_Delete(root);
 	if (rc)
 		return rc;
 	ips = dalloc(&d, n_children(arr), sizeof(*ips));
@@ -1344,6 +1378,8 @@ int fa_api_decode_certs_page(const char *body, size_t len, fa_app *app, char **n
 		return FA_API_EJSON;
 	}
 	rc = parse_wrapped(body, len, "certificates", &root, &arr, err, errlen);
+	if (rc == 0 && (rc = items_valid(arr, "hostname", "certificates", err, errlen)) != 0)
+		cJSON_Delete(root);
 	if (rc)
 		return rc;
 	cs = dalloc(&d, n_children(arr), sizeof(*cs));
@@ -1730,6 +1766,8 @@ int fa_api_decode_apps(const char *body, size_t len, fa_app **out, size_t *n_out
 		return FA_API_EJSON;
 	}
 	rc = parse_wrapped(body, len, "apps", &root, &arr, err, errlen);
+	if (rc == 0 && (rc = items_valid(arr, "name", "apps", err, errlen)) != 0)
+		cJSON_Delete(root);
 	if (rc)
 		return rc;
 	as = dalloc(&d, n_children(arr), sizeof(*as));

@@ -27,6 +27,37 @@ typedef struct run {
 	char *err;
 } run;
 
+/* Mocks still running when a test fails (cmocka jumps out of it): killed at teardown. */
+static pid_t live_mocks[64];
+
+static void remember_mock(pid_t pid, bool alive)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(live_mocks) / sizeof(live_mocks[0]); i++) {
+		if (alive && live_mocks[i] == 0) {
+			live_mocks[i] = pid;
+			return;
+		}
+		if (!alive && live_mocks[i] == pid) {
+			live_mocks[i] = 0;
+			return;
+		}
+	}
+}
+
+static void kill_live_mocks(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(live_mocks) / sizeof(live_mocks[0]); i++)
+		if (live_mocks[i] > 0) {
+			kill(live_mocks[i], SIGTERM);
+			waitpid(live_mocks[i], NULL, 0);
+			live_mocks[i] = 0;
+		}
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -84,6 +115,7 @@ static void mock_start(mock *m, const char *tokens, const char *const *extra)
 		_exit(127);
 	}
 	close(pfd[1]);
+	remember_mock(m->pid, true);
 	f = fdopen(pfd[0], "r");
 	assert_non_null(f);
 	{
@@ -107,6 +139,7 @@ static void mock_stop(mock *m)
 	if (m->pid > 0) {
 		kill(m->pid, SIGTERM);
 		waitpid(m->pid, NULL, 0);
+		remember_mock(m->pid, false);
 		m->pid = 0;
 	}
 }
@@ -225,6 +258,7 @@ static int group_teardown(void **state)
 	char cmd[400];
 
 	(void)state;
+	kill_live_mocks();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }

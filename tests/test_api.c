@@ -766,9 +766,9 @@ static void test_autostop_forms(void **state)
 
 		if (tab[i].json)
 			snprintf(body, sizeof(body),
-				 "[{\"config\":{\"services\":[{\"autostop\":%s}]}}]", tab[i].json);
+				 "[{\"id\":\"m1\",\"config\":{\"services\":[{\"autostop\":%s}]}}]", tab[i].json);
 		else
-			snprintf(body, sizeof(body), "[{\"config\":{\"services\":[{}]}}]");
+			snprintf(body, sizeof(body), "[{\"id\":\"m1\",\"config\":{\"services\":[{}]}}]");
 		assert_int_equal(dec_machines_str(body, &app, err), 0);
 		assert_int_equal(app.machines[0].n_services, 1);
 		if (app.machines[0].services[0].autostop != tab[i].want)
@@ -811,7 +811,7 @@ static void test_machines_handlers_tls(void **state)
 static void test_machines_wrong_types(void **state)
 {
 	const char *body =
-		"[{\"id\":5,\"name\":null,\"state\":[],\"region\":{},\"image_ref\":\"x\","
+		"[{\"id\":\"m1\",\"name\":null,\"state\":[],\"region\":{},\"image_ref\":\"x\","
 		"\"checks\":{\"a\":1},"
 		"\"config\":{\"image\":7,\"env\":[\"A\",\"B\"],\"metadata\":\"m\","
 		"\"services\":[7,null,{\"protocol\":1,\"internal_port\":\"80\",\"ports\":{},"
@@ -821,16 +821,16 @@ static void test_machines_wrong_types(void **state)
 		"\"tls_options\":[]}]}],"
 		"\"checks\":[{\"type\":\"tcp\"}],\"processes\":{\"user\":\"root\"},"
 		"\"mounts\":[{\"encrypted\":\"no\",\"volume\":3}]}},"
-		"null, 3, \"machine\", [], {\"config\":null,\"incomplete_config\":{\"image\":5}}]";
+		"{\"id\":\"m2\",\"config\":null,\"incomplete_config\":{\"image\":5}}]";
 	char err[FA_API_ERRLEN] = "";
 	fa_app app = new_app("a");
 	const fa_machine *m = NULL;
 
 	(void)state;
 	assert_int_equal(dec_machines_str(body, &app, err), 0);
-	assert_int_equal(app.n_machines, 2); /* non-objects are skipped */
+	assert_int_equal(app.n_machines, 2);
 	m = &app.machines[0];
-	assert_null(m->id);
+	assert_string_equal(m->id, "m1");
 	assert_null(m->name);
 	assert_null(m->state);
 	assert_null(m->region);
@@ -863,18 +863,66 @@ static void test_machines_wrong_types(void **state)
 	fa_app_release(&app);
 }
 
+/* A list item that is not an object, or that does not name itself, makes the whole list
+ * unusable: dropping it silently could hide a finding. */
+static void test_items_must_name_themselves(void **state)
+{
+	static const struct {
+		const char *body;
+		int which; /* 0 machines, 1 volumes, 2 secrets, 3 ips, 4 certs, 5 apps */
+		const char *err;
+	} tab[] = {
+		{ "[{\"id\":\"m1\"}, null]", 0, "machines[1] is not an object" },
+		{ "[{\"id\":\"m1\"}, 3]", 0, "machines[1] is not an object" },
+		{ "[{\"name\":\"no-id\"}]", 0, "machines[0] has no \"id\" string" },
+		{ "[{\"id\":12345}]", 0, "machines[0] has no \"id\" string" },
+		{ "[{\"id\":\"\"}]", 0, "machines[0] has no \"id\" string" },
+		{ "[{\"id\":\"vol_1\"},{\"encrypted\":false}]", 1, "volumes[1] has no \"id\" string" },
+		{ "{\"secrets\":[{\"digest\":\"x\"}]}", 2, "secrets[0] has no \"name\" string" },
+		{ "{\"ips\":[{\"ip\":12345,\"shared\":true}]}", 3, "ips[0] has no \"ip\" string" },
+		{ "{\"certificates\":[\"a.example\"]}", 4, "certificates[0] is not an object" },
+		{ "{\"apps\":[{\"id\":\"x\"}]}", 5, "apps[0] has no \"name\" string" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		fa_app app = new_app("a");
+		fa_app *as = NULL;
+		char err[FA_API_ERRLEN] = "", *next = NULL;
+		size_t n = 0, len = strlen(tab[i].body);
+		int rc = 0;
+
+		switch (tab[i].which) {
+		case 0: rc = fa_api_decode_machines(tab[i].body, len, NULL, &app, err, sizeof(err)); break;
+		case 1: rc = fa_api_decode_volumes(tab[i].body, len, &app, err, sizeof(err)); break;
+		case 2: rc = fa_api_decode_secrets(tab[i].body, len, &app, err, sizeof(err)); break;
+		case 3: rc = fa_api_decode_ips(tab[i].body, len, &app, err, sizeof(err)); break;
+		case 4: rc = fa_api_decode_certs_page(tab[i].body, len, &app, &next, err, sizeof(err)); break;
+		default: rc = fa_api_decode_apps(tab[i].body, len, &as, &n, err, sizeof(err)); break;
+		}
+		assert_int_equal(rc, FA_API_EJSON);
+		assert_string_equal(err, tab[i].err);
+		assert_null(as);
+		assert_null(next);
+		assert_int_equal(app.n_machines + app.n_volumes + app.n_secrets + app.n_ips + app.n_certs, 0);
+		fa_app_release(&app);
+	}
+}
+
 static void test_huge_numbers(void **state)
 {
 	const char *body =
-		"[{\"config\":{\"services\":[{\"internal_port\":1e400,\"min_machines_running\":1e400,"
+		"[{\"id\":\"m1\",\"config\":{\"services\":[{\"internal_port\":1e400,\"min_machines_running\":1e400,"
 		"\"ports\":[{\"port\":-1e300,\"start_port\":9223372036854775808,\"end_port\":65535.9},"
 		"{\"port\":443.7}]},{\"internal_port\":-1,\"min_machines_running\":-1e300},"
 		"{\"min_machines_running\":9223372036854775808}],"
 		"\"checks\":{\"c\":{\"port\":70000}}}}]";
 	const char *vols =
-		"[{\"size_gb\":9223372036854775808,\"snapshot_retention\":1e400},"
-		"{\"size_gb\":-1e300,\"snapshot_retention\":-5},{\"size_gb\":1e19,\"snapshot_retention\":7.9}]";
-	const char *apps = "{\"apps\":[{\"machine_count\":1e400,\"volume_count\":-1e400,"
+		"[{\"id\":\"v1\",\"size_gb\":9223372036854775808,\"snapshot_retention\":1e400},"
+		"{\"id\":\"v2\",\"size_gb\":-1e300,\"snapshot_retention\":-5},"
+		"{\"id\":\"v3\",\"size_gb\":1e19,\"snapshot_retention\":7.9}]";
+	const char *apps = "{\"apps\":[{\"name\":\"a\",\"machine_count\":1e400,\"volume_count\":-1e400,"
 			   "\"internal_numeric_id\":9223372036854775807}]}";
 	char err[FA_API_ERRLEN] = "";
 	fa_app app = new_app("a");
@@ -939,7 +987,7 @@ static void test_deep_nesting(void **state)
 	assert_non_null(strstr(err, "nested"));
 	free(deep);
 	/* brackets inside strings do not count */
-	pos += (size_t)snprintf(ok + pos, sizeof(ok) - pos, "[{\"name\":\"");
+	pos += (size_t)snprintf(ok + pos, sizeof(ok) - pos, "[{\"id\":\"v\",\"name\":\"");
 	for (i = 0; i < FA_API_MAX_DEPTH + 5; i++)
 		ok[pos++] = '[';
 	pos += (size_t)snprintf(ok + pos, sizeof(ok) - pos, "\\\"]\"}]");
@@ -952,7 +1000,10 @@ static void test_deep_nesting(void **state)
 		ok[pos++] = '[';
 	for (i = 0; i < FA_API_MAX_DEPTH; i++)
 		ok[pos++] = ']';
-	assert_int_equal(fa_api_decode_volumes(ok, pos, &app, err, sizeof(err)), 0);
+	/* the depth is accepted; the items are then refused for their shape */
+	assert_int_equal(fa_api_decode_volumes(ok, pos, &app, err, sizeof(err)), FA_API_EJSON);
+	assert_null(strstr(err, "nested"));
+	assert_non_null(strstr(err, "not an object"));
 	fa_app_release(&app);
 }
 
@@ -979,7 +1030,7 @@ static void test_invalid_utf8(void **state)
 	assert_int_equal(fa_api_decode_volumes(nul, sizeof(nul) - 1, &app, err, sizeof(err)),
 			 FA_API_EJSON);
 	/* valid multi-byte text is fine */
-	assert_int_equal(dec_machines_str("[{\"name\":\"caf\xc3\xa9 \xf0\x9f\x9a\x80\"}]", &app, err), 0);
+	assert_int_equal(dec_machines_str("[{\"id\":\"m\",\"name\":\"caf\xc3\xa9 \xf0\x9f\x9a\x80\"}]", &app, err), 0);
 	assert_string_equal(app.machines[0].name, "caf\xc3\xa9 \xf0\x9f\x9a\x80");
 	fa_app_release(&app);
 }
@@ -1668,6 +1719,7 @@ int main(void)
 		cmocka_unit_test(test_autostop_forms),
 		cmocka_unit_test(test_machines_handlers_tls),
 		cmocka_unit_test(test_machines_wrong_types),
+		cmocka_unit_test(test_items_must_name_themselves),
 		cmocka_unit_test(test_huge_numbers),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_invalid_utf8),

@@ -683,6 +683,67 @@ static void test_partial_is_exit_3(void **state)
 	mock_stop(&m);
 }
 
+/* Every injected fault ends in a clear, one-line coverage error for exactly that app and
+ * endpoint, exit 3, and every other app read in full: never a crash, never a pass. */
+static void test_fault_table(void **state)
+{
+	static const struct {
+		const char *fault;
+		const char *endpoint;
+		const char *app;
+	} cases[] = {
+		{ "truncate,path=/v1/apps/web-clean/machines", "machines", "web-clean" },
+		{ "malformed,path=/v1/apps/web-clean/volumes", "volumes", "web-clean" },
+		{ "wrongtypes,path=/v1/apps/web-clean/ip_assignments", "ip_assignments", "web-clean" },
+		{ "oversize:34000000,path=/v1/apps/web-clean/secrets", "secrets", "web-clean" },
+		{ "reset,path=/v1/apps/api-clean/machines", "machines", "api-clean" },
+		{ "500,path=/v1/apps/api-clean/certificates", "certificates", "api-clean" },
+		{ "429,path=/v1/apps/api-clean/volumes", "volumes", "api-clean" },
+		{ "400missing,path=/v1/apps/api-clean/secrets", "secrets", "api-clean" },
+		{ "malformed,path=/graphql", "tokens", "api-clean" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mock m;
+		run r;
+		const char *fault[] = { "--fault", cases[i].fault, NULL };
+		const char *a[] = { "--org", "demo", "audit", "--format", "json", "--fail-on", "never", NULL };
+		cJSON *rep, *errors, *e, *cov;
+		bool seen = false;
+
+		mock_start(&m, "tok", fault);
+		fa_run(&r, m.url, "tok", ca_path, a);
+		if (r.code != 3)
+			fail_msg("fault %s: exit %d, stderr: %s", cases[i].fault, r.code, r.err);
+		rep = cJSON_Parse(r.out);
+		assert_non_null(rep);
+		cov = cJSON_GetObjectItemCaseSensitive(rep, "coverage");
+		errors = cJSON_GetObjectItemCaseSensitive(cov, "errors");
+		cJSON_ArrayForEach(e, errors) {
+			const char *msg = jstr(e, "message");
+
+			assert_non_null(msg);
+			assert_true(strlen(msg) > 0);
+			assert_null(strchr(msg, '\n'));
+			if (jstr(e, "app") && strcmp(jstr(e, "app"), cases[i].app) == 0 &&
+			    strcmp(jstr(e, "endpoint"), cases[i].endpoint) == 0)
+				seen = true;
+		}
+		if (!seen)
+			fail_msg("fault %s: no coverage error for %s/%s", cases[i].fault, cases[i].app,
+				 cases[i].endpoint);
+		/* the other apps are complete (graphql faults hit every app's tokens) */
+		if (strstr(cases[i].fault, "graphql") == NULL)
+			assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(cov, "apps_complete")->valuedouble,
+					 (int)cJSON_GetObjectItemCaseSensitive(cov, "apps")->valuedouble - 1);
+		cJSON_Delete(rep);
+		run_free(&r);
+		mock_stop(&m);
+	}
+}
+
 static void test_retries_recover(void **state)
 {
 	mock m;
@@ -877,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_audit_demo_findings),
 		cmocka_unit_test(test_exit_codes_fail_on),
 		cmocka_unit_test(test_partial_is_exit_3),
+		cmocka_unit_test(test_fault_table),
 		cmocka_unit_test(test_retries_recover),
 		cmocka_unit_test(test_snapshot_then_offline_audit),
 		cmocka_unit_test(test_snapshot_resume_after_revoke),
