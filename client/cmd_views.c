@@ -110,7 +110,7 @@ static void print_machines(const fa_app *app)
 		cells[6] = svc;
 		cells[7] = autostop;
 		cells[8] = m->n_check_status ? checks : "-";
-		cells[9] = users;
+		cells[9] = ulen ? users : NULL;
 		fa_table_row(&t, cells);
 	}
 	fa_table_print(&t, stdout);
@@ -159,7 +159,7 @@ static void print_ips(const fa_app *app)
 		cells[0] = ip->address;
 		cells[1] = fa_ip_type_name(ip->type);
 		cells[2] = ip->region;
-		cells[3] = ip->service_name;
+		cells[3] = ip->service_name && *ip->service_name ? ip->service_name : NULL;
 		cells[4] = ip->network ? (*ip->network ? ip->network : "default") : NULL;
 		cells[5] = ip->created_at;
 		fa_table_row(&t, cells);
@@ -518,7 +518,7 @@ int fa_cmd_apps(const fa_cli *cli)
 			cells[7] = md;
 			cells[8] = l;
 			cells[9] = u;
-			cells[10] = r->complete ? " " : "incomplete";
+			cells[10] = r->complete ? "" : "incomplete";
 			fa_table_row(&t, cells);
 		}
 		fa_table_print(&t, stdout);

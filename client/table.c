@@ -17,7 +17,7 @@ static char *clean_copy(const char *s)
 	size_t n, i;
 	char *c;
 
-	if (!s || !*s)
+	if (!s)
 		s = "-";
 	n = strlen(s);
 	c = malloc(n + 1);
@@ -87,18 +87,21 @@ void fa_table_print(const fa_table *t, FILE *f)
 				w[c] = cw;
 		}
 	for (r = 0; r <= t->nrows; r++) {
+		size_t pending = 0; /* spaces owed before the next non-empty cell */
+
 		for (c = 0; c < t->ncols; c++) {
 			const char *s = r == 0 ? t->head[c] : t->cells[(r - 1) * t->ncols + c];
 
-			fputs(s, f);
-			if (c + 1 < t->ncols) {
-				size_t pad = w[c] - width(s) + 2;
-
-				while (pad--)
+			if (*s) {
+				while (pending) {
 					fputc(' ', f);
+					pending--;
+				}
+				fputs(s, f);
 			}
+			pending += w[c] - width(s) + 2;
 		}
-		fputc('\n', f);
+		fputc('\n', f); /* no trailing blanks */
 	}
 	free(w);
 }

@@ -14,7 +14,7 @@ typedef struct fa_table {
 } fa_table;
 
 void fa_table_init(fa_table *t, size_t ncols, const char *const *head);
-/* Adds a row of ncols strings (copied; NULL or "" prints "-"). Returns 0 or -1 (OOM). */
+/* Adds a row of ncols strings (copied; NULL prints "-", "" prints nothing). Returns 0 or -1. */
 int fa_table_row(fa_table *t, const char *const *cells);
 /* Prints the header and rows, columns padded to their widest cell (UTF-8 aware). */
 void fa_table_print(const fa_table *t, FILE *f);

@@ -5,7 +5,8 @@
 set -u
 B=${1:-build}
 CERTS="$B/test-certs"
-DEMO_TOKEN=${DEMO_TOKEN:-$(cat mocks/fixtures/demo/token.txt 2>/dev/null || echo fm2_demo)}
+# a read-only org token shaped as `fly tokens create readonly` makes them (never committed)
+DEMO_TOKEN=${DEMO_TOKEN:-$("$B/flymock" --mint-token readonly)}
 
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM

@@ -1025,6 +1025,7 @@ static void usage(FILE *out)
 	      "               [--fixtures DIR] [--org demo | --synthetic N] [--token T]...\n"
 	      "               [--latency MS] [--jitter MS] [--fault SPEC]... [--revoke-after N]\n"
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
+	      "       flymock --mint-token readonly|org|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
 	      "  502 503 504 reset truncate malformed wrongtypes oversize slow 400missing\n",
 	      out);
@@ -1224,7 +1225,18 @@ int main(int argc, char **argv)
 			val = argv[++i];
 		else
 			goto bad_usage;
-		if (strcmp(name, "--port") == 0) {
+		if (strcmp(name, "--mint-token") == 0) {
+			/* print a Fly-shaped token (readonly, org or user) and exit */
+			fa_buf tok = FA_BUF_INIT(4096);
+			int ok = fm_mint_token(val, 90, &tok) == 0;
+
+			if (ok)
+				printf("%s\n", tok.data);
+			else
+				fprintf(stderr, "flymock: --mint-token wants readonly, org or user\n");
+			fa_buf_cleanse(&tok);
+			return ok ? 0 : 2;
+		} else if (strcmp(name, "--port") == 0) {
 			port_s = val;
 		} else if (strcmp(name, "--bind") == 0) {
 			bind_addr = val;
