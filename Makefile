@@ -8,7 +8,8 @@ VERSION  := 0.1.0
 PKGS     := libcurl libcjson openssl msgpack
 TEST_PKGS := cmocka
 MOCK_PKGS := libmicrohttpd libcjson openssl
-DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev pkg-config
+DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev pkg-config \
+            openssl python3-jsonschema
 
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings -Wformat=2 -Wvla -Wno-missing-field-initializers
@@ -103,6 +104,10 @@ headers:
 
 fuzz:
 	@sh tests/run-fuzz.sh
+
+# Benchmarks, not tests (README "Performance"): figures on stdout and in $(BUILD)/bench-results.json.
+bench: all certs
+	@sh tests/bench/bench.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/flyaudit $(DESTDIR)$(PREFIX)/lib

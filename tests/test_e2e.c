@@ -615,6 +615,162 @@ static void test_audit_demo_findings(void **state)
 	free(text);
 	run_free(&r);
 	mock_stop(&m);
+	/* the report validates against the schema in the repository */
+	{
+		char cmd[600];
+		int rc;
+
+		snprintf(cmd, sizeof(cmd),
+			 "python3 tests/validate-schema.py audit/flyaudit-report-v1.schema.json '%s'", rp);
+		rc = system(cmd);
+		if (WIFEXITED(rc) && WEXITSTATUS(rc) == 77)
+			skip();
+		assert_int_equal(rc, 0);
+	}
+}
+
+/* whoami: offline decoding of the running token, then what the API adds */
+static void test_whoami(void **state)
+{
+	mock m;
+	run r;
+	char mint[300], ro[512] = "", org[512] = "";
+	const char *mint_ro[] = { mint, "--mint-token", "readonly", NULL };
+	const char *mint_org[] = { mint, "--mint-token", "org", NULL };
+	const char *text[] = { "whoami", NULL }, *json[] = { "whoami", "--json", NULL };
+	const char *audit[] = { "--org", "demo", "audit", "--format", "json", "--fail-on", "never", NULL };
+	cJSON *j, *api, *rep;
+
+	(void)state;
+	snprintf(mint, sizeof(mint), "%s/flymock", build_dir);
+	run_cmd(&r, mint_ro, NULL);
+	assert_int_equal(r.code, 0);
+	memcpy(ro, r.out, strcspn(r.out, "\n"));
+	run_free(&r);
+	run_cmd(&r, mint_org, NULL);
+	memcpy(org, r.out, strcspn(r.out, "\n"));
+	run_free(&r);
+	assert_true(strncmp(ro, "fm2_", 4) == 0);
+	{
+		char both[1100];
+
+		snprintf(both, sizeof(both), "%s,%s", ro, org);
+		mock_start(&m, both, NULL);
+	}
+	fa_run(&r, m.url, ro, ca_path, text);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "read-only on org 4242, all apps, expires in"));
+	assert_non_null(strstr(r.out, "The API says: org demo"));
+	assert_null(strstr(r.out, ro + 4));
+	run_free(&r);
+	fa_run(&r, m.url, ro, ca_path, json);
+	assert_int_equal(r.code, 0);
+	j = cJSON_Parse(r.out);
+	assert_non_null(j);
+	assert_string_equal(jstr(j, "kind"), "macaroon");
+	assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(j, "org_id")->valuedouble, 4242);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "apps")));
+	assert_string_equal(jstr(j, "access"), "r");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "read_only")));
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "expired")));
+	assert_non_null(jstr(j, "expires_at"));
+	api = cJSON_GetObjectItemCaseSensitive(j, "api");
+	assert_true(cJSON_IsObject(api));
+	assert_non_null(strstr(r.out, "auditor@demo.example"));
+	cJSON_Delete(j);
+	run_free(&r);
+	/* the audit's token checks read the same decoding */
+	fa_run(&r, m.url, ro, ca_path, audit);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	{
+		const cJSON *x;
+		int seen = 0;
+
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(rep, "results"))
+			if (strcmp(jstr(x, "check"), "tokens.auditor_not_readonly") == 0) {
+				assert_string_equal(jstr(x, "status"), "pass");
+				seen = 1;
+			}
+		assert_true(seen);
+	}
+	cJSON_Delete(rep);
+	run_free(&r);
+	fa_run(&r, m.url, org, ca_path, audit);
+	assert_non_null(strstr(r.out, "\"tokens.auditor_not_readonly\""));
+	rep = cJSON_Parse(r.out);
+	{
+		const cJSON *x;
+
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(rep, "results"))
+			if (strcmp(jstr(x, "check"), "tokens.auditor_not_readonly") == 0)
+				assert_string_equal(jstr(x, "status"), "fail");
+	}
+	cJSON_Delete(rep);
+	run_free(&r);
+	/* offline: no API, still a full answer; api is null */
+	fa_run(&r, "https://127.0.0.1:1", ro, ca_path, json);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "\"api\":null"));
+	run_free(&r);
+	/* a user token is opaque; garbage is exit 2 with one line */
+	fa_run(&r, "https://127.0.0.1:1", "fo1_opaqueusertoken", ca_path, json);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "\"kind\":\"user\""));
+	run_free(&r);
+	fa_run(&r, "https://127.0.0.1:1", "fm2_AAAA!!!notbase64", ca_path, json);
+	assert_int_equal(r.code, 2);
+	assert_ptr_equal(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+	assert_null(strstr(r.err, "notbase64"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
+/* baselines and diffs through the binary */
+static void test_baseline_and_diff(void **state)
+{
+	mock m;
+	run r;
+	char a[400], b[400];
+	const char *first[] = { "--org", "demo", "audit", "--format", "json", "-o", a, "--fail-on", "never", NULL };
+	const char *again[] = { "--org", "demo", "audit", "--format", "json", "-o", b, "--baseline", a, NULL };
+	const char *diff[] = { "diff", a, b, NULL };
+	const char *diffj[] = { "diff", "--json", a, b, NULL };
+	const char *narrow[] = { "--org", "demo", "--app", "web-clean", "audit", "--format", "json", "-o", a,
+				 "--fail-on", "never", NULL };
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s/old.json", tmpdir);
+	snprintf(b, sizeof(b), "%s/new.json", tmpdir);
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, first);
+	assert_int_equal(r.code, 0);
+	run_free(&r);
+	/* nothing new against the baseline: exit 0 although high failures exist */
+	fa_run(&r, m.url, "tok", ca_path, again);
+	assert_int_equal(r.code, 0);
+	run_free(&r);
+	{
+		char *t = slurp(b);
+
+		assert_non_null(strstr(t, "\"baseline\":\t\"existing\""));
+		assert_null(strstr(t, "\"baseline\":\t\"new\""));
+		free(t);
+	}
+	fa_run(&r, NULL, NULL, NULL, diff);
+	assert_int_equal(r.code, 0);
+	run_free(&r);
+	/* a baseline of one app: the others' failures are new */
+	fa_run(&r, m.url, "tok", ca_path, narrow);
+	run_free(&r);
+	fa_run(&r, m.url, "tok", ca_path, again);
+	assert_int_equal(r.code, 1);
+	run_free(&r);
+	fa_run(&r, NULL, NULL, NULL, diffj);
+	assert_int_equal(r.code, 1);
+	assert_non_null(strstr(r.out, "leaky-env"));
+	run_free(&r);
+	mock_stop(&m);
 }
 
 static void test_exit_codes_fail_on(void **state)
@@ -937,6 +1093,8 @@ int main(void)
 		cmocka_unit_test(test_apps_lists_every_app),
 		cmocka_unit_test(test_audit_demo_findings),
 		cmocka_unit_test(test_exit_codes_fail_on),
+		cmocka_unit_test(test_whoami),
+		cmocka_unit_test(test_baseline_and_diff),
 		cmocka_unit_test(test_partial_is_exit_3),
 		cmocka_unit_test(test_fault_table),
 		cmocka_unit_test(test_retries_recover),
