@@ -38,6 +38,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libflyaudit.a
 
+.SECONDARY:
 .PHONY: all test asan valgrind demo deps install clean help fuzz check-deps certs bench check-h2 bench-cpu headers
 .DEFAULT_GOAL := all
 
@@ -90,9 +91,10 @@ test: deps all $(TESTS) certs
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 CFLAGS="-O1 -g" test
 
+# The test binaries and, through tests/harness.h, every flyaudit run of the end-to-end tests.
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
 valgrind: deps all $(TESTS) certs
-	@BUILD=$(BUILD) WRAP="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite" \
-	  sh tests/run-tests.sh $(TESTS)
+	@BUILD=$(BUILD) WRAP="$(VALGRIND)" FLYAUDIT_WRAP="$(VALGRIND)" sh tests/run-tests.sh $(TESTS)
 
 demo: deps all certs
 	@sh examples/demo.sh $(BUILD)

@@ -156,6 +156,25 @@ static void fa_run(run *r, const char *url, const char *token, const char *ca, c
 	snprintf(bin, sizeof(bin), "%s/flyaudit", build_dir);
 	snprintf(outp, sizeof(outp), "%s/out", tmpdir);
 	snprintf(errp, sizeof(errp), "%s/err", tmpdir);
+	/* FLYAUDIT_WRAP="valgrind --error-exitcode=99 ..." runs the binary under a checker */
+	{
+		static char wrap[512];
+		const char *w = getenv("FLYAUDIT_WRAP");
+		char *p;
+
+		if (w && *w && n == 0) {
+			snprintf(wrap, sizeof(wrap), "%s", w);
+			for (p = wrap; *p && n < 16;) {
+				while (*p == ' ')
+					*p++ = '\0';
+				if (!*p)
+					break;
+				argv[n++] = p;
+				while (*p && *p != ' ')
+					p++;
+			}
+		}
+	}
 	argv[n++] = bin;
 	argv[n++] = "--no-progress";
 	if (ca) {
@@ -183,7 +202,7 @@ static void fa_run(run *r, const char *url, const char *token, const char *ca, c
 			setenv("FLY_FLAPS_BASE_URL", url, 1);
 			setenv("FLY_API_BASE_URL", url, 1);
 		}
-		execv(bin, (char *const *)argv);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	waitpid(pid, &st, 0);
