@@ -61,7 +61,7 @@ check-deps:
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) libmicrohttpd || \
 	  { echo "missing build dependencies: run 'make deps' (Debian: $(DEBS))" >&2; exit 2; }
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/flyaudit/*.h) $(wildcard client/*.h) $(wildcard audit/*.h) $(wildcard mocks/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard include/flyaudit/*.h) $(wildcard client/*.h) $(wildcard audit/*.h) $(wildcard mocks/*.h) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
