@@ -2,6 +2,7 @@
  * complete, `--resume` to continue a partial one) and `whoami`. */
 #include "cli.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,52 @@ out:
 	return rc;
 }
 
+typedef struct names_ctx {
+	fa_app *apps;
+	size_t n;
+} names_ctx;
+
+static void on_app_names(void *ud, const fa_response *r)
+{
+	names_ctx *c = ud;
+	char err[FA_API_ERRLEN];
+
+	if (r->error == FA_NET_OK && r->status == 200)
+		fa_api_decode_apps(r->body, r->len, &c->apps, &c->n, err, sizeof(err));
+}
+
+/* "5105320 = leaky-env": the names of the apps a token is restricted to, from the org's
+ * app list (internal_numeric_id). Best effort: nothing is printed when it cannot be read. */
+static void add_app_names(fa_session *s, const fa_token_info *info, fa_buf *out)
+{
+	names_ctx c = { NULL, 0 };
+	char *path;
+	size_t i, j;
+
+	if (!info->apps_restricted || !info->n_apps || !s->current.org_slug)
+		return;
+	path = fa_api_path_apps(s->current.org_slug);
+	if (!path || fa_net_get(s->net, FA_BASE_FLAPS, path, NULL, on_app_names, &c) < 0) {
+		free(path);
+		return;
+	}
+	free(path);
+	fa_net_run(s->net);
+	for (i = 0; i < info->n_apps; i++) {
+		const char *name = NULL;
+
+		for (j = 0; j < c.n; j++)
+			if (c.apps[j].internal_numeric_id >= 0 &&
+			    (uint64_t)c.apps[j].internal_numeric_id == info->apps[i])
+				name = c.apps[j].name;
+		fa_buf_printf(out, "%s%llu = %s", i ? ", " : "; apps: ", (unsigned long long)info->apps[i],
+			      name ? name : "(not in this org)");
+	}
+	for (j = 0; j < c.n; j++)
+		fa_app_release(&c.apps[j]);
+	free(c.apps);
+}
+
 int fa_cmd_whoami(const fa_cli *cli)
 {
 	fa_session s;
@@ -146,6 +193,7 @@ int fa_cmd_whoami(const fa_cli *cli)
 			fa_buf_printf(&out, ", user %s", s.current.user);
 		for (i = 0; i < s.current.n_apps; i++)
 			fa_buf_printf(&out, "%s%s", i ? ", " : ", apps ", s.current.apps[i]);
+		add_app_names(&s, info, &out);
 		fa_buf_adds(&out, "\n");
 	}
 	fa_session_close(&s);

@@ -1025,7 +1025,7 @@ static void usage(FILE *out)
 	      "               [--fixtures DIR] [--org demo | --synthetic N] [--token T]...\n"
 	      "               [--latency MS] [--jitter MS] [--fault SPEC]... [--revoke-after N]\n"
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
-	      "       flymock --mint-token readonly|org|user   (print a Fly-shaped token, valid 90 days)\n"
+	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
 	      "  502 503 504 reset truncate malformed wrongtypes oversize slow 400missing\n",
 	      out);
@@ -1233,7 +1233,7 @@ int main(int argc, char **argv)
 			if (ok)
 				printf("%s\n", tok.data);
 			else
-				fprintf(stderr, "flymock: --mint-token wants readonly, org or user\n");
+				fprintf(stderr, "flymock: --mint-token wants readonly, org, deploy:APP_NUMERIC_ID or user\n");
 			fa_buf_cleanse(&tok);
 			return ok ? 0 : 2;
 		} else if (strcmp(name, "--port") == 0) {

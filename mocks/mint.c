@@ -70,6 +70,7 @@ int fm_mint_token(const char *kind, long days, fa_buf *out)
 	unsigned char kid[8], rnd[16], key[32], tail[32];
 	unsigned int tail_len = 0;
 	unsigned mask;
+	unsigned long long app_id = 0;
 	uint64_t now = (uint64_t)time(NULL);
 	char *b64 = NULL;
 	int n, rc = -1;
@@ -83,12 +84,21 @@ int fm_mint_token(const char *kind, long days, fa_buf *out)
 		n = EVP_EncodeBlock((unsigned char *)enc, r, sizeof(r));
 		return (n < 0 || fa_buf_adds(out, "fo1_") || fa_buf_add(out, enc, (size_t)n)) ? -1 : 0;
 	}
-	if (strcmp(kind, "readonly") == 0)
+	if (strcmp(kind, "readonly") == 0) {
 		mask = 1;
-	else if (strcmp(kind, "org") == 0)
+	} else if (strcmp(kind, "org") == 0) {
 		mask = 31;
-	else
+	} else if (strncmp(kind, "deploy:", 7) == 0) {
+		/* an app deploy token: the app's internal numeric id */
+		char *end = NULL;
+
+		app_id = strtoull(kind + 7, &end, 10);
+		if (!end || *end || app_id == 0)
+			return -1;
+		mask = 31;
+	} else {
 		return -1;
+	}
 	if (RAND_bytes(kid, sizeof(kid)) != 1 || RAND_bytes(rnd, sizeof(rnd)) != 1 ||
 	    RAND_bytes(key, sizeof(key)) != 1)
 		return -1;
@@ -96,9 +106,12 @@ int fm_mint_token(const char *kind, long days, fa_buf *out)
 	if (put_u8(&mac, 0x94) || put_u8(&mac, 0x93) || put_bin(&mac, kid, sizeof(kid)) ||
 	    put_bin(&mac, rnd, sizeof(rnd)) || put_u8(&mac, 0xc2) ||
 	    put_str(&mac, "https://api.fly.io/v1") ||
-	    /* caveats: Organization [id, mask], ValidityWindow [not_before, not_after] */
-	    put_u8(&mac, 0x94) || put_uint(&mac, 0) || put_u8(&mac, 0x92) ||
-	    put_uint(&mac, DEMO_ORG_ID) || put_uint(&mac, mask) || put_uint(&mac, 4) ||
+	    /* caveats: Organization [id, mask], (Apps [{id: mask}],) ValidityWindow [nb, na] */
+	    put_u8(&mac, app_id ? 0x96 : 0x94) || put_uint(&mac, 0) || put_u8(&mac, 0x92) ||
+	    put_uint(&mac, DEMO_ORG_ID) || put_uint(&mac, mask) ||
+	    (app_id && (put_uint(&mac, 3) || put_u8(&mac, 0x91) || put_u8(&mac, 0x81) ||
+			put_uint(&mac, app_id) || put_uint(&mac, mask))) ||
+	    put_uint(&mac, 4) ||
 	    put_u8(&mac, 0x92) || put_uint(&mac, now - 60) ||
 	    put_uint(&mac, now + (uint64_t)(days > 0 ? days : 90) * 86400u))
 		goto cleanup;

@@ -634,8 +634,9 @@ static void test_whoami(void **state)
 {
 	mock m;
 	run r;
-	char mint[300], ro[512] = "", org[512] = "";
+	char mint[300], ro[512] = "", org[512] = "", dep[512] = "";
 	const char *mint_ro[] = { mint, "--mint-token", "readonly", NULL };
+	const char *mint_dep[] = { mint, "--mint-token", "deploy:5105320", NULL };
 	const char *mint_org[] = { mint, "--mint-token", "org", NULL };
 	const char *text[] = { "whoami", NULL }, *json[] = { "whoami", "--json", NULL };
 	const char *audit[] = { "--org", "demo", "audit", "--format", "json", "--fail-on", "never", NULL };
@@ -650,11 +651,14 @@ static void test_whoami(void **state)
 	run_cmd(&r, mint_org, NULL);
 	memcpy(org, r.out, strcspn(r.out, "\n"));
 	run_free(&r);
+	run_cmd(&r, mint_dep, NULL);
+	memcpy(dep, r.out, strcspn(r.out, "\n"));
+	run_free(&r);
 	assert_true(strncmp(ro, "fm2_", 4) == 0);
 	{
-		char both[1100];
+		char both[1600];
 
-		snprintf(both, sizeof(both), "%s,%s", ro, org);
+		snprintf(both, sizeof(both), "%s,%s,%s", ro, org, dep);
 		mock_start(&m, both, NULL);
 	}
 	fa_run(&r, m.url, ro, ca_path, text);
@@ -707,6 +711,12 @@ static void test_whoami(void **state)
 				assert_string_equal(jstr(x, "status"), "fail");
 	}
 	cJSON_Delete(rep);
+	run_free(&r);
+	/* an app deploy token: the app's numeric id, named through the API */
+	fa_run(&r, m.url, dep, ca_path, text);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "full access (rwcdC) on org 4242, app 5105320 only"));
+	assert_non_null(strstr(r.out, "5105320 = leaky-env"));
 	run_free(&r);
 	/* offline: no API, still a full answer; api is null */
 	fa_run(&r, "https://127.0.0.1:1", ro, ca_path, json);
