@@ -144,75 +144,6 @@ static void mock_stop(mock *m)
 	}
 }
 
-/* Runs flyaudit with the given token (NULL = none) against url (NULL = default bases). */
-static void fa_run(run *r, const char *url, const char *token, const char *ca, const char *const *args)
-{
-	char bin[300], outp[300], errp[300];
-	const char *argv[40];
-	size_t n = 0, i;
-	pid_t pid;
-	int st = 0;
-
-	snprintf(bin, sizeof(bin), "%s/flyaudit", build_dir);
-	snprintf(outp, sizeof(outp), "%s/out", tmpdir);
-	snprintf(errp, sizeof(errp), "%s/err", tmpdir);
-	/* FLYAUDIT_WRAP="valgrind --error-exitcode=99 ..." runs the binary under a checker */
-	{
-		static char wrap[512];
-		const char *w = getenv("FLYAUDIT_WRAP");
-		char *p;
-
-		if (w && *w && n == 0) {
-			snprintf(wrap, sizeof(wrap), "%s", w);
-			for (p = wrap; *p && n < 16;) {
-				while (*p == ' ')
-					*p++ = '\0';
-				if (!*p)
-					break;
-				argv[n++] = p;
-				while (*p && *p != ' ')
-					p++;
-			}
-		}
-	}
-	argv[n++] = bin;
-	argv[n++] = "--no-progress";
-	if (ca) {
-		argv[n++] = "--ca-file";
-		argv[n++] = ca;
-	}
-	for (i = 0; args[i] && n < 38; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(o, STDOUT_FILENO);
-		dup2(e, STDERR_FILENO);
-		unsetenv("FLY_ACCESS_TOKEN");
-		unsetenv("FLY_API_TOKEN");
-		unsetenv("FLY_ORG");
-		setenv("HOME", tmpdir, 1); /* no ~/.fly/config.yml */
-		if (token)
-			setenv("FLY_API_TOKEN", token, 1);
-		if (url) {
-			setenv("FLY_FLAPS_BASE_URL", url, 1);
-			setenv("FLY_API_BASE_URL", url, 1);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	waitpid(pid, &st, 0);
-	r->code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r->out = slurp(outp);
-	r->err = slurp(errp);
-	assert_non_null(r->out);
-	assert_non_null(r->err);
-}
-
 static void run_free(run *r)
 {
 	free(r->out);
@@ -220,8 +151,9 @@ static void run_free(run *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Runs any program with extra "NAME=VALUE" environment entries; captures like fa_run. */
-__attribute__((unused)) static void run_cmd(run *r, const char *const *argv, const char *const *env)
+/* Runs any program, with no Fly token or org in its environment, HOME in the scratch
+ * folder, and the extra "NAME=VALUE" entries of env; captures its output and exit code. */
+static void run_cmd(run *r, const char *const *argv, const char *const *env)
 {
 	char outp[300], errp[300];
 	pid_t pid;
@@ -241,7 +173,7 @@ __attribute__((unused)) static void run_cmd(run *r, const char *const *argv, con
 		unsetenv("FLY_ACCESS_TOKEN");
 		unsetenv("FLY_API_TOKEN");
 		unsetenv("FLY_ORG");
-		setenv("HOME", tmpdir, 1);
+		setenv("HOME", tmpdir, 1); /* no ~/.fly/config.yml */
 		for (i = 0; env && env[i]; i++)
 			putenv((char *)env[i]);
 		execvp(argv[0], (char *const *)argv);
@@ -253,6 +185,53 @@ __attribute__((unused)) static void run_cmd(run *r, const char *const *argv, con
 	r->err = slurp(errp);
 	assert_non_null(r->out);
 	assert_non_null(r->err);
+}
+
+/* Runs flyaudit with the given token (NULL = none) against url (NULL = default bases).
+ * FLYAUDIT_WRAP="valgrind --error-exitcode=99 ..." runs the binary under a checker. */
+static void fa_run(run *r, const char *url, const char *token, const char *ca, const char *const *args)
+{
+	static char wrap[512];
+	char bin[300], e_tok[1200], e_flaps[400], e_gql[400];
+	const char *argv[40], *env[4];
+	const char *w = getenv("FLYAUDIT_WRAP");
+	size_t n = 0, ne = 0, i;
+	char *p;
+
+	snprintf(bin, sizeof(bin), "%s/flyaudit", build_dir);
+	if (w && *w) {
+		snprintf(wrap, sizeof(wrap), "%s", w);
+		for (p = wrap; *p && n < 16;) {
+			while (*p == ' ')
+				*p++ = '\0';
+			if (!*p)
+				break;
+			argv[n++] = p;
+			while (*p && *p != ' ')
+				p++;
+		}
+	}
+	argv[n++] = bin;
+	argv[n++] = "--no-progress";
+	if (ca) {
+		argv[n++] = "--ca-file";
+		argv[n++] = ca;
+	}
+	for (i = 0; args[i] && n < 38; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	if (token) {
+		snprintf(e_tok, sizeof(e_tok), "FLY_API_TOKEN=%s", token);
+		env[ne++] = e_tok;
+	}
+	if (url) {
+		snprintf(e_flaps, sizeof(e_flaps), "FLY_FLAPS_BASE_URL=%s", url);
+		snprintf(e_gql, sizeof(e_gql), "FLY_API_BASE_URL=%s", url);
+		env[ne++] = e_flaps;
+		env[ne++] = e_gql;
+	}
+	env[ne] = NULL;
+	run_cmd(r, argv, env);
 }
 
 static char ca_path[300], wrong_ca_path[300];
