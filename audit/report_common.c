@@ -295,3 +295,163 @@ int fa_rpt_json_print(const cJSON *root, fa_buf *out)
 		return -1;
 	return fa_buf_add(out, "\n", 1);
 }
+
+/* ---- streaming helpers -------------------------------------------------------- */
+
+void fa_report_counts_add(fa_report_counts *c, const fa_results *rs)
+{
+	fa_summary s;
+	size_t i;
+	int k;
+
+	if (!rs)
+		return;
+	fa_summary_of(rs, &s);
+	c->summary.total += s.total;
+	for (k = 0; k < FA_STATUS_COUNT; k++)
+		c->summary.by_status[k] += s.by_status[k];
+	for (k = 0; k <= FA_SEV_NONE; k++)
+		c->summary.fail_by_severity[k] += s.fail_by_severity[k];
+	for (i = 0; i < rs->n; i++)
+		if (rs->items[i].status == FA_STATUS_FAIL && rs->items[i].baseline != 1)
+			c->new_fails++;
+}
+
+static int cmp_app_ptr(const void *pa, const void *pb)
+{
+	const fa_result *a = *(const fa_result *const *)pa, *b = *(const fa_result *const *)pb;
+	int c = 0;
+
+	if (!a->app || !b->app)
+		c = a->app ? 1 : (b->app ? -1 : 0);
+	else
+		c = strcmp(a->app, b->app);
+	if (c)
+		return c;
+	return a < b ? -1 : (a > b); /* stable: the list's own order */
+}
+
+static int mem_begin(void *ctx, fa_result_order order)
+{
+	fa_result_mem_iter *m = ctx;
+	size_t i;
+
+	m->order = order;
+	m->pos = 0;
+	if (order == FA_ORDER_APP && !m->by_app && m->rs->n) {
+		m->by_app = calloc(m->rs->n, sizeof(*m->by_app));
+		if (!m->by_app)
+			return -1;
+		for (i = 0; i < m->rs->n; i++)
+			m->by_app[i] = &m->rs->items[i];
+		qsort(m->by_app, m->rs->n, sizeof(*m->by_app), cmp_app_ptr);
+	}
+	return 0;
+}
+
+static int mem_next(void *ctx, const fa_result **out)
+{
+	fa_result_mem_iter *m = ctx;
+
+	if (m->pos >= m->rs->n)
+		return 0;
+	*out = m->order == FA_ORDER_APP ? m->by_app[m->pos] : &m->rs->items[m->pos];
+	m->pos++;
+	return 1;
+}
+
+void fa_result_iter_memory(fa_result_iter *it, fa_result_mem_iter *ctx, const fa_results *rs)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->rs = rs;
+	it->ctx = ctx;
+	it->begin = mem_begin;
+	it->next = mem_next;
+}
+
+void fa_result_mem_iter_release(fa_result_mem_iter *ctx)
+{
+	free(ctx->by_app);
+	ctx->by_app = NULL;
+}
+
+void fa_rpt_out_init(fa_rpt_out *o, const fa_report_sink *sink)
+{
+	fa_buf_init(&o->buf, 0);
+	o->sink = sink;
+}
+
+int fa_rpt_out_flush(fa_rpt_out *o, size_t at)
+{
+	if (o->buf.len == 0 || o->buf.len < at)
+		return 0;
+	if (o->sink->write(o->sink->ud, o->buf.data, o->buf.len) < 0) {
+		fa_buf_release(&o->buf);
+		return -1;
+	}
+	fa_buf_reset(&o->buf);
+	return 0;
+}
+
+void fa_rpt_out_release(fa_rpt_out *o)
+{
+	fa_buf_release(&o->buf);
+}
+
+int fa_rpt_add_indented(fa_buf *out, const char *text, const char *indent)
+{
+	const char *p = text, *nl;
+
+	while ((nl = strchr(p, '\n')) != NULL) {
+		if (fa_buf_add(out, p, (size_t)(nl - p) + 1) || fa_buf_adds(out, indent))
+			return -1;
+		p = nl + 1;
+	}
+	return fa_buf_adds(out, p);
+}
+
+int fa_rpt_json_split(const cJSON *root, const char *marker_printed, char **text,
+		      size_t *head_len, const char **tail)
+{
+	char *t = cJSON_Print(root);
+	const char *hit = NULL, *p;
+	size_t mlen = strlen(marker_printed);
+
+	*text = NULL;
+	if (!t)
+		return -1;
+	/* the last occurrence: the list sits after anything taken from outside */
+	for (p = t; (p = strstr(p, marker_printed)) != NULL; p++)
+		hit = p;
+	if (!hit) {
+		cJSON_free(t);
+		return -1;
+	}
+	*text = t;
+	*head_len = (size_t)(hit - t);
+	*tail = hit + mlen;
+	return 0;
+}
+
+static int buf_sink_write(void *ud, const char *data, size_t len)
+{
+	return fa_buf_add(ud, data, len);
+}
+
+int fa_rpt_render_memory(const fa_report *r, bool color, fa_rpt_stream_fn fn, fa_buf *out)
+{
+	fa_report_counts c;
+	fa_result_mem_iter m;
+	fa_result_iter it;
+	fa_report_sink sink = { buf_sink_write, out };
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	fa_report_counts_add(&c, &r->results);
+	fa_result_iter_memory(&it, &m, &r->results);
+	rc = fn(r, &c, color, &it, &sink);
+	fa_result_mem_iter_release(&m);
+	if (rc)
+		fa_buf_release(out);
+	return rc;
+}

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "flyaudit/buf.h"
+#include "flyaudit/report.h"
 
 enum {
 	FA_ESC_UTF8 = 0,  /* valid UTF-8 only (invalid bytes -> U+FFFD) */
@@ -28,5 +29,33 @@ int fa_rpt_json_add_string(cJSON *obj, const char *key, const char *s);
 int fa_rpt_json_add_number(cJSON *obj, const char *key, double v);
 /* Prints `root` formatted, plus a newline, into out. Returns 0 or -1. */
 int fa_rpt_json_print(const cJSON *root, fa_buf *out);
+
+
+/* A writer's output: bytes gather in `buf` and go to the sink in pieces. */
+typedef struct fa_rpt_out {
+	fa_buf buf;
+	const fa_report_sink *sink;
+} fa_rpt_out;
+
+#define FA_RPT_FLUSH_AT ((size_t)64 * 1024)
+
+void fa_rpt_out_init(fa_rpt_out *o, const fa_report_sink *sink);
+/* Hands buf to the sink when it holds at least `at` bytes (0: whatever it holds).
+ * Returns 0 or -1 (buf released). */
+int fa_rpt_out_flush(fa_rpt_out *o, size_t at);
+void fa_rpt_out_release(fa_rpt_out *o);
+/* Appends `text` with `indent` inserted after every newline (cJSON_Print output of an
+ * item that sits deeper in a document). Returns 0 or -1. */
+int fa_rpt_add_indented(fa_buf *out, const char *text, const char *indent);
+/* Prints `root` (with `marker`, a string item, standing for a list) formatted and
+ * splits the text around the marker: *head gets everything before it, *tail what follows
+ * (plus the final newline). Returns 0 or -1 (OOM, marker not found). */
+int fa_rpt_json_split(const cJSON *root, const char *marker_printed, char **text,
+		      size_t *head_len, const char **tail);
+/* Runs a memory-backed writer: counts and iterates `r->results`, appends to `out`;
+ * on failure releases `out`. */
+typedef int (*fa_rpt_stream_fn)(const fa_report *r, const fa_report_counts *c, bool color,
+				const fa_result_iter *it, const fa_report_sink *sink);
+int fa_rpt_render_memory(const fa_report *r, bool color, fa_rpt_stream_fn fn, fa_buf *out);
 
 #endif

@@ -46,43 +46,38 @@ static int add_crawl(cJSON *root, const fa_report *r)
 	return 0;
 }
 
-static int add_summary(cJSON *root, const fa_report *r)
+static int add_summary(cJSON *root, const fa_report_counts *counts)
 {
 	cJSON *s = cJSON_AddObjectToObject(root, "summary");
 	cJSON *sev = NULL;
-	fa_summary sum;
+	const fa_summary *sum = &counts->summary;
 	int st;
 	int v;
 
-	fa_summary_of(&r->results, &sum);
 	if (!s)
 		return -1;
 	for (st = 0; st < FA_STATUS_COUNT; st++)
 		if (fa_rpt_json_add_number(s, fa_status_name((fa_status)st),
-					   (double)sum.by_status[st]))
+					   (double)sum->by_status[st]))
 			return -1;
-	if (fa_rpt_json_add_number(s, "total", (double)sum.total))
+	if (fa_rpt_json_add_number(s, "total", (double)sum->total))
 		return -1;
 	sev = cJSON_AddObjectToObject(s, "failures_by_severity");
 	if (!sev)
 		return -1;
 	for (v = FA_SEV_CRITICAL; v >= FA_SEV_INFO; v--)
 		if (fa_rpt_json_add_number(sev, fa_severity_name((fa_severity)v),
-					   (double)sum.fail_by_severity[v]))
+					   (double)sum->fail_by_severity[v]))
 			return -1;
 	return 0;
 }
 
-static int add_result(cJSON *arr, const fa_report *r, const fa_result *res)
+/* Fills `o` with one result. */
+static int add_result(cJSON *o, const fa_report *r, const fa_result *res)
 {
 	const fa_check_meta *m = res->check;
-	cJSON *o = cJSON_CreateObject();
 	cJSON *rsrc = NULL;
 
-	if (!o || !cJSON_AddItemToArray(arr, o)) {
-		cJSON_Delete(o);
-		return -1;
-	}
 	if (fa_rpt_json_add_string(o, "fingerprint", res->fingerprint) ||
 	    fa_rpt_json_add_string(o, "check", m ? m->id : "") ||
 	    fa_rpt_json_add_string(o, "title", m && m->title ? m->title : "") ||
@@ -116,13 +111,23 @@ static int add_result(cJSON *arr, const fa_report *r, const fa_result *res)
 	return 0;
 }
 
-int fa_report_json(const fa_report *r, fa_buf *out)
+/* stands for the result list in the printed tree; printed as "\u0001flyaudit:results\u0001" */
+#define RESULTS_MARKER "\001flyaudit:results\001"
+#define RESULTS_MARKER_PRINTED "\"\\u0001flyaudit:results\\u0001\""
+
+int fa_report_json_stream(const fa_report *r, const fa_report_counts *counts,
+			  const fa_result_iter *it, const fa_report_sink *sink)
 {
 	cJSON *root = cJSON_CreateObject();
-	cJSON *tool = NULL, *arr = NULL;
-	size_t i;
-	int rc = -1;
+	cJSON *tool = NULL, *arr = NULL, *marker = NULL, *o = NULL;
+	fa_rpt_out out;
+	char *text = NULL, *item = NULL;
+	const char *tail = NULL;
+	const fa_result *res = NULL;
+	size_t head_len = 0, n = 0;
+	int rc = -1, more;
 
+	fa_rpt_out_init(&out, sink);
 	if (!root || fa_rpt_json_add_string(root, "schema", FA_REPORT_SCHEMA))
 		goto cleanup;
 	tool = cJSON_AddObjectToObject(root, "tool");
@@ -132,19 +137,54 @@ int fa_report_json(const fa_report *r, fa_buf *out)
 	    fa_rpt_json_add_string(root, "generated_at", r->generated_at ? r->generated_at : "") ||
 	    fa_rpt_json_add_string(root, "org", r->org ? r->org : "") ||
 	    fa_rpt_json_add_string(root, "source", r->source ? r->source : "live") ||
-	    add_coverage(root, r) || add_crawl(root, r) || add_summary(root, r))
+	    add_coverage(root, r) || add_crawl(root, r) || add_summary(root, counts))
 		goto cleanup;
 	arr = cJSON_AddArrayToObject(root, "results");
-	if (!arr)
+	marker = cJSON_CreateString(RESULTS_MARKER);
+	if (!arr || !marker || !cJSON_AddItemToArray(arr, marker)) {
+		cJSON_Delete(marker);
 		goto cleanup;
-	for (i = 0; i < r->results.n; i++)
-		if (add_result(arr, r, &r->results.items[i]))
+	}
+	if (fa_rpt_json_split(root, RESULTS_MARKER_PRINTED, &text, &head_len, &tail) ||
+	    fa_buf_add(&out.buf, text, head_len))
+		goto cleanup;
+	if (it->begin(it->ctx, FA_ORDER_CHECK) < 0)
+		goto cleanup;
+	while ((more = it->next(it->ctx, &res)) == 1) {
+		o = cJSON_CreateObject();
+		if (!o || add_result(o, r, res))
 			goto cleanup;
-	rc = fa_rpt_json_print(root, out);
-	cJSON_Delete(root);
-	return rc;
+		item = cJSON_Print(o);
+		cJSON_Delete(o);
+		o = NULL;
+		if (!item || (n++ && fa_buf_adds(&out.buf, ", ")) ||
+		    fa_rpt_add_indented(&out.buf, item, "\t\t") ||
+		    fa_rpt_out_flush(&out, FA_RPT_FLUSH_AT))
+			goto cleanup;
+		cJSON_free(item);
+		item = NULL;
+	}
+	if (more < 0 || fa_buf_adds(&out.buf, tail) || fa_buf_adds(&out.buf, "\n") ||
+	    fa_rpt_out_flush(&out, 0))
+		goto cleanup;
+	rc = 0;
 cleanup:
+	cJSON_Delete(o);
+	cJSON_free(item);
+	cJSON_free(text);
 	cJSON_Delete(root);
-	fa_buf_release(out);
-	return -1;
+	fa_rpt_out_release(&out);
+	return rc;
+}
+
+static int json_stream(const fa_report *r, const fa_report_counts *c, bool color,
+		       const fa_result_iter *it, const fa_report_sink *sink)
+{
+	(void)color;
+	return fa_report_json_stream(r, c, it, sink);
+}
+
+int fa_report_json(const fa_report *r, fa_buf *out)
+{
+	return fa_rpt_render_memory(r, false, json_stream, out);
 }

@@ -6,26 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct junit_ref {
-	const fa_result *res;
-	size_t index;
-} junit_ref;
-
 static int cmp_app(const char *a, const char *b)
 {
 	if (!a || !b)
 		return a ? 1 : (b ? -1 : 0); /* org-level (NULL) first */
 	return strcmp(a, b);
-}
-
-static int cmp_ref(const void *pa, const void *pb)
-{
-	const junit_ref *a = pa, *b = pb;
-	int c = cmp_app(a->res->app, b->res->app);
-
-	if (c)
-		return c;
-	return a->index < b->index ? -1 : (a->index > b->index);
 }
 
 static int attr(fa_buf *out, const char *name, const char *value)
@@ -117,54 +102,69 @@ static int counts_attrs(fa_buf *out, const junit_counts *c)
 			     c->tests, c->failures, c->errors, c->skipped);
 }
 
-int fa_report_junit(const fa_report *r, fa_buf *out)
+/* Writes one app's suite: its header with the counts, then its testcases. */
+static int flush_suite(fa_buf *out, const fa_report *r, const char *app, const junit_counts *c,
+		       const fa_buf *cases)
 {
-	junit_ref *refs = NULL;
-	junit_counts all = { 0, 0, 0, 0 };
-	size_t n = r->results.n, i, j;
-	int rc = -1;
+	if (fa_buf_adds(out, "  <testsuite") || attr(out, "name", app ? app : "org") ||
+	    counts_attrs(out, c))
+		return -1;
+	if (r->generated_at && attr(out, "timestamp", r->generated_at))
+		return -1;
+	if (fa_buf_adds(out, ">\n") || (cases->len && fa_buf_add(out, cases->data, cases->len)) ||
+	    fa_buf_adds(out, "  </testsuite>\n"))
+		return -1;
+	return 0;
+}
 
-	if (n) {
-		refs = calloc(n, sizeof(*refs));
-		if (!refs)
-			goto cleanup;
-	}
-	for (i = 0; i < n; i++) {
-		refs[i].res = &r->results.items[i];
-		refs[i].index = i;
-		count(&all, refs[i].res);
-	}
-	all.tests += r->n_errors;
-	all.errors += r->n_errors;
-	if (n)
-		qsort(refs, n, sizeof(*refs), cmp_ref);
+int fa_report_junit_stream(const fa_report *r, const fa_report_counts *counts,
+			   const fa_result_iter *it, const fa_report_sink *sink)
+{
+	const fa_summary *sum = &counts->summary;
+	junit_counts all = { 0, 0, 0, 0 }, c = { 0, 0, 0, 0 };
+	fa_rpt_out o;
+	fa_buf *out = &o.buf;
+	fa_buf cases = FA_BUF_INIT(0);
+	const fa_result *res = NULL;
+	char *app = NULL;
+	bool in_suite = false;
+	size_t i;
+	int rc = -1, more;
+
+	fa_rpt_out_init(&o, sink);
+	all.tests = sum->total + r->n_errors;
+	all.failures = sum->by_status[FA_STATUS_FAIL];
+	all.errors = sum->by_status[FA_STATUS_UNKNOWN] + r->n_errors;
+	all.skipped = sum->by_status[FA_STATUS_MUTED] + sum->by_status[FA_STATUS_MANUAL];
 	if (fa_buf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites") ||
 	    attr(out, "name", r->org ? r->org : "flyaudit") || counts_attrs(out, &all) ||
 	    fa_buf_adds(out, ">\n"))
 		goto cleanup;
-	for (i = 0; i < n; i = j) {
-		junit_counts c = { 0, 0, 0, 0 };
-		const char *app = refs[i].res->app;
-
-		for (j = i; j < n && cmp_app(refs[j].res->app, app) == 0; j++)
-			count(&c, refs[j].res);
-		if (fa_buf_adds(out, "  <testsuite") || attr(out, "name", app ? app : "org") ||
-		    counts_attrs(out, &c))
-			goto cleanup;
-		if (r->generated_at && attr(out, "timestamp", r->generated_at))
-			goto cleanup;
-		if (fa_buf_adds(out, ">\n"))
-			goto cleanup;
-		for (size_t k = i; k < j; k++)
-			if (testcase(out, refs[k].res))
+	if (it->begin(it->ctx, FA_ORDER_APP) < 0)
+		goto cleanup;
+	while ((more = it->next(it->ctx, &res)) == 1) {
+		if (!in_suite || cmp_app(res->app, app) != 0) {
+			if (in_suite && (flush_suite(out, r, app, &c, &cases) ||
+					 fa_rpt_out_flush(&o, FA_RPT_FLUSH_AT)))
 				goto cleanup;
-		if (fa_buf_adds(out, "  </testsuite>\n"))
+			free(app);
+			app = NULL;
+			if (res->app && !(app = strdup(res->app)))
+				goto cleanup;
+			in_suite = true;
+			memset(&c, 0, sizeof(c));
+			fa_buf_reset(&cases);
+		}
+		count(&c, res);
+		if (testcase(&cases, res))
 			goto cleanup;
 	}
+	if (more < 0 || (in_suite && flush_suite(out, r, app, &c, &cases)))
+		goto cleanup;
 	if (r->n_errors) {
 		/* what could not be read: a partial run must not look green in CI */
-		junit_counts c = { r->n_errors, 0, r->n_errors, 0 };
-		if (fa_buf_adds(out, "  <testsuite name=\"coverage\"") || counts_attrs(out, &c) ||
+		junit_counts ce = { r->n_errors, 0, r->n_errors, 0 };
+		if (fa_buf_adds(out, "  <testsuite name=\"coverage\"") || counts_attrs(out, &ce) ||
 		    fa_buf_adds(out, ">\n"))
 			goto cleanup;
 		for (i = 0; i < r->n_errors; i++) {
@@ -185,18 +185,30 @@ int fa_report_junit(const fa_report *r, fa_buf *out)
 				      attr(out, "type", "coverage") ||
 				      fa_buf_adds(out, "/>\n    </testcase>\n");
 			fa_buf_release(&tmp);
-			if (bad)
+			if (bad || fa_rpt_out_flush(&o, FA_RPT_FLUSH_AT))
 				goto cleanup;
 		}
 		if (fa_buf_adds(out, "  </testsuite>\n"))
 			goto cleanup;
 	}
-	if (fa_buf_adds(out, "</testsuites>\n"))
+	if (fa_buf_adds(out, "</testsuites>\n") || fa_rpt_out_flush(&o, 0))
 		goto cleanup;
 	rc = 0;
 cleanup:
-	free(refs);
-	if (rc)
-		fa_buf_release(out);
+	free(app);
+	fa_buf_release(&cases);
+	fa_rpt_out_release(&o);
 	return rc;
+}
+
+static int junit_stream(const fa_report *r, const fa_report_counts *c, bool color,
+			const fa_result_iter *it, const fa_report_sink *sink)
+{
+	(void)color;
+	return fa_report_junit_stream(r, c, it, sink);
+}
+
+int fa_report_junit(const fa_report *r, fa_buf *out)
+{
+	return fa_rpt_render_memory(r, false, junit_stream, out);
 }

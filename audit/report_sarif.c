@@ -147,17 +147,13 @@ static int rule_index(const fa_check_meta *checks, size_t n, const fa_check_meta
 	return -1;
 }
 
-static int add_result(cJSON *results, const fa_report *r, const fa_result *res, int index)
+/* Fills `o` with one result. */
+static int add_result(cJSON *o, const fa_report *r, const fa_result *res, int index)
 {
-	cJSON *o = cJSON_CreateObject();
 	cJSON *fp = NULL, *locs = NULL, *loc = NULL, *phys = NULL, *art = NULL, *region = NULL;
 	fa_buf uri = FA_BUF_INIT(0), msg = FA_BUF_INIT(0);
 	int rc = -1;
 
-	if (!o || !cJSON_AddItemToArray(results, o)) {
-		cJSON_Delete(o);
-		goto cleanup;
-	}
 	if (fa_rpt_json_add_string(o, "ruleId", res->check ? res->check->id : ""))
 		goto cleanup;
 	if (index >= 0 && fa_rpt_json_add_number(o, "ruleIndex", index))
@@ -244,13 +240,12 @@ static int add_notification(cJSON *arr, const char *level, const char *text)
 	return 0;
 }
 
-static int add_invocation(cJSON *run, const fa_report *r)
+static int add_invocation(cJSON *run, const fa_report *r, const fa_summary *sum)
 {
 	cJSON *invs = cJSON_AddArrayToObject(run, "invocations");
 	cJSON *inv = cJSON_CreateObject();
 	cJSON *notes = NULL, *props = NULL;
 	fa_buf line = FA_BUF_INIT(0);
-	fa_summary sum;
 	size_t i;
 	int rc = -1;
 
@@ -278,15 +273,14 @@ static int add_invocation(cJSON *run, const fa_report *r)
 		if (add_notification(notes, "warning", r->notices[i]))
 			goto cleanup;
 	/* an empty result list must not read like "nothing was looked at" */
-	fa_summary_of(&r->results, &sum);
 	props = cJSON_AddObjectToObject(inv, "properties");
 	if (!props || fa_rpt_json_add_string(props, "source", r->source ? r->source : "live") ||
 	    fa_rpt_json_add_number(props, "apps", (double)r->apps) ||
 	    fa_rpt_json_add_number(props, "appsComplete", (double)r->apps_complete) ||
-	    fa_rpt_json_add_number(props, "resultsEvaluated", (double)sum.total) ||
-	    fa_rpt_json_add_number(props, "passed", (double)sum.by_status[FA_STATUS_PASS]) ||
-	    fa_rpt_json_add_number(props, "unknown", (double)sum.by_status[FA_STATUS_UNKNOWN]) ||
-	    fa_rpt_json_add_number(props, "manual", (double)sum.by_status[FA_STATUS_MANUAL]))
+	    fa_rpt_json_add_number(props, "resultsEvaluated", (double)sum->total) ||
+	    fa_rpt_json_add_number(props, "passed", (double)sum->by_status[FA_STATUS_PASS]) ||
+	    fa_rpt_json_add_number(props, "unknown", (double)sum->by_status[FA_STATUS_UNKNOWN]) ||
+	    fa_rpt_json_add_number(props, "manual", (double)sum->by_status[FA_STATUS_MANUAL]))
 		goto cleanup;
 	rc = 0;
 cleanup:
@@ -294,15 +288,26 @@ cleanup:
 	return rc;
 }
 
-int fa_report_sarif(const fa_report *r, fa_buf *out)
+/* stands for the result list in the printed tree */
+#define RESULTS_MARKER "\001flyaudit:results\001"
+#define RESULTS_MARKER_PRINTED "\"\\u0001flyaudit:results\\u0001\""
+
+int fa_report_sarif_stream(const fa_report *r, const fa_report_counts *counts,
+			   const fa_result_iter *it, const fa_report_sink *sink)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *runs = NULL, *run = NULL, *tool = NULL, *driver = NULL, *rules = NULL;
-	cJSON *results = NULL, *auto_details = NULL;
+	cJSON *results = NULL, *auto_details = NULL, *marker = NULL, *o = NULL;
 	const fa_check_meta *checks = NULL;
+	const fa_result *res = NULL;
 	fa_buf cat = FA_BUF_INIT(0);
-	size_t n_checks = 0, i;
-	int rc;
+	fa_rpt_out out;
+	char *text = NULL, *item = NULL;
+	const char *tail = NULL;
+	size_t n_checks = 0, i, head_len = 0, n = 0;
+	int rc = -1, more;
+
+	fa_rpt_out_init(&out, sink);
 
 	checks = fa_checks(&n_checks);
 	if (!root || fa_rpt_json_add_string(root, "$schema", SARIF_SCHEMA_URI) ||
@@ -332,27 +337,57 @@ int fa_report_sarif(const fa_report *r, fa_buf *out)
 	auto_details = cJSON_AddObjectToObject(run, "automationDetails");
 	if (!auto_details || fa_rpt_json_add_string(auto_details, "id", cat.data))
 		goto fail;
-	if (add_invocation(run, r))
+	if (add_invocation(run, r, &counts->summary))
 		goto fail;
 	results = cJSON_AddArrayToObject(run, "results");
-	if (!results)
+	marker = cJSON_CreateString(RESULTS_MARKER);
+	if (!results || !marker || !cJSON_AddItemToArray(results, marker)) {
+		cJSON_Delete(marker);
 		goto fail;
-	for (i = 0; i < r->results.n; i++) {
-		const fa_result *res = &r->results.items[i];
-		if (res->status != FA_STATUS_FAIL && res->status != FA_STATUS_MUTED)
-			continue;
-		if (add_result(results, r, res, rule_index(checks, n_checks, res->check)))
-			goto fail;
 	}
 	if (fa_rpt_json_add_string(run, "columnKind", "unicodeCodePoints"))
 		goto fail;
-	fa_buf_release(&cat);
-	rc = fa_rpt_json_print(root, out);
-	cJSON_Delete(root);
-	return rc;
+	if (fa_rpt_json_split(root, RESULTS_MARKER_PRINTED, &text, &head_len, &tail) ||
+	    fa_buf_add(&out.buf, text, head_len) || it->begin(it->ctx, FA_ORDER_CHECK) < 0)
+		goto fail;
+	while ((more = it->next(it->ctx, &res)) == 1) {
+		if (res->status != FA_STATUS_FAIL && res->status != FA_STATUS_MUTED)
+			continue;
+		o = cJSON_CreateObject();
+		if (!o || add_result(o, r, res, rule_index(checks, n_checks, res->check)))
+			goto fail;
+		item = cJSON_Print(o);
+		cJSON_Delete(o);
+		o = NULL;
+		if (!item || (n++ && fa_buf_adds(&out.buf, ", ")) ||
+		    fa_rpt_add_indented(&out.buf, item, "\t\t\t\t") ||
+		    fa_rpt_out_flush(&out, FA_RPT_FLUSH_AT))
+			goto fail;
+		cJSON_free(item);
+		item = NULL;
+	}
+	if (more < 0 || fa_buf_adds(&out.buf, tail) || fa_buf_adds(&out.buf, "\n") ||
+	    fa_rpt_out_flush(&out, 0))
+		goto fail;
+	rc = 0;
 fail:
+	cJSON_Delete(o);
+	cJSON_free(item);
+	cJSON_free(text);
 	fa_buf_release(&cat);
 	cJSON_Delete(root);
-	fa_buf_release(out);
-	return -1;
+	fa_rpt_out_release(&out);
+	return rc;
+}
+
+static int sarif_stream(const fa_report *r, const fa_report_counts *c, bool color,
+			const fa_result_iter *it, const fa_report_sink *sink)
+{
+	(void)color;
+	return fa_report_sarif_stream(r, c, it, sink);
+}
+
+int fa_report_sarif(const fa_report *r, fa_buf *out)
+{
+	return fa_rpt_render_memory(r, false, sarif_stream, out);
 }

@@ -4,7 +4,6 @@
 #include "flyaudit/report.h"
 #include "report_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define C_RESET "\033[0m"
@@ -13,13 +12,9 @@
 
 typedef struct text_ctx {
 	fa_buf *out;
+	fa_rpt_out *o;
 	bool color;
 } text_ctx;
-
-typedef struct text_ref {
-	const fa_result *res;
-	size_t index;
-} text_ref;
 
 static const char *sev_color(fa_severity s)
 {
@@ -40,26 +35,6 @@ static int on(const text_ctx *t, const char *code)
 static int safe(const text_ctx *t, const char *s)
 {
 	return fa_rpt_escape(t->out, s, FA_ESC_TERMINAL);
-}
-
-static int cmp_app(const char *a, const char *b)
-{
-	if (!a || !b)
-		return a ? 1 : (b ? -1 : 0);
-	return strcmp(a, b);
-}
-
-static int cmp_fail(const void *pa, const void *pb)
-{
-	const text_ref *a = pa, *b = pb;
-	int c;
-
-	if (a->res->severity != b->res->severity)
-		return a->res->severity > b->res->severity ? -1 : 1;
-	c = cmp_app(a->res->app, b->res->app);
-	if (c)
-		return c;
-	return a->index < b->index ? -1 : (a->index > b->index);
 }
 
 /* "machine ID (name, region)" */
@@ -112,20 +87,21 @@ static int short_line(const text_ctx *t, const fa_result *res, const char *text)
 	return 0;
 }
 
-static int status_section(const text_ctx *t, const fa_report *r, fa_status st,
+static int status_section(const text_ctx *t, const fa_result_iter *it, fa_status st,
 			  const char *heading, size_t count)
 {
 	fa_buf tmp = FA_BUF_INIT(0);
-	size_t i;
-	int rc = -1;
+	const fa_result *res = NULL;
+	int rc = -1, more;
 
 	if (!count)
 		return 0;
 	if (on(t, C_BOLD) || fa_buf_printf(t->out, "%s (%zu)", heading, count) ||
 	    on(t, C_RESET) || fa_buf_adds(t->out, "\n"))
 		goto cleanup;
-	for (i = 0; i < r->results.n; i++) {
-		const fa_result *res = &r->results.items[i];
+	if (it->begin(it->ctx, FA_ORDER_CHECK) < 0)
+		goto cleanup;
+	while ((more = it->next(it->ctx, &res)) == 1) {
 		const char *text = res->message;
 
 		if (res->status != st)
@@ -138,10 +114,10 @@ static int status_section(const text_ctx *t, const fa_report *r, fa_status st,
 				goto cleanup;
 			text = tmp.data;
 		}
-		if (short_line(t, res, text))
+		if (short_line(t, res, text) || fa_rpt_out_flush(t->o, FA_RPT_FLUSH_AT))
 			goto cleanup;
 	}
-	if (fa_buf_adds(t->out, "\n"))
+	if (more < 0 || fa_buf_adds(t->out, "\n"))
 		goto cleanup;
 	rc = 0;
 cleanup:
@@ -149,16 +125,14 @@ cleanup:
 	return rc;
 }
 
-static int summary_line(const text_ctx *t, const fa_report *r, const fa_summary *sum)
+static int summary_line(const text_ctx *t, const fa_report *r, const fa_report_counts *c)
 {
 	fa_buf *o = t->out;
+	const fa_summary *sum = &c->summary;
 	size_t fails = sum->by_status[FA_STATUS_FAIL];
-	size_t new_fails = 0, i;
+	size_t new_fails = c->new_fails;
 	int first = 1, v;
 
-	for (i = 0; i < r->results.n; i++)
-		if (r->results.items[i].status == FA_STATUS_FAIL && r->results.items[i].baseline != 1)
-			new_fails++;
 	if (safe(t, r->org ? r->org : "") || fa_buf_printf(o, ": %zu failed", fails))
 		return -1;
 	if (fails && fa_buf_adds(o, " ("))
@@ -191,55 +165,49 @@ static int summary_line(const text_ctx *t, const fa_report *r, const fa_summary 
 	return fa_buf_adds(o, "\n");
 }
 
-int fa_report_text(const fa_report *r, bool color, fa_buf *out)
+int fa_report_text_stream(const fa_report *r, const fa_report_counts *counts, bool color,
+			  const fa_result_iter *it, const fa_report_sink *sink)
 {
-	text_ctx t = { out, color };
-	text_ref *refs = NULL;
-	fa_summary sum;
-	size_t n_fail = 0, i;
-	int rc = -1;
+	fa_rpt_out o;
+	text_ctx t = { &o.buf, &o, color };
+	fa_buf *out = &o.buf;
+	const fa_summary *sum = &counts->summary;
+	const fa_result *res = NULL;
+	size_t i;
+	int rc = -1, v, more;
 
-	fa_summary_of(&r->results, &sum);
-	if (r->results.n) {
-		refs = calloc(r->results.n, sizeof(*refs));
-		if (!refs)
+	fa_rpt_out_init(&o, sink);
+	/* failures: by severity (highest first), then app, then the results' own order */
+	for (v = FA_SEV_NONE; v >= FA_SEV_INFO; v--) {
+		size_t cnt = sum->fail_by_severity[v];
+		char up[16];
+		const char *name = fa_severity_name((fa_severity)v);
+		size_t j;
+
+		if (!cnt)
+			continue;
+		for (j = 0; name[j] && j + 1 < sizeof(up); j++)
+			up[j] = (char)(name[j] >= 'a' && name[j] <= 'z' ? name[j] - 32 : name[j]);
+		up[j] = '\0';
+		if (on(&t, sev_color((fa_severity)v)) || fa_buf_printf(out, "%s (%zu)", up, cnt) ||
+		    on(&t, C_RESET) || fa_buf_adds(out, "\n"))
 			goto cleanup;
-	}
-	for (i = 0; i < r->results.n; i++)
-		if (r->results.items[i].status == FA_STATUS_FAIL) {
-			refs[n_fail].res = &r->results.items[i];
-			refs[n_fail].index = i;
-			n_fail++;
-		}
-	if (n_fail)
-		qsort(refs, n_fail, sizeof(*refs), cmp_fail);
-	for (i = 0; i < n_fail; i++) {
-		fa_severity s = refs[i].res->severity;
-		if (i == 0 || refs[i - 1].res->severity != s) {
-			size_t k = i, cnt = 0;
-			char up[16];
-			const char *name = fa_severity_name(s);
-			size_t j;
-
-			while (k < n_fail && refs[k].res->severity == s) {
-				cnt++;
-				k++;
-			}
-			for (j = 0; name[j] && j + 1 < sizeof(up); j++)
-				up[j] = (char)(name[j] >= 'a' && name[j] <= 'z' ? name[j] - 32 : name[j]);
-			up[j] = '\0';
-			if (on(&t, sev_color(s)) || fa_buf_printf(out, "%s (%zu)", up, cnt) ||
-			    on(&t, C_RESET) || fa_buf_adds(out, "\n"))
+		if (it->begin(it->ctx, FA_ORDER_APP) < 0)
+			goto cleanup;
+		while ((more = it->next(it->ctx, &res)) == 1) {
+			if (res->status != FA_STATUS_FAIL || (int)res->severity != v)
+				continue;
+			if (failure_block(&t, r, res) || fa_rpt_out_flush(&o, FA_RPT_FLUSH_AT))
 				goto cleanup;
 		}
-		if (failure_block(&t, r, refs[i].res))
+		if (more < 0)
 			goto cleanup;
 	}
-	if (status_section(&t, r, FA_STATUS_UNKNOWN, "Unknown",
-			   sum.by_status[FA_STATUS_UNKNOWN]) ||
-	    status_section(&t, r, FA_STATUS_MANUAL, "Manual: verify by hand",
-			   sum.by_status[FA_STATUS_MANUAL]) ||
-	    status_section(&t, r, FA_STATUS_MUTED, "Muted", sum.by_status[FA_STATUS_MUTED]))
+	if (status_section(&t, it, FA_STATUS_UNKNOWN, "Unknown",
+			   sum->by_status[FA_STATUS_UNKNOWN]) ||
+	    status_section(&t, it, FA_STATUS_MANUAL, "Manual: verify by hand",
+			   sum->by_status[FA_STATUS_MANUAL]) ||
+	    status_section(&t, it, FA_STATUS_MUTED, "Muted", sum->by_status[FA_STATUS_MUTED]))
 		goto cleanup;
 	if (r->n_errors) {
 		if (on(&t, C_BOLD) || fa_buf_printf(out, "Coverage errors (%zu)", r->n_errors) ||
@@ -267,12 +235,15 @@ int fa_report_text(const fa_report *r, bool color, fa_buf *out)
 		if (fa_buf_adds(out, "\n"))
 			goto cleanup;
 	}
-	if (summary_line(&t, r, &sum))
+	if (summary_line(&t, r, counts) || fa_rpt_out_flush(&o, 0))
 		goto cleanup;
 	rc = 0;
 cleanup:
-	free(refs);
-	if (rc)
-		fa_buf_release(out);
+	fa_rpt_out_release(&o);
 	return rc;
+}
+
+int fa_report_text(const fa_report *r, bool color, fa_buf *out)
+{
+	return fa_rpt_render_memory(r, color, fa_report_text_stream, out);
 }

@@ -72,4 +72,63 @@ int fa_report_junit(const fa_report *r, fa_buf *out);
 /* Text for people; ANSI colour only when `color` is true. Ends with one summary line. */
 int fa_report_text(const fa_report *r, bool color, fa_buf *out);
 
+/* ---- streaming (results that are not all in memory) ------------------------------
+ *
+ * The writers above render a whole fa_report held in memory. The *_stream writers below
+ * produce the same bytes, but read the results through an iterator and write through a
+ * sink, a piece at a time, so a report of any size costs memory bounded by one result
+ * (plus one app's results for JUnit). They ignore r->results; the summary comes from
+ * `counts`, which must describe exactly the results the iterator yields. */
+
+typedef enum {
+	FA_ORDER_CHECK = 0, /* fa_results_sort order: check id, app, resource type, id, ... */
+	FA_ORDER_APP        /* by app (org-level, app NULL, first), then FA_ORDER_CHECK order */
+} fa_result_order;
+
+/* A source of results that can be read several times, in either order. */
+typedef struct fa_result_iter {
+	void *ctx;
+	/* Starts (or restarts) a pass in `order`. Returns 0 or -1. */
+	int (*begin)(void *ctx, fa_result_order order);
+	/* The next result: 1 and *out set (valid until the next call), 0 at the end, -1 on
+	 * error (the writer then fails). */
+	int (*next)(void *ctx, const fa_result **out);
+} fa_result_iter;
+
+/* Where the bytes go: write() returns 0, or -1 to stop the writer (it then returns -1). */
+typedef struct fa_report_sink {
+	int (*write)(void *ud, const char *data, size_t len);
+	void *ud;
+} fa_report_sink;
+
+typedef struct fa_report_counts {
+	fa_summary summary;
+	size_t new_fails; /* FAIL results with baseline != 1 (the text summary line) */
+} fa_report_counts;
+
+/* Adds the results of `rs` to the counts (start from a zeroed struct). */
+void fa_report_counts_add(fa_report_counts *c, const fa_results *rs);
+
+/* An iterator over a sorted (fa_results_sort) in-memory list. FA_ORDER_APP allocates an
+ * index on first use: release the context with fa_result_mem_iter_release. */
+typedef struct fa_result_mem_iter {
+	const fa_results *rs;
+	const fa_result **by_app;
+	fa_result_order order;
+	size_t pos;
+} fa_result_mem_iter;
+void fa_result_iter_memory(fa_result_iter *it, fa_result_mem_iter *ctx, const fa_results *rs);
+void fa_result_mem_iter_release(fa_result_mem_iter *ctx);
+
+/* Streaming writers: the same output as the writers above. 0, or -1 on OOM, iterator
+ * error or sink error (some bytes may have been written). */
+int fa_report_json_stream(const fa_report *r, const fa_report_counts *c,
+			  const fa_result_iter *it, const fa_report_sink *sink);
+int fa_report_sarif_stream(const fa_report *r, const fa_report_counts *c,
+			   const fa_result_iter *it, const fa_report_sink *sink);
+int fa_report_junit_stream(const fa_report *r, const fa_report_counts *c,
+			   const fa_result_iter *it, const fa_report_sink *sink);
+int fa_report_text_stream(const fa_report *r, const fa_report_counts *c, bool color,
+			  const fa_result_iter *it, const fa_report_sink *sink);
+
 #endif
