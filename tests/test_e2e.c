@@ -736,6 +736,43 @@ static void test_whoami(void **state)
 	mock_stop(&m);
 }
 
+/* progress goes to stderr only when it is a terminal */
+static void test_progress_only_on_a_terminal(void **state)
+{
+	mock m;
+	run r;
+	char bin[300], e_tok[64] = "FLY_API_TOKEN=tok", e1[400], e2[400], cmd[1200];
+	const char *lat[] = { "--latency", "150", NULL };
+	const char *plain[] = { bin, "--ca-file", ca_path, "--org", "demo", "apps", NULL };
+	const char *tty[] = { "script", "-qefc", cmd, "/dev/null", NULL };
+	const char *env[] = { e_tok, e1, e2, NULL };
+
+	(void)state;
+	if (access("/usr/bin/script", X_OK) != 0)
+		skip();
+	snprintf(bin, sizeof(bin), "%s/flyaudit", build_dir);
+	mock_start(&m, "tok", lat);
+	snprintf(e1, sizeof(e1), "FLY_FLAPS_BASE_URL=%s", m.url);
+	snprintf(e2, sizeof(e2), "FLY_API_BASE_URL=%s", m.url);
+	run_cmd(&r, plain, env);
+	assert_int_equal(r.code, 0);
+	assert_null(strstr(r.err, "requests"));
+	run_free(&r);
+	/* under a pseudo-terminal: apps done/total, requests, retries */
+	snprintf(cmd, sizeof(cmd), "%s --ca-file %s --org demo apps", bin, ca_path);
+	run_cmd(&r, tty, env);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "requests"));
+	assert_non_null(strstr(r.out, "retries"));
+	run_free(&r);
+	snprintf(cmd, sizeof(cmd), "%s --ca-file %s --org demo --no-progress apps", bin, ca_path);
+	run_cmd(&r, tty, env);
+	assert_int_equal(r.code, 0);
+	assert_null(strstr(r.out, "requests"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
 /* baselines and diffs through the binary */
 static void test_baseline_and_diff(void **state)
 {
@@ -1105,6 +1142,7 @@ int main(void)
 		cmocka_unit_test(test_exit_codes_fail_on),
 		cmocka_unit_test(test_whoami),
 		cmocka_unit_test(test_baseline_and_diff),
+		cmocka_unit_test(test_progress_only_on_a_terminal),
 		cmocka_unit_test(test_partial_is_exit_3),
 		cmocka_unit_test(test_fault_table),
 		cmocka_unit_test(test_retries_recover),
