@@ -6,7 +6,9 @@
 #include <time.h>
 
 #include "cli.h"
+#include "flyaudit/policy.h"
 #include "flyaudit/report.h"
+#include "spill.h"
 
 /* Called for each app as it is audited, with that app's results (before policy). */
 typedef void (*fa_app_hook)(void *ud, const fa_app *app, const fa_results *results);
@@ -22,6 +24,17 @@ typedef struct fa_audit_run {
 	bool oom;
 	fa_app_hook hook;
 	void *hook_ud;
+	/* When `spill` is set (by `audit`), each app's results go through policy (`sup`,
+	 * `base`, either may be NULL) into the spill store as the app completes, instead of
+	 * into report.results; `fails` then says whether an unmuted failure at or above
+	 * `fail_on` (new ones only, with a baseline) was seen. */
+	fa_spill *spill;
+	const fa_suppressions *sup;
+	const fa_baseline *base;
+	fa_severity fail_on;
+	bool notices_done;
+	bool fails;
+	bool spill_failed;
 } fa_audit_run;
 
 void fa_audit_run_init(fa_audit_run *run);

@@ -3,10 +3,14 @@
  * policy (suppressions, baseline) -> report writer -> exit code. */
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "flyaudit/macaroon.h"
 #include "flyaudit/policy.h"
@@ -39,6 +43,28 @@ static bool app_complete(const fa_app *app)
 	return true;
 }
 
+/* A batch of results is ready (one app, or the org-level checks): with a spill store,
+ * policy is applied here, per batch, and the results leave memory; else they are kept. */
+static void deliver(fa_audit_run *run, fa_results *rs)
+{
+	if (!run->spill) {
+		if (fa_results_take(&run->report.results, rs) < 0)
+			run->oom = true;
+		return;
+	}
+	/* notices (expired or expiring entries) once, not once per app */
+	if (run->sup && fa_policy_apply_suppressions(run->sup, run->now, rs,
+						     run->notices_done ? NULL : &run->report) < 0)
+		run->oom = true;
+	run->notices_done = true;
+	if (run->base)
+		fa_policy_apply_baseline(run->base, rs);
+	if (fa_policy_exit_code(rs, run->fail_on, run->base != NULL, false, false) == FA_EXIT_FAIL)
+		run->fails = true;
+	if (fa_spill_add(run->spill, rs) < 0)
+		run->spill_failed = true;
+}
+
 /* One app is in: audit it and keep the results, not the app. */
 static void audit_one(fa_audit_run *run, const fa_app *app)
 {
@@ -57,8 +83,7 @@ static void audit_one(fa_audit_run *run, const fa_app *app)
 	add_load_errors(&run->report, app);
 	if (run->hook)
 		run->hook(run->hook_ud, app, &tmp);
-	if (fa_results_take(&run->report.results, &tmp) < 0)
-		run->oom = true;
+	deliver(run, &tmp);
 	fa_results_release(&tmp);
 }
 
@@ -130,6 +155,7 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 {
 	fa_session s;
 	fa_audit_ctx ctx;
+	fa_results org;
 	int rc;
 
 	if (cli->from) {
@@ -158,10 +184,15 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 	ctx.org = run->org;
 	ctx.now = run->now;
 	ctx.self = &run->inv.self;
-	if (fa_audit_org(&ctx, &run->inv, &run->report.results) < 0)
+	fa_results_init(&org);
+	if (fa_audit_org(&ctx, &run->inv, &org) < 0)
 		run->oom = true;
+	deliver(run, &org);
+	fa_results_release(&org);
 	if (run->oom)
 		return fa_cli_error(FA_EXIT_USAGE, "out of memory");
+	if (run->spill_failed)
+		return fa_cli_error(FA_EXIT_USAGE, "%s", fa_spill_error(run->spill));
 	if (run->report.n_errors)
 		run->partial = true;
 	return FA_EXIT_OK;
@@ -213,15 +244,108 @@ static int load_policy(const fa_cli *cli, fa_suppressions *sup, fa_baseline *bas
 	return FA_EXIT_OK;
 }
 
+/* Where a streamed report goes: stdout, or a temporary file renamed into place (0600). */
+typedef struct out_file {
+	FILE *f;
+	int fd;
+	char tmp[4096];
+	bool io_error;
+	int saved_errno;
+} out_file;
+
+static int out_write(void *ud, const char *data, size_t len)
+{
+	out_file *o = ud;
+	size_t off = 0;
+
+	if (o->f) {
+		if (len && fwrite(data, 1, len, o->f) != len) {
+			o->io_error = true;
+			o->saved_errno = errno;
+			return -1;
+		}
+		return 0;
+	}
+	while (off < len) {
+		ssize_t n = write(o->fd, data + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			o->io_error = true;
+			o->saved_errno = errno;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static int out_open(out_file *o, const char *path, char *err, size_t errlen)
+{
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	if (!path || strcmp(path, "-") == 0) {
+		o->f = stdout;
+		return 0;
+	}
+	if ((size_t)snprintf(o->tmp, sizeof(o->tmp), "%s.tmp", path) >= sizeof(o->tmp)) {
+		snprintf(err, errlen, "path too long: '%s'", path);
+		return -1;
+	}
+	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (o->fd < 0) {
+		snprintf(err, errlen, "cannot write '%.300s': %s", o->tmp, strerror(errno));
+		return -1;
+	}
+	fchmod(o->fd, 0600);
+	return 0;
+}
+
+/* Finishes the output: ok = the writer succeeded. Returns 0 or -1 with err set. */
+static int out_close(out_file *o, const char *path, bool ok, char *err, size_t errlen)
+{
+	if (o->f) {
+		if (fflush(o->f) != 0 || o->io_error) {
+			snprintf(err, errlen, "cannot write to stdout: %s",
+				 strerror(o->io_error ? o->saved_errno : errno));
+			return -1;
+		}
+		return ok ? 0 : -1;
+	}
+	if (!ok || o->io_error) {
+		if (o->io_error)
+			snprintf(err, errlen, "cannot write '%.300s': %s", o->tmp, strerror(o->saved_errno));
+		close(o->fd);
+		unlink(o->tmp);
+		return -1;
+	}
+	if (fsync(o->fd) < 0 || close(o->fd) < 0) {
+		snprintf(err, errlen, "cannot write '%.300s': %s", o->tmp, strerror(errno));
+		unlink(o->tmp);
+		return -1;
+	}
+	if (rename(o->tmp, path) < 0) {
+		snprintf(err, errlen, "cannot rename '%.200s' to '%.200s': %s", o->tmp, path, strerror(errno));
+		unlink(o->tmp);
+		return -1;
+	}
+	return 0;
+}
+
 int fa_cmd_audit(const fa_cli *cli)
 {
 	fa_audit_run run;
 	fa_suppressions sup;
 	fa_baseline base;
-	fa_buf out = FA_BUF_INIT(0);
-	char err[512];
+	fa_spill *spill = NULL;
+	fa_result_iter it;
+	fa_report_sink sink;
+	out_file of;
+	char err[512] = "";
 	size_t i;
 	int rc, w;
+	bool opened = false;
 
 	if (cli->n_args)
 		return fa_cli_error(FA_EXIT_USAGE, "audit takes no arguments (use --app NAME to pick apps)");
@@ -231,51 +355,64 @@ int fa_cmd_audit(const fa_cli *cli)
 	rc = load_policy(cli, &sup, &base);
 	if (rc)
 		goto cleanup;
+	/* results leave memory as each app completes: memory does not grow with the org */
+	if (fa_spill_open(&spill, err, sizeof(err)) < 0) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		goto cleanup;
+	}
+	run.spill = spill;
+	run.sup = cli->suppressions ? &sup : NULL;
+	run.base = cli->baseline ? &base : NULL;
+	run.fail_on = cli->fail_on;
 	rc = fa_audit_collect(&run, cli);
 	if (rc)
 		goto cleanup;
-	if (cli->suppressions &&
-	    fa_policy_apply_suppressions(&sup, run.now, &run.report.results, &run.report) < 0) {
-		rc = fa_cli_error(FA_EXIT_USAGE, "out of memory");
-		goto cleanup;
-	}
-	if (cli->baseline) {
-		fa_policy_apply_baseline(&base, &run.report.results);
-		run.report.has_baseline = true;
-	}
-	fa_results_sort(&run.report.results);
+	run.report.has_baseline = cli->baseline != NULL;
 	run.report.tool_name = "flyaudit";
 	run.report.tool_version = FLYAUDIT_VERSION;
 	run.report.generated_at = run.generated_at;
 	run.report.org = run.org ? run.org : "";
 	run.report.source = run.source ? run.source : "live";
 	run.report.fail_on = cli->fail_on;
+	if (out_open(&of, cli->output, err, sizeof(err)) < 0) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		goto cleanup;
+	}
+	opened = true;
+	sink.write = out_write;
+	sink.ud = &of;
+	fa_spill_iter(spill, &it);
 	switch (cli->format) {
-	case FA_FMT_JSON: w = fa_report_json(&run.report, &out); break;
-	case FA_FMT_SARIF: w = fa_report_sarif(&run.report, &out); break;
-	case FA_FMT_JUNIT: w = fa_report_junit(&run.report, &out); break;
+	case FA_FMT_JSON: w = fa_report_json_stream(&run.report, fa_spill_counts(spill), &it, &sink); break;
+	case FA_FMT_SARIF: w = fa_report_sarif_stream(&run.report, fa_spill_counts(spill), &it, &sink); break;
+	case FA_FMT_JUNIT: w = fa_report_junit_stream(&run.report, fa_spill_counts(spill), &it, &sink); break;
 	default:
-		w = fa_report_text(&run.report, fa_use_color(cli, stdout) && !cli->output, &out);
+		w = fa_report_text_stream(&run.report, fa_spill_counts(spill),
+					  fa_use_color(cli, stdout) && !cli->output, &it, &sink);
 		break;
 	}
-	if (w < 0) {
-		rc = fa_cli_error(FA_EXIT_USAGE, "cannot render the report (out of memory)");
+	opened = false;
+	if (out_close(&of, cli->output, w == 0, err, sizeof(err)) < 0) {
+		if (!err[0])
+			snprintf(err, sizeof(err), "cannot render the report (%s)",
+				 fa_spill_error(spill)[0] ? fa_spill_error(spill) : "out of memory");
+		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
 		goto cleanup;
 	}
 	/* notices go to stderr too when the report is a machine format */
 	if (cli->format != FA_FMT_TEXT && !cli->quiet)
 		for (i = 0; i < run.report.n_notices; i++)
 			fprintf(stderr, "flyaudit: %s\n", run.report.notices[i]);
-	if (fa_write_output(cli->output, out.data ? out.data : "", out.len, err, sizeof(err)) < 0) {
-		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
-		goto cleanup;
-	}
 	if (cli->output && !cli->quiet)
 		fprintf(stderr, "flyaudit: report written to %s\n", cli->output);
-	rc = fa_policy_exit_code(&run.report.results, cli->fail_on, run.report.has_baseline,
-				 run.partial, false);
+	if (run.partial)
+		rc = FA_EXIT_PARTIAL;
+	else
+		rc = run.fails ? FA_EXIT_FAIL : FA_EXIT_OK;
 cleanup:
-	fa_buf_release(&out);
+	if (opened)
+		out_close(&of, cli->output, false, err, sizeof(err));
+	fa_spill_close(spill);
 	fa_suppressions_release(&sup);
 	fa_baseline_release(&base);
 	fa_audit_run_release(&run);
