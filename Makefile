@@ -111,6 +111,18 @@ fuzz:
 bench: all certs
 	@sh tests/bench/bench.sh $(BUILD)
 
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+# HTTP/2 through nghttpx (TLS) in front of flymock: one connection, many streams. Skips without nghttpx.
+check-h2: all certs $(BUILD)/bench/h2check
+	@sh tests/bench/check-h2.sh $(BUILD)
+
+# Instructions per app (callgrind) auditing a fixed snapshot offline: a repeatable CPU figure.
+bench-cpu: all
+	@sh tests/bench/bench-cpu.sh $(BUILD)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/flyaudit $(DESTDIR)$(PREFIX)/lib
 	install -m 0755 $(BUILD)/flyaudit $(DESTDIR)$(PREFIX)/bin/flyaudit

@@ -295,6 +295,12 @@ static void admit(crawl *c)
 
 	while (!c->aborted && c->active < c->window && c->next < c->n_list) {
 		size_t room = c->window - c->active, want = c->batch < room ? c->batch : room, i;
+
+		/* wait for room for a whole token batch: one app per GraphQL query would cost a
+		 * request per app (the window holds several requests per app, so the transport
+		 * stays busy meanwhile) */
+		if (want < c->batch && c->active > 0 && c->n_list - c->next > want)
+			break;
 		token_batch *b = calloc(1, sizeof(*b) + want * sizeof(app_job *));
 		app_job *started[64];
 		size_t n_started = 0;
