@@ -78,7 +78,10 @@ $(BUILD)/flymock: $(MOCK_OBJ)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) -lm
+
+# The allocation-failure test swaps the allocator of the library at link time.
+$(BUILD)/tests/test_torture: TEST_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
 
 certs: $(BUILD)/test-certs/ca.pem
 $(BUILD)/test-certs/ca.pem: tests/gen-certs.sh

@@ -1,0 +1,373 @@
+/* test_torture.c: fail the Nth allocation, for every N, in the decoders, the checks, the
+ * token decoder, the suppression parser and the snapshot reader. Each run must end in
+ * success or a clean error: no crash, no leak (ASan's leak checker and valgrind see to
+ * that in `make asan` and `make valgrind`), and never a half-filled result.
+ *
+ * The allocator is swapped at link time (-Wl,--wrap=malloc,... for this binary only, see
+ * the Makefile) and through cJSON's hooks, as curl's "torture" tests do. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "flyaudit/api.h"
+#include "flyaudit/audit.h"
+#include "flyaudit/macaroon.h"
+#include "flyaudit/policy.h"
+#include "flyaudit/snapshot.h"
+
+/* ---- the failing allocator ------------------------------------------------------- */
+
+static long fail_at = -1; /* the allocation number that fails; -1 = none */
+static long n_allocs;
+static bool failed;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+
+static bool should_fail(void)
+{
+	if (fail_at < 0)
+		return false;
+	if (++n_allocs == fail_at) {
+		failed = true;
+		return true;
+	}
+	return false;
+}
+
+void *__wrap_malloc(size_t n)
+{
+	return should_fail() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t m)
+{
+	return should_fail() ? NULL : __real_calloc(n, m);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	return should_fail() ? NULL : __real_realloc(p, n);
+}
+
+char *__wrap_strdup(const char *s)
+{
+	return should_fail() ? NULL : __real_strdup(s);
+}
+
+char *__wrap_strndup(const char *s, size_t n)
+{
+	return should_fail() ? NULL : __real_strndup(s, n);
+}
+
+static void *cjson_malloc(size_t n)
+{
+	return should_fail() ? NULL : __real_malloc(n);
+}
+
+static void arm(long n)
+{
+	fail_at = n;
+	n_allocs = 0;
+	failed = false;
+}
+
+static void disarm(void)
+{
+	fail_at = -1;
+}
+
+/* ---- helpers --------------------------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = __real_malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+#define MAX_POINTS 20000
+
+/* Runs `op` failing allocation 1, 2, ... until a run completes without a failure.
+ * op returns 0 on success, <0 on a clean error; after a success with a failure injected
+ * it must still have produced a complete result (op checks that itself). */
+typedef int (*torture_op)(void *ctx, bool injected);
+
+static void torture(torture_op op, void *ctx, const char *what)
+{
+	long n;
+	int rc;
+
+	/* the reference run, with nothing failing */
+	rc = op(ctx, false);
+	if (rc != 0)
+		fail_msg("%s: fails without any injected failure", what);
+	for (n = 1; n < MAX_POINTS; n++) {
+		arm(n);
+		rc = op(ctx, true);
+		disarm();
+		if (!failed) {
+			assert_int_equal(rc, 0);
+			/* every allocation point was tried; there were some */
+			assert_true(n > 1);
+			print_message("%s: %ld allocation points\n", what, n - 1);
+			return;
+		}
+		/* an injected failure either surfaced as an error or was absorbed */
+		assert_true(rc <= 0);
+	}
+	fail_msg("%s: more than %d allocation points", what, MAX_POINTS);
+}
+
+/* ---- operations -------------------------------------------------------------------- */
+
+typedef struct body_ctx {
+	char *body;
+	size_t len;
+	int which;
+} body_ctx;
+
+static const unsigned char key[FA_API_HASH_KEY_LEN] = { 1, 2, 3 };
+
+static int op_decode(void *vctx, bool injected)
+{
+	body_ctx *c = vctx;
+	fa_app app;
+	fa_app *apps = NULL;
+	fa_token *toks = NULL;
+	size_t n = 0, i;
+	char err[FA_API_ERRLEN], *next = NULL;
+	int rc;
+
+	(void)injected;
+	fa_app_init(&app);
+	switch (c->which) {
+	case 0: rc = fa_api_decode_machines(c->body, c->len, key, &app, err, sizeof(err)); break;
+	case 1: rc = fa_api_decode_volumes(c->body, c->len, &app, err, sizeof(err)); break;
+	case 2: rc = fa_api_decode_ips(c->body, c->len, &app, err, sizeof(err)); break;
+	case 3: rc = fa_api_decode_secrets(c->body, c->len, &app, err, sizeof(err)); break;
+	case 4: rc = fa_api_decode_certs_page(c->body, c->len, &app, &next, err, sizeof(err)); break;
+	case 5: rc = fa_api_decode_apps(c->body, c->len, &apps, &n, err, sizeof(err)); break;
+	default: rc = fa_api_decode_org_tokens(c->body, c->len, &toks, &n, err, sizeof(err)); break;
+	}
+	if (rc < 0) {
+		/* nothing was kept */
+		assert_int_equal(app.n_machines + app.n_volumes + app.n_ips + app.n_secrets + app.n_certs, 0);
+		assert_null(apps);
+		assert_null(toks);
+		assert_null(next);
+	} else if (c->which == 0) {
+		assert_true(app.n_machines > 0);
+	}
+	free(next);
+	for (i = 0; apps && i < n; i++)
+		fa_app_release(&apps[i]);
+	free(apps);
+	for (i = 0; toks && i < n; i++)
+		fa_token_release(&toks[i]);
+	free(toks);
+	fa_app_release(&app);
+	return rc < 0 ? -1 : 0;
+}
+
+static void run_decoder(const char *fixture, int which)
+{
+	body_ctx c;
+	char path[256];
+
+	snprintf(path, sizeof(path), "tests/fixtures/api/%s", fixture);
+	c.body = slurp(path, &c.len);
+	c.which = which;
+	torture(op_decode, &c, fixture);
+	free(c.body);
+}
+
+static void test_decoders(void **state)
+{
+	(void)state;
+	run_decoder("machines-env-secrets.json", 0);
+	run_decoder("ref-machines-list.json", 0);
+	run_decoder("ref-volumes-list.json", 1);
+	run_decoder("ref-ips-list.json", 2);
+	run_decoder("ref-secrets-list.json", 3);
+	run_decoder("ref-certificates-list.json", 4);
+	run_decoder("ref-apps-list.json", 5);
+	run_decoder("ref-graphql-org-tokens.json", 6);
+}
+
+/* the checks over a decoded app: all results, or an error and none half-made */
+static int op_audit(void *vctx, bool injected)
+{
+	const fa_app *app = vctx;
+	fa_audit_ctx ctx = { "demo", 1795911665, NULL };
+	fa_results rs;
+	int rc;
+
+	(void)injected;
+	fa_results_init(&rs);
+	rc = fa_audit_app(&ctx, app, &rs);
+	if (rc == 0)
+		assert_true(rs.n > 0);
+	fa_results_release(&rs);
+	return rc < 0 ? -1 : 0;
+}
+
+static void test_checks(void **state)
+{
+	fa_app app;
+	size_t len;
+	char *body = slurp("tests/fixtures/api/machines-env-secrets.json", &len);
+	char err[FA_API_ERRLEN];
+
+	(void)state;
+	fa_app_init(&app);
+	app.name = __real_strdup("leaky");
+	assert_int_equal(fa_api_decode_machines(body, len, key, &app, err, sizeof(err)), 0);
+	fa_load_ok(&app.load[FA_EP_MACHINES]);
+	torture(op_audit, &app, "fa_audit_app");
+	fa_app_release(&app);
+	free(body);
+}
+
+static int op_macaroon(void *vctx, bool injected)
+{
+	const char *tok = vctx;
+	fa_token_info *info = NULL;
+	fa_buf out = FA_BUF_INIT(0);
+	char err[256];
+	int rc;
+
+	(void)injected;
+	rc = fa_macaroon_decode(tok, strlen(tok), 1795911665, &info, err, sizeof(err));
+	if (rc < 0) {
+		assert_null(info);
+		return -1;
+	}
+	rc = fa_whoami_json(info, 1795911665, NULL, &out);
+	fa_token_info_free(info);
+	fa_buf_release(&out);
+	return rc < 0 ? -1 : 0;
+}
+
+static void test_macaroon(void **state)
+{
+	/* Organization 4242 read-only, ValidityWindow (as flymock --mint-token readonly) */
+	static const char tok[] =
+		"FlyV1 fm2_lJPECIuFF6hHXbqPxBBueZBXqNT7XjidUWzX0EG5wrVodHRwczovL2FwaS5mbHkuaW8vdjGUAJLNEJIB"
+		"BJLOawtv8c5rghctxCBeuanGcK6GvW1t8o1B/QWVHUmPEOkSTtRVvHUYDePPSQ==";
+
+	(void)state;
+	torture(op_macaroon, (void *)tok, "fa_macaroon_decode");
+}
+
+static int op_suppressions(void *vctx, bool injected)
+{
+	const char *text = vctx;
+	fa_suppressions s;
+	char err[256];
+	int rc;
+
+	(void)injected;
+	fa_suppressions_init(&s);
+	rc = fa_suppressions_parse(text, strlen(text), "s.json", &s, err, sizeof(err));
+	if (rc == 0)
+		assert_int_equal(s.n, 3);
+	fa_suppressions_release(&s);
+	return rc < 0 ? -1 : 0;
+}
+
+static void test_suppressions(void **state)
+{
+	size_t len;
+	char *text = slurp("examples/suppressions.json", &len);
+
+	(void)state;
+	torture(op_suppressions, text, "fa_suppressions_parse");
+	free(text);
+}
+
+static int op_snapshot(void *vctx, bool injected)
+{
+	const char *path = vctx;
+	fa_snapshot_reader *r = NULL;
+	fa_inventory inv;
+	fa_app app;
+	char err[FA_SNAPSHOT_ERRLEN];
+	int rc, apps = 0;
+
+	(void)injected;
+	memset(&inv, 0, sizeof(inv));
+	if (fa_snapshot_reader_open(&r, path, &inv, err, sizeof(err)) < 0) {
+		assert_null(r);
+		fa_inventory_release(&inv);
+		return -1;
+	}
+	fa_app_init(&app);
+	while ((rc = fa_snapshot_read_app(r, &app, err, sizeof(err))) == 1) {
+		apps++;
+		fa_app_release(&app);
+	}
+	fa_app_release(&app);
+	fa_snapshot_reader_close(r);
+	fa_inventory_release(&inv);
+	return rc < 0 ? -1 : 0;
+}
+
+static void test_snapshot_reader(void **state)
+{
+	(void)state;
+	torture(op_snapshot, (void *)"tests/fixtures/snapshot/complete.jsonl", "snapshot reader");
+}
+
+static int setup(void **state)
+{
+	cJSON_Hooks hooks = { cjson_malloc, free };
+
+	(void)state;
+	cJSON_InitHooks(&hooks);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decoders),
+		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_macaroon),
+		cmocka_unit_test(test_suppressions),
+		cmocka_unit_test(test_snapshot_reader),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
