@@ -25,6 +25,7 @@ typedef enum {
 	FA_NET_ETLS = -4,       /* certificate verification or handshake */
 	FA_NET_EABORTED = -5,   /* fa_net_abort() was called */
 	FA_NET_ENOMEM = -6,
+	FA_NET_ECONSUMER = -7,  /* a chunk callback stopped the transfer */
 } fa_net_error;
 
 typedef struct fa_net_stats {
@@ -87,6 +88,18 @@ int fa_net_new(fa_net **out, const fa_net_opts *opts, char *err, size_t errlen);
  * Returns 0 or -1 (OOM, or aborted). */
 int fa_net_get(fa_net *n, fa_base base, const char *path, const char *rate_key,
 	       fa_net_cb cb, void *ud);
+/* Called with each piece of a 200 response's body as it arrives, in order, when the
+ * request was queued with fa_net_get_stream(). (NULL, 0) means "start again": the
+ * transfer failed after some bytes and is being retried from the beginning. Return 0 to
+ * go on, or -1 to stop the transfer (it then ends with FA_NET_ECONSUMER, not retried). */
+typedef int (*fa_net_chunk_cb)(void *ud, const char *data, size_t len);
+
+/* Like fa_net_get(), but a 200 body is handed to `chunk` as it arrives instead of being
+ * buffered (the final callback then gets body "" and len = bytes streamed). Bodies of
+ * other statuses are buffered and capped as usual. max_body still caps the total. */
+int fa_net_get_stream(fa_net *n, fa_base base, const char *path, const char *rate_key,
+		      fa_net_chunk_cb chunk, fa_net_cb cb, void *ud);
+
 /* Queues POST graphql_base/graphql with a JSON body (copied). */
 int fa_net_graphql(fa_net *n, const char *json_body, const char *rate_key,
 		   fa_net_cb cb, void *ud);
