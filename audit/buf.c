@@ -85,6 +85,25 @@ int fa_buf_printf(fa_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+void fa_buf_consume(fa_buf *b, size_t n)
+{
+	if (!b->data)
+		return;
+	if (n > b->len)
+		n = b->len;
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+	b->data[b->len] = '\0';
+	if (b->cap > 4096 && b->len + 1 < b->cap / 4) {
+		char *p = realloc(b->data, b->cap / 2);
+
+		if (p) {
+			b->data = p;
+			b->cap /= 2;
+		}
+	}
+}
+
 void fa_buf_reset(fa_buf *b)
 {
 	b->len = 0;

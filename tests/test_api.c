@@ -1699,9 +1699,180 @@ static void test_shared_examples(void **state)
 	assert_true(seen >= 10);
 }
 
+/* ---- the app list, streamed -------------------------------------------------------- */
+
+typedef struct names {
+	char list[64][64];
+	long long ids[64];
+	size_t n;
+	int stop_after; /* return -1 after this many (0 = never) */
+} names;
+
+static int collect(void *ud, const fa_app *app)
+{
+	names *nm = ud;
+
+	assert_non_null(app->name);
+	if (nm->n < 64) {
+		snprintf(nm->list[nm->n], sizeof(nm->list[0]), "%s", app->name);
+		nm->ids[nm->n] = app->internal_numeric_id;
+	}
+	nm->n++;
+	return (nm->stop_after && (int)nm->n >= nm->stop_after) ? -1 : 0;
+}
+
+static int stream_all(const char *body, size_t len, size_t chunk, names *nm, char *err)
+{
+	fa_api_apps_stream *s = NULL;
+	size_t off;
+	int rc = 0;
+
+	assert_int_equal(fa_api_apps_stream_new(&s, collect, nm), 0);
+	for (off = 0; off < len && rc == 0; off += chunk)
+		rc = fa_api_apps_stream_feed(s, body + off, len - off < chunk ? len - off : chunk, err,
+					     FA_API_ERRLEN);
+	if (rc == 0)
+		rc = fa_api_apps_stream_finish(s, err, FA_API_ERRLEN);
+	fa_api_apps_stream_free(s);
+	return rc;
+}
+
+static void test_apps_stream_matches_whole_decode(void **state)
+{
+	static const char *const files[] = { "ref-apps-list.json", "apps-list--docs-1.json",
+					     "apps-list--docs-2.json" };
+	static const size_t chunks[] = { 1, 2, 3, 7, 64, 100000 };
+	size_t f, k, i;
+
+	(void)state;
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		size_t len, n = 0;
+		char *body = fixture(files[f], &len), err[FA_API_ERRLEN];
+		fa_app *apps = NULL;
+
+		assert_int_equal(fa_api_decode_apps(body, len, &apps, &n, err, sizeof(err)), 0);
+		for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+			names nm;
+
+			memset(&nm, 0, sizeof(nm));
+			if (stream_all(body, len, chunks[k], &nm, err) != 0)
+				fail_msg("%s in pieces of %zu: %s", files[f], chunks[k], err);
+			assert_int_equal(nm.n, n);
+			for (i = 0; i < n; i++) {
+				assert_string_equal(nm.list[i], apps[i].name);
+				assert_true(nm.ids[i] == apps[i].internal_numeric_id);
+			}
+		}
+		for (i = 0; i < n; i++)
+			fa_app_release(&apps[i]);
+		free(apps);
+		free(body);
+	}
+}
+
+static void test_apps_stream_hostile(void **state)
+{
+	static const struct {
+		const char *body;
+		int ok;      /* 1 = decodes */
+		size_t apps; /* handed over */
+		const char *err;
+	} tab[] = {
+		{ "{\"apps\":[]}", 1, 0, NULL },
+		{ "{\"apps\":null,\"total_apps\":0}", 1, 0, NULL },
+		{ "{\"status\":\"apps\",\"apps\":[{\"name\":\"a\"}]}", 1, 1, NULL },
+		{ "{\"x\":{\"apps\":[{\"name\":\"inner\"}]},\"apps\":[{\"name\":\"a\",\"k\":\"]}\\\"\"}]}", 1, 1, NULL },
+		{ "{\"apps\":[{\"name\":\"a\"},{\"name\":\"b\"}], \"total_apps\": 2}  \n", 1, 2, NULL },
+		{ "", 0, 0, "empty response" },
+		{ "[{\"name\":\"a\"}]", 0, 0, "expected a JSON object with \"apps\"" },
+		{ "{\"total_apps\":1}", 0, 0, "no \"apps\" in the response" },
+		{ "{\"apps\":{\"name\":\"a\"}}", 0, 0, "\"apps\" is not an array" },
+		{ "{\"apps\":[{\"name\":\"a\"},3]}", 0, 1, "apps[1] is not an object" },
+		{ "{\"apps\":[{\"id\":\"x\"}]}", 0, 0, "apps[0] has no \"name\" string" },
+		{ "{\"apps\":[{\"name\":\"\"}]}", 0, 0, "apps[0] has no \"name\" string" },
+		{ "{\"apps\":[{\"name\":\"a\"}", 0, 1, "truncated JSON (after 1 apps)" },
+		{ "{\"apps\":[{\"name\":\"a", 0, 0, "truncated JSON (after 0 apps)" },
+		{ "{\"apps\":[]} x", 0, 0, "invalid JSON: trailing data" },
+		{ "{\"apps\":[{\"name\":\"a\",\"x\":tru}]}", 0, 0, "apps[0] is not valid JSON" },
+		{ "{\"apps\":[{\"name\":\"\xff\"}]}", 0, 0, "apps[0] is not valid UTF-8" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		names nm;
+		char err[FA_API_ERRLEN] = "";
+		int rc;
+
+		memset(&nm, 0, sizeof(nm));
+		rc = stream_all(tab[i].body, strlen(tab[i].body), 3, &nm, err);
+		if (tab[i].ok && rc != 0)
+			fail_msg("case %zu: %s", i, err);
+		if (!tab[i].ok) {
+			assert_int_equal(rc, FA_API_EJSON);
+			assert_string_equal(err, tab[i].err);
+		}
+		assert_int_equal(nm.n, tab[i].apps);
+	}
+}
+
+static void test_apps_stream_limits_reset_stop(void **state)
+{
+	fa_api_apps_stream *s = NULL;
+	char err[FA_API_ERRLEN] = "";
+	names nm;
+	size_t i;
+	char *big;
+	const char *two = "{\"apps\":[{\"name\":\"a\"},{\"name\":\"b\"}]}";
+
+	(void)state;
+	/* nesting past the limit */
+	big = malloc(4 * FA_API_MAX_DEPTH + 64);
+	assert_non_null(big);
+	memcpy(big, "{\"apps\":[{\"name\":\"a\",\"x\":", 26);
+	for (i = 0; i < FA_API_MAX_DEPTH; i++)
+		big[26 + i] = '[';
+	memset(&nm, 0, sizeof(nm));
+	assert_int_equal(stream_all(big, 26 + FA_API_MAX_DEPTH, 5, &nm, err), FA_API_EJSON);
+	assert_non_null(strstr(err, "nested deeper"));
+	free(big);
+	/* an element over 1 MiB */
+	big = malloc(1100 * 1024);
+	assert_non_null(big);
+	memcpy(big, "{\"apps\":[{\"name\":\"", 18);
+	memset(big + 18, 'a', 1100 * 1024 - 18);
+	memset(&nm, 0, sizeof(nm));
+	assert_int_equal(stream_all(big, 1100 * 1024, 4096, &nm, err), FA_API_EJSON);
+	assert_string_equal(err, "apps[0] is larger than 1 MiB");
+	free(big);
+	/* reset: a retried transfer starts again from nothing */
+	memset(&nm, 0, sizeof(nm));
+	assert_int_equal(fa_api_apps_stream_new(&s, collect, &nm), 0);
+	assert_int_equal(fa_api_apps_stream_feed(s, two, 20, err, sizeof(err)), 0);
+	fa_api_apps_stream_reset(s);
+	nm.n = 0;
+	assert_int_equal(fa_api_apps_stream_feed(s, two, strlen(two), err, sizeof(err)), 0);
+	assert_int_equal(fa_api_apps_stream_finish(s, err, sizeof(err)), 0);
+	assert_int_equal(fa_api_apps_stream_count(s), 2);
+	assert_int_equal(nm.n, 2);
+	fa_api_apps_stream_free(s);
+	/* the callback stops the stream; later feeds keep failing */
+	memset(&nm, 0, sizeof(nm));
+	nm.stop_after = 1;
+	assert_int_equal(fa_api_apps_stream_new(&s, collect, &nm), 0);
+	assert_int_equal(fa_api_apps_stream_feed(s, two, strlen(two), err, sizeof(err)), FA_API_EJSON);
+	assert_int_equal(nm.n, 1);
+	assert_int_equal(fa_api_apps_stream_feed(s, "x", 1, err, sizeof(err)), FA_API_EJSON);
+	assert_int_equal(fa_api_apps_stream_finish(s, err, sizeof(err)), FA_API_EJSON);
+	fa_api_apps_stream_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_apps_stream_matches_whole_decode),
+		cmocka_unit_test(test_apps_stream_hostile),
+		cmocka_unit_test(test_apps_stream_limits_reset_stop),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_path_certs),
 		cmocka_unit_test(test_gql_org_tokens),

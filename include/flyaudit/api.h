@@ -50,6 +50,23 @@ void fa_api_error_message(long status, const char *body, size_t len, char *out, 
 /* GET /v1/apps?org_slug=: a new array of apps (fa_app_init'd, list fields set). */
 int fa_api_decode_apps(const char *body, size_t len, fa_app **out, size_t *n_out,
 		       char *err, size_t errlen);
+/* The same list, decoded as it streams in (an org of 10,000 apps answers with megabytes):
+ * feed the body in pieces of any size; `cb` gets each app (list fields set, borrowed for
+ * the call) as soon as its element is complete; finish checks that the document ended.
+ * Errors as fa_api_decode_apps(); after one, feed and finish return it again. Apps handed
+ * over before an error stay handed over: the caller decides what a cut list means. */
+typedef struct fa_api_apps_stream fa_api_apps_stream;
+typedef int (*fa_api_app_cb)(void *ud, const fa_app *app); /* 0, or -1 to stop */
+int fa_api_apps_stream_new(fa_api_apps_stream **out, fa_api_app_cb cb, void *ud);
+int fa_api_apps_stream_feed(fa_api_apps_stream *s, const char *data, size_t len, char *err,
+			    size_t errlen);
+int fa_api_apps_stream_finish(fa_api_apps_stream *s, char *err, size_t errlen);
+/* Starts again from an empty body (the transport retries a transfer from the start). */
+void fa_api_apps_stream_reset(fa_api_apps_stream *s);
+/* Apps handed over so far. */
+size_t fa_api_apps_stream_count(const fa_api_apps_stream *s);
+void fa_api_apps_stream_free(fa_api_apps_stream *s);
+
 /* GET /v1/apps/{app}/machines (bare array): sets app->machines. `hash_key` is
  * FA_API_HASH_KEY_LEN bytes (NULL: an all-zero key). The machines, volumes, secrets and
  * IPs decoders replace the app's list on success; a top-level `null` is an empty list. */

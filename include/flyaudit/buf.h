@@ -32,6 +32,9 @@ int fa_buf_printf(fa_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+/* Drops the first n bytes (a queue read from the front); gives memory back once the
+ * buffer is less than a quarter full. n larger than len empties it. */
+void fa_buf_consume(fa_buf *b, size_t n);
 /* Empties the buffer but keeps its memory. */
 void fa_buf_reset(fa_buf *b);
 /* Frees the memory; the buffer is empty and reusable with the same max. */
