@@ -31,6 +31,9 @@
 #define NET_ERRMSG 256
 #define NET_RA_LEN 64
 
+/* how a request's body is taken, decided at its first byte of each attempt */
+enum { BODY_UNKNOWN = 0, BODY_BUFFER, BODY_STREAM };
+
 typedef struct net_bucket {
 	struct net_bucket *next;
 	char *key;
@@ -47,8 +50,15 @@ typedef struct net_req {
 	char *post;      /* JSON body for POST, or NULL for GET */
 	char *rate_key;  /* NULL = no bucket */
 	fa_net_cb cb;
+	fa_net_chunk_cb chunk; /* fa_net_get_stream(): 200 bodies go here */
 	void *ud;
 	int attempts;
+	int rate_retries;    /* retries after a 429, outside max_retries */
+	unsigned long long seq; /* start order of the current attempt */
+	int body_mode;       /* BODY_*, per attempt */
+	bool got_bytes;      /* this attempt wrote something */
+	bool consumer_stop;  /* the chunk callback returned -1 */
+	size_t streamed;     /* bytes handed to chunk in this attempt */
 	long long ready_ms;  /* earliest start (backoff) */
 	long long start_ms;  /* when the current attempt started */
 	CURL *easy;          /* while in flight */
@@ -81,6 +91,8 @@ struct fa_net {
 	long timeout_ms;
 	int max_retries;
 	int retry_budget;        /* <0: 100 + submitted/5 */
+	int max_rate_retries;    /* per request, after a 429 */
+	int rate_retry_budget;   /* 0: 100 + 2 * submitted */
 	long backoff_base_ms;
 	long backoff_max_ms;
 	size_t max_body;
@@ -101,6 +113,14 @@ struct fa_net {
 	bool running;
 	size_t submitted;
 	int retries_used;
+	int rate_retries_used;
+	/* back-pressure (AIMD on the number in flight, and a run-wide pause) */
+	int limit;               /* allowed in flight now, 1..concurrency */
+	int limit_min;
+	int grow_count;          /* successes since the limit last changed */
+	unsigned long long seq;  /* attempts started */
+	unsigned long long cut_seq; /* attempts started before the last cut */
+	long long not_before_ms; /* no new attempt starts before this */
 	uint64_t rng;
 	long long t0_ms;
 	long long last_tick_ms;
@@ -535,6 +555,9 @@ int fa_net_new(fa_net **out, const fa_net_opts *opts, char *err, size_t errlen)
 	n->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
 	n->max_retries = opts->max_retries >= 0 ? opts->max_retries : 4;
 	n->retry_budget = opts->retry_budget;
+	n->max_rate_retries = opts->max_rate_retries > 0 ? opts->max_rate_retries
+				: opts->max_rate_retries < 0 ? 0 : 10;
+	n->rate_retry_budget = opts->rate_retry_budget;
 	n->backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 250;
 	n->backoff_max_ms = opts->backoff_max_ms > 0 ? opts->backoff_max_ms : 8000;
 	n->max_body = opts->max_body > 0 ? opts->max_body : (size_t)32 * 1024 * 1024;
@@ -542,6 +565,7 @@ int fa_net_new(fa_net **out, const fa_net_opts *opts, char *err, size_t errlen)
 	n->burst = opts->rate_burst > 0 ? opts->rate_burst : 3.0;
 	if (n->burst < 1.0)
 		n->burst = 1.0;
+	n->limit = n->limit_min = n->concurrency;
 	n->http1_only = opts->http1_only;
 	n->verbose = opts->verbose;
 	n->tick = opts->tick;
@@ -658,7 +682,7 @@ void fa_net_free(fa_net *n)
 /* ---- queueing ---- */
 
 static int enqueue(fa_net *n, fa_base base, const char *path, const char *post,
-		   const char *rate_key, fa_net_cb cb, void *ud)
+		   const char *rate_key, fa_net_chunk_cb chunk, fa_net_cb cb, void *ud)
 {
 	net_req *r = NULL;
 	size_t blen, plen;
@@ -674,6 +698,7 @@ static int enqueue(fa_net *n, fa_base base, const char *path, const char *post,
 	r->net = n;
 	r->base = base;
 	r->cb = cb;
+	r->chunk = chunk;
 	r->ud = ud;
 	fa_buf_init(&r->body, n->max_body);
 	blen = strlen(n->bases[base]);
@@ -699,7 +724,15 @@ fail:
 int fa_net_get(fa_net *n, fa_base base, const char *path, const char *rate_key,
 	       fa_net_cb cb, void *ud)
 {
-	return enqueue(n, base, path, NULL, rate_key, cb, ud);
+	return enqueue(n, base, path, NULL, rate_key, NULL, cb, ud);
+}
+
+int fa_net_get_stream(fa_net *n, fa_base base, const char *path, const char *rate_key,
+		      fa_net_chunk_cb chunk, fa_net_cb cb, void *ud)
+{
+	if (!chunk)
+		return -1;
+	return enqueue(n, base, path, NULL, rate_key, chunk, cb, ud);
 }
 
 int fa_net_graphql(fa_net *n, const char *json_body, const char *rate_key,
@@ -707,7 +740,7 @@ int fa_net_graphql(fa_net *n, const char *json_body, const char *rate_key,
 {
 	if (!json_body)
 		return -1;
-	return enqueue(n, FA_BASE_GRAPHQL, "/graphql", json_body, rate_key, cb, ud);
+	return enqueue(n, FA_BASE_GRAPHQL, "/graphql", json_body, rate_key, NULL, cb, ud);
 }
 
 /* ---- token buckets ---- */
@@ -768,8 +801,9 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 	net_req *r = userp;
 	size_t len = size * nmemb;
 
-	if (r->body.len == 0) {
+	if (!r->got_bytes) {
 		curl_off_t cl = -1;
+		r->got_bytes = true;
 		if (curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK &&
 		    cl > 0 && (uint64_t)cl > (uint64_t)r->net->max_body) {
 			r->too_big = true;
@@ -778,6 +812,24 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 	}
 	if (len == 0)
 		return 0;
+	if (r->body_mode == BODY_UNKNOWN) {
+		/* the headers are in: only a 200 body is streamed */
+		long status = 0;
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+		r->body_mode = (r->chunk && status == 200) ? BODY_STREAM : BODY_BUFFER;
+	}
+	if (r->body_mode == BODY_STREAM) {
+		if (r->streamed + len > r->net->max_body) {
+			r->too_big = true;
+			return 0;
+		}
+		if (r->chunk(r->ud, data, len) < 0) {
+			r->consumer_stop = true;
+			return 0;
+		}
+		r->streamed += len;
+		return len;
+	}
 	if (r->body.len + len > r->net->max_body) {
 		r->too_big = true;
 		return 0;
@@ -865,6 +917,10 @@ static int start_attempt(fa_net *n, net_req *r, long long now)
 	r->easy = e;
 	r->too_big = false;
 	r->oom = false;
+	r->consumer_stop = false;
+	r->got_bytes = false;
+	r->body_mode = BODY_UNKNOWN;
+	r->streamed = 0;
 	r->retry_after[0] = '\0';
 	r->errbuf[0] = '\0';
 	r->errmsg[0] = '\0';
@@ -894,6 +950,7 @@ static int start_attempt(fa_net *n, net_req *r, long long now)
 	list_push(&n->active, r);
 	r->attempts++;
 	r->start_ms = now;
+	r->seq = ++n->seq;
 	n->st.requests++;
 	if (n->active.len > n->st.max_in_flight)
 		n->st.max_in_flight = n->active.len;
@@ -909,7 +966,9 @@ static long long start_ready(fa_net *n, long long now)
 
 	if (n->aborted)
 		return 0;
-	for (; r && (int)n->active.len < n->concurrency; r = nx) {
+	if (n->not_before_ms > now)
+		return n->not_before_ms - now; /* the server asked the whole run to wait */
+	for (; r && (int)n->active.len < n->limit; r = nx) {
 		nx = r->next;
 		if (r->ready_ms > now) {
 			if (r->ready_ms - now < next)
@@ -985,6 +1044,10 @@ static fa_net_error describe_failure(fa_net *n, net_req *r, CURLcode c)
 	char size[32], dur[32];
 	long oserr = 0;
 
+	if (r->consumer_stop) {
+		snprintf(r->errmsg, sizeof(r->errmsg), "the response consumer stopped the transfer");
+		return FA_NET_ECONSUMER;
+	}
 	if (r->too_big) {
 		format_size(size, sizeof(size), n->max_body);
 		snprintf(r->errmsg, sizeof(r->errmsg), "response larger than %s", size);
@@ -1059,7 +1122,12 @@ static void complete(fa_net *n, net_req *r, fa_net_error error, long status)
 	res.error = error;
 	res.status = error == FA_NET_OK ? status : 0;
 	res.body = (error == FA_NET_OK && r->body.data) ? r->body.data : "";
-	res.len = error == FA_NET_OK ? r->body.len : 0;
+	if (error != FA_NET_OK)
+		res.len = 0;
+	else if (r->body_mode == BODY_STREAM)
+		res.len = r->streamed; /* the body went to the chunk callback */
+	else
+		res.len = r->body.len;
 	if (error == FA_NET_OK && status >= 400 && res.len == 0 && !r->errmsg[0])
 		snprintf(r->errmsg, sizeof(r->errmsg), "HTTP %ld", status);
 	res.errmsg = r->errmsg[0] ? r->errmsg : NULL;
@@ -1096,13 +1164,46 @@ static bool budget_left(fa_net *n)
 	return n->retries_used < budget;
 }
 
+static bool rate_budget_left(fa_net *n)
+{
+	long long budget = n->rate_retry_budget > 0 ? n->rate_retry_budget
+						    : 100 + 2 * (long long)n->submitted;
+	return n->rate_retries_used < budget;
+}
+
+/* The server said "too fast" (429, 503): no attempt starts for delay_ms, and the cap
+ * on requests in flight is halved, once for all the attempts already started. */
+static void back_off_run(fa_net *n, net_req *r, long delay_ms, long long now)
+{
+	if (now + delay_ms > n->not_before_ms)
+		n->not_before_ms = now + delay_ms;
+	if (r->seq <= n->cut_seq)
+		return; /* started before the last cut: that cut already answered it */
+	n->cut_seq = n->seq;
+	n->limit = n->limit > 1 ? n->limit / 2 : 1;
+	if (n->limit < n->limit_min)
+		n->limit_min = n->limit;
+	n->grow_count = 0;
+}
+
+/* A response the server was willing to give: the cap grows by one per `limit` of them. */
+static void grow_run(fa_net *n, net_req *r)
+{
+	if (n->limit >= n->concurrency || r->seq <= n->cut_seq)
+		return;
+	if (++n->grow_count >= n->limit) {
+		n->limit++;
+		n->grow_count = 0;
+	}
+}
+
 static void finish_transfer(fa_net *n, net_req *r, CURLcode c, long long now)
 {
 	CURL *e = r->easy;
 	long status = 0, ver = 0, conns = 0;
 	fa_net_error error = FA_NET_OK;
-	bool retry = false;
-	long ra_ms = -1;
+	bool retry = false, rate_retry = false;
+	long ra_ms = -1, delay = 0;
 
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns);
@@ -1124,13 +1225,27 @@ static void finish_transfer(fa_net *n, net_req *r, CURLcode c, long long now)
 		error = describe_failure(n, r, c);
 		strip_newlines(r->errmsg);
 		retry = error != FA_NET_ETOOBIG && error != FA_NET_ENOMEM &&
-			c != CURLE_PEER_FAILED_VERIFICATION && curl_retryable(c);
+			error != FA_NET_ECONSUMER && c != CURLE_PEER_FAILED_VERIFICATION &&
+			curl_retryable(c);
 	}
 	r->easy = NULL;
 	easy_release(n, e);
 
-	if (retry && (r->attempts > n->max_retries || !budget_left(n) || n->aborted))
+	if (retry)
+		delay = backoff_ms(n, r, ra_ms);
+	if (c == CURLE_OK && (status == 429 || status == 503))
+		back_off_run(n, r, delay, now);
+	else if (c == CURLE_OK)
+		grow_run(n, r);
+
+	if (retry && n->aborted) {
 		retry = false;
+	} else if (retry && status == 429 && r->rate_retries < n->max_rate_retries &&
+		   rate_budget_left(n)) {
+		rate_retry = true; /* waits for the server's pace: not a failure */
+	} else if (retry && (r->attempts - r->rate_retries > n->max_retries || !budget_left(n))) {
+		retry = false;
+	}
 	if (n->verbose) {
 		char what[NET_ERRMSG + 16];
 		if (error == FA_NET_OK)
@@ -1141,9 +1256,17 @@ static void finish_transfer(fa_net *n, net_req *r, CURLcode c, long long now)
 			r->path, what, now - r->start_ms, r->attempts, retry ? ", retrying" : "");
 	}
 	if (retry) {
-		n->retries_used++;
+		if (rate_retry) {
+			r->rate_retries++;
+			n->rate_retries_used++;
+			n->st.rate_retries++;
+		} else {
+			n->retries_used++;
+		}
 		n->st.retries++;
-		r->ready_ms = now + backoff_ms(n, r, ra_ms);
+		if (r->chunk && r->streamed > 0)
+			r->chunk(r->ud, NULL, 0); /* the retry delivers the body from the start */
+		r->ready_ms = now + delay;
 		list_push(&n->waiting, r);
 		return;
 	}
@@ -1182,6 +1305,8 @@ static void fill_stats(const fa_net *n, fa_net_stats *out, long long now)
 	*out = n->st;
 	out->in_flight = n->active.len;
 	out->queued = n->waiting.len;
+	out->in_flight_limit = (size_t)n->limit;
+	out->in_flight_limit_min = (size_t)n->limit_min;
 	out->elapsed_ms = n->t0_ms ? now - n->t0_ms : 0;
 }
 

@@ -6,6 +6,15 @@
  * budget, a token bucket per rate key (Fly: 1/s, burst 3 per app and action), a cap on
  * response size, TLS verification always on, no redirects. The token goes only to the
  * two configured base URLs, since requests name a base and a path, never a full URL.
+ *
+ * Back-pressure: Fly's limits are org-wide, so a 429 or 503 slows the whole run, not one
+ * request. No new request starts before Retry-After (or the backoff delay when there is
+ * none; either capped at backoff_max_ms) has passed, and the cap on requests in flight is
+ * halved (at most once per round of requests, minimum 1), then grows back by one per
+ * `cap` successes up to `concurrency` (AIMD). A retry after a 429 uses its own allowance
+ * (max_rate_retries per request, rate_retry_budget per run), not the failure budget; so a
+ * request makes at most 1 + max_retries + max_rate_retries attempts, a run at most
+ * retry_budget + rate_retry_budget retries, and one pause lasts at most backoff_max_ms.
  */
 #ifndef FLYAUDIT_NET_H
 #define FLYAUDIT_NET_H
@@ -33,7 +42,10 @@ typedef struct fa_net_stats {
 	size_t completed;    /* logical requests finished */
 	size_t retries;
 	size_t status_429;
+	size_t rate_retries;  /* retries after a 429 (counted in `retries` too) */
 	size_t in_flight;
+	size_t in_flight_limit;     /* the adaptive cap on in flight now (<= concurrency) */
+	size_t in_flight_limit_min; /* its lowest value during the run */
 	size_t max_in_flight;
 	size_t queued;
 	long num_connects;   /* new connections curl opened */
@@ -66,6 +78,10 @@ typedef struct fa_net_opts {
 	long timeout_ms;          /* per attempt, from when it really starts; 0 = 30000 */
 	int max_retries;          /* per request; <0 = 4 */
 	int retry_budget;         /* total retries per run; <0 = 100 + requests/5 */
+	int max_rate_retries;     /* per request, retries after a 429, which wait for the
+				   * server's pace and do not use max_retries or retry_budget;
+				   * 0 = 10, <0 = none (a 429 then counts as a failure) */
+	int rate_retry_budget;    /* total such retries per run; 0 = 100 + 2 * requests */
 	long backoff_base_ms;     /* 0 = 250 */
 	long backoff_max_ms;      /* 0 = 8000 */
 	size_t max_body;          /* 0 = 32 MiB */
