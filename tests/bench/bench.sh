@@ -8,7 +8,8 @@
 #
 # Knobs (environment): BENCH_SIZES="100 1000 10000", BENCH_LATENCY=50 (ms), BENCH_JITTER=0,
 # BENCH_CONCURRENCY=32, BENCH_GLOBAL_RATE= (flymock --global-rate), BENCH_H2_SIZE=1000,
-# BENCH_SEQ_SIZE=100, BENCH_FORMAT=json.
+# BENCH_SEQ_SIZE=100, BENCH_FORMAT=json, BENCH_BP_SIZE=300 and BENCH_BP_RATE=100 (the
+# back-pressure run: that many apps under flymock --global-rate BENCH_BP_RATE; 0 skips it).
 set -u
 BUILD=${1:-build}
 SIZES=${BENCH_SIZES:-"100 1000 10000"}
@@ -19,6 +20,8 @@ GRATE=${BENCH_GLOBAL_RATE:-}
 H2SIZE=${BENCH_H2_SIZE:-1000}
 SEQSIZE=${BENCH_SEQ_SIZE:-100}
 FORMAT=${BENCH_FORMAT:-json}
+BPSIZE=${BENCH_BP_SIZE:-300}
+BPRATE=${BENCH_BP_RATE:-100}
 OUT=$BUILD/bench-results.json
 FA=$BUILD/flyaudit
 MOCK=$BUILD/flymock
@@ -153,6 +156,22 @@ for n in $SIZES; do
 	one_size "$n" "http1" "$URL" $?
 	stop_mock
 done
+
+# 2b. back-pressure: an org-wide limit well below the crawl's pace; the crawl must slow
+# down and still read every app (exit 0 or 1, no coverage error)
+if [ "$BPSIZE" != 0 ]; then
+	saved_grate=$GRATE
+	GRATE=$BPRATE
+	start_mock "$BPSIZE"
+	run_audit "$URL" "$CONC"
+	rc=$?
+	bp_ok=$(jq -r '(.crawl.requests // 0) - (.crawl.retries // 0)' "$TMP/report.json" 2>/dev/null || echo 0)
+	bp_wall=$(tail -n 1 "$TMP/time" | awk '{print $2}')
+	one_size "$BPSIZE" "global-rate-$BPRATE" "$URL" $rc
+	echo "        ^ back-pressure: flymock --global-rate $BPRATE; floor (R - retries)/rate = $(awk -v r="$bp_ok" -v g="$BPRATE" -v w="$bp_wall" 'BEGIN{f = r / g; printf "%.2f s, wall/floor %.2f", f, (f > 0 ? w / f : 0)}')"
+	stop_mock
+	GRATE=$saved_grate
+fi
 
 # 3. HTTP/1.1 against HTTP/2 through nghttpx with TLS (skipped when nghttpx is missing)
 H2NOTE=
