@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "flyaudit/api.h"
+#include "flyaudit/buf.h"
 
 #define MAX_CERT_PAGES 1000
 #define CERT_PAGE_LIMIT 500
@@ -36,13 +37,24 @@ typedef struct token_batch {
 	app_job *jobs[];
 } token_batch;
 
+/* The apps still to read, packed one after another in one buffer (about 70 bytes an app,
+ * not a struct of 300 and five allocations): an org of 10,000 apps waits in under a
+ * megabyte. Each record: a found flag, then name, id, status, network (a presence byte
+ * and the text with its NUL), then internal_numeric_id, machine_count, volume_count. */
+typedef struct pending {
+	fa_buf buf;
+	size_t off;  /* the next record */
+	size_t left; /* records not taken yet */
+} pending;
+
 typedef struct crawl {
 	const fa_crawl_opts *o;
 	fa_inventory *inv;
 	fa_crawl_stats *st;
-	fa_app *list;
-	size_t n_list;
-	size_t next;
+	pending todo;
+	fa_api_apps_stream *stream; /* the app list as it arrives */
+	bool *named_found;          /* --app names seen in the list */
+	char stream_err[FA_API_ERRLEN];
 	size_t active;
 	size_t window;
 	size_t batch;
@@ -52,6 +64,98 @@ typedef struct crawl {
 } crawl;
 
 static void admit(crawl *c);
+
+static int put_str(fa_buf *b, const char *str)
+{
+	unsigned char present = str != NULL;
+
+	if (fa_buf_add(b, &present, 1) < 0)
+		return -1;
+	return str ? fa_buf_add(b, str, strlen(str) + 1) : 0;
+}
+
+static int pending_push(pending *p, const fa_app *a, bool found)
+{
+	unsigned char f = found;
+	long long nums[3];
+
+	nums[0] = a->internal_numeric_id;
+	nums[1] = a->machine_count;
+	nums[2] = a->volume_count;
+	if (fa_buf_add(&p->buf, &f, 1) < 0 || put_str(&p->buf, a->name) < 0 || put_str(&p->buf, a->id) < 0 ||
+	    put_str(&p->buf, a->status) < 0 || put_str(&p->buf, a->network) < 0 ||
+	    fa_buf_add(&p->buf, nums, sizeof(nums)) < 0)
+		return -1;
+	p->left++;
+	return 0;
+}
+
+static char *take_str(pending *p, bool *oom)
+{
+	const char *at = p->buf.data + p->off;
+	char *copy;
+	size_t n;
+
+	p->off++;
+	if (!at[0])
+		return NULL;
+	n = strlen(at + 1);
+	p->off += n + 1;
+	copy = strdup(at + 1);
+	if (!copy)
+		*oom = true;
+	return copy;
+}
+
+/* The next app to read, as a fresh fa_app. Returns 1, 0 when none is left, -1 on OOM. */
+static int pending_pop(pending *p, const char *org, fa_app *out)
+{
+	long long nums[3];
+	bool found, oom = false;
+
+	if (!p->left)
+		return 0;
+	fa_app_init(out);
+	found = p->buf.data[p->off++] != 0;
+	out->name = take_str(p, &oom);
+	out->id = take_str(p, &oom);
+	out->status = take_str(p, &oom);
+	out->network = take_str(p, &oom);
+	memcpy(nums, p->buf.data + p->off, sizeof(nums));
+	p->off += sizeof(nums);
+	p->left--;
+	/* give back what was read once it is most of the buffer */
+	if (p->off >= 65536 && p->off * 2 >= p->buf.len) {
+		fa_buf_consume(&p->buf, p->off);
+		p->off = 0;
+	}
+	out->internal_numeric_id = nums[0];
+	out->machine_count = nums[1];
+	out->volume_count = nums[2];
+	if (org && !(out->org_slug = strdup(org)))
+		oom = true;
+	if (found) {
+		fa_load_ok(&out->load[FA_EP_APP]);
+	} else {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "app not found in org %s", org ? org : "?");
+		if (fa_load_fail(&out->load[FA_EP_APP], 404, msg) < 0)
+			oom = true;
+	}
+	if (oom) {
+		fa_app_release(out);
+		return -1;
+	}
+	return 1;
+}
+
+static void pending_reset(pending *p)
+{
+	fa_buf_release(&p->buf);
+	p->off = 0;
+	p->left = 0;
+}
 
 static void crawl_abort(crawl *c, const char *why)
 {
@@ -293,13 +397,13 @@ static void admit(crawl *c)
 {
 	const fa_crawl_opts *o = c->o;
 
-	while (!c->aborted && c->active < c->window && c->next < c->n_list) {
+	while (!c->aborted && c->active < c->window && c->todo.left) {
 		size_t room = c->window - c->active, want = c->batch < room ? c->batch : room, i;
 
 		/* wait for room for a whole token batch: one app per GraphQL query would cost a
 		 * request per app (the window holds several requests per app, so the transport
 		 * stays busy meanwhile) */
-		if (want < c->batch && c->active > 0 && c->n_list - c->next > want)
+		if (want < c->batch && c->active > 0 && c->todo.left > want)
 			break;
 		token_batch *b = calloc(1, sizeof(*b) + want * sizeof(app_job *));
 		app_job *started[64];
@@ -311,16 +415,23 @@ static void admit(crawl *c)
 			return;
 		}
 		b->c = c;
-		while (n_started < want && n_started < 64 && c->next < c->n_list) {
-			fa_app *a = &c->list[c->next++];
+		while (n_started < want && n_started < 64 && c->todo.left) {
+			fa_app a;
 			app_job *job;
+			int got = pending_pop(&c->todo, o->org, &a);
 
-			if (o->skip_app && o->skip_app(o->ud, a->name)) {
-				fa_app_release(a);
+			if (got < 0) {
+				crawl_abort(c, "out of memory");
+				c->oom = true;
+				break;
+			}
+			if (o->skip_app && o->skip_app(o->ud, a.name)) {
+				fa_app_release(&a);
+				if (c->st->apps_total)
+					c->st->apps_total--;
 				continue;
 			}
-			c->st->apps_total++;
-			job = start_app(c, a);
+			job = start_app(c, &a);
 			if (!job) {
 				crawl_abort(c, "out of memory");
 				c->oom = true;
@@ -361,64 +472,73 @@ static void admit(crawl *c)
 	}
 }
 
+/* One app of the streamed list: queue it (only the named ones with --app). */
+static int on_listed_app(void *ud, const fa_app *app)
+{
+	crawl *c = ud;
+	const fa_crawl_opts *o = c->o;
+	size_t j;
+
+	if (o->apps) {
+		for (j = 0; j < o->n_apps; j++)
+			if (strcmp(app->name, o->apps[j]) == 0)
+				break;
+		if (j == o->n_apps || c->named_found[j])
+			return 0;
+		c->named_found[j] = true;
+	}
+	return pending_push(&c->todo, app, true);
+}
+
+static int on_list_chunk(void *ud, const char *data, size_t len)
+{
+	crawl *c = ud;
+
+	if (!data) { /* the transfer starts again: so does the list */
+		fa_api_apps_stream_reset(c->stream);
+		pending_reset(&c->todo);
+		if (c->named_found)
+			memset(c->named_found, 0, c->o->n_apps * sizeof(*c->named_found));
+		return 0;
+	}
+	return fa_api_apps_stream_feed(c->stream, data, len, c->stream_err, sizeof(c->stream_err)) < 0 ? -1 : 0;
+}
+
 static void on_apps_list(void *ud, const fa_response *r)
 {
 	crawl *c = ud;
 	const fa_crawl_opts *o = c->o;
-	char err[FA_API_ERRLEN] = "";
-	fa_app *apps = NULL;
-	size_t n = 0, i, j, kept = 0;
+	size_t j;
 
-	if (response_failed(c, &c->inv->apps_load, r, "the app list"))
-		return;
-	if (fa_api_decode_apps(r->body, r->len, &apps, &n, err, sizeof(err)) < 0) {
-		char msg[FA_API_ERRLEN + 32];
+	if (r->error == FA_NET_ECONSUMER || (r->error == FA_NET_OK && r->status == 200 &&
+					     fa_api_apps_stream_finish(c->stream, c->stream_err,
+								       sizeof(c->stream_err)) < 0)) {
+		char msg[FA_API_ERRLEN + 64];
 
-		snprintf(msg, sizeof(msg), "invalid response: %s", err);
-		fa_load_fail(&c->inv->apps_load, (int)r->status, msg);
+		/* the apps read before the list broke are still audited */
+		snprintf(msg, sizeof(msg), "invalid response: %s (after %zu apps)", c->stream_err,
+			 fa_api_apps_stream_count(c->stream));
+		fa_load_fail(&c->inv->apps_load, r->status ? (int)r->status : 200, msg);
+	} else if (response_failed(c, &c->inv->apps_load, r, "the app list")) {
 		return;
+	} else {
+		fa_load_ok(&c->inv->apps_load);
 	}
-	fa_load_ok(&c->inv->apps_load);
-	for (i = 0; i < n; i++)
-		fa_load_ok(&apps[i].load[FA_EP_APP]);
-	if (o->apps) {
-		/* keep only the named apps, in the order given; name the missing ones */
-		fa_app *sel = calloc(o->n_apps ? o->n_apps : 1, sizeof(*sel));
+	/* named apps the list does not have */
+	for (j = 0; o->apps && j < o->n_apps; j++) {
+		if (!c->named_found[j]) {
+			fa_app missing;
 
-		if (!sel) {
-			crawl_abort(c, "out of memory");
-			c->oom = true;
-			for (i = 0; i < n; i++)
-				fa_app_release(&apps[i]);
-			free(apps);
-			return;
-		}
-		for (j = 0; j < o->n_apps; j++) {
-			for (i = 0; i < n; i++)
-				if (apps[i].name && strcmp(apps[i].name, o->apps[j]) == 0)
-					break;
-			if (i < n) {
-				sel[kept] = apps[i];
-				fa_app_init(&apps[i]);
-			} else {
-				char msg[300];
-
-				fa_app_init(&sel[kept]);
-				sel[kept].name = strdup(o->apps[j]);
-				snprintf(msg, sizeof(msg), "app not found in org %s", o->org);
-				fa_load_fail(&sel[kept].load[FA_EP_APP], 404, msg);
+			fa_app_init(&missing);
+			missing.name = (char *)o->apps[j];
+			if (pending_push(&c->todo, &missing, false) < 0) {
+				crawl_abort(c, "out of memory");
+				c->oom = true;
+				return;
 			}
-			kept++;
 		}
-		for (i = 0; i < n; i++)
-			fa_app_release(&apps[i]);
-		free(apps);
-		apps = sel;
-		n = kept;
 	}
-	c->list = apps;
-	c->n_list = n;
-	c->next = 0;
+	c->st->apps_total = c->todo.left;
 	admit(c);
 }
 
@@ -449,24 +569,33 @@ int fa_crawl_run(const fa_crawl_opts *o, fa_inventory *inv, fa_crawl_stats *stat
 			fa_load_fail(&inv->org_tokens_load, 0, "out of memory");
 		free(body);
 	}
+	fa_buf_init(&c.todo.buf, 0);
 	if (o->apps && !o->list_apps) {
-		c.list = calloc(o->n_apps ? o->n_apps : 1, sizeof(*c.list));
-		if (!c.list) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
 		for (i = 0; i < o->n_apps; i++) {
-			fa_app_init(&c.list[i]);
-			c.list[i].name = strdup(o->apps[i]);
-			c.list[i].org_slug = o->org ? strdup(o->org) : NULL;
+			fa_app named;
+
+			fa_app_init(&named);
+			named.name = (char *)o->apps[i];
+			if (pending_push(&c.todo, &named, true) < 0) {
+				pending_reset(&c.todo);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
 		}
-		c.n_list = o->n_apps;
+		c.st->apps_total = c.todo.left;
 		fa_load_ok(&inv->apps_load);
 		admit(&c);
 	} else {
 		path = fa_api_path_apps(o->org);
-		if (!path || fa_net_get(o->net, FA_BASE_FLAPS, path, "org:apps", on_apps_list, &c) < 0) {
+		if (o->apps)
+			c.named_found = calloc(o->n_apps ? o->n_apps : 1, sizeof(*c.named_found));
+		if (!path || (o->apps && !c.named_found) ||
+		    fa_api_apps_stream_new(&c.stream, on_listed_app, &c) < 0 ||
+		    fa_net_get_stream(o->net, FA_BASE_FLAPS, path, "org:apps", on_list_chunk, on_apps_list,
+				      &c) < 0) {
 			free(path);
+			free(c.named_found);
+			fa_api_apps_stream_free(c.stream);
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -474,9 +603,9 @@ int fa_crawl_run(const fa_crawl_opts *o, fa_inventory *inv, fa_crawl_stats *stat
 	}
 	fa_net_run(o->net);
 
-	for (i = c.next; i < c.n_list; i++)
-		fa_app_release(&c.list[i]);
-	free(c.list);
+	pending_reset(&c.todo);
+	fa_api_apps_stream_free(c.stream);
+	free(c.named_found);
 	if (stats->unauthorized) {
 		snprintf(err, errlen, "%s", c.fatal);
 		rc = -2;
