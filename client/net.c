@@ -34,9 +34,13 @@
 /* how a request's body is taken, decided at its first byte of each attempt */
 enum { BODY_UNKNOWN = 0, BODY_BUFFER, BODY_STREAM };
 
+/* A token bucket, named by the 64-bit hash of its rate key (two keys sharing a hash would
+ * only share a limit: harmless). Buckets live in one pool array, not one allocation each:
+ * tens of thousands of short-lived buckets would otherwise scatter small blocks over the
+ * heap and keep it from shrinking. */
 typedef struct net_bucket {
-	struct net_bucket *next;
-	char *key;
+	uint32_t next; /* pool index + 1 of the next in the slot or the free list; 0 = none */
+	uint64_t hash;
 	double tokens;
 	long long last_ms;
 } net_bucket;
@@ -107,7 +111,12 @@ struct fa_net {
 	net_list active;         /* in flight */
 	CURL **idle;             /* easy handles ready for reuse */
 	int n_idle;
-	net_bucket *buckets[NET_BUCKET_SLOTS];
+	uint32_t buckets[NET_BUCKET_SLOTS]; /* pool index + 1 of each slot's first bucket */
+	net_bucket *pool;
+	uint32_t pool_len, pool_cap;
+	uint32_t pool_free;      /* pool index + 1 of the first free bucket */
+	size_t n_buckets;
+	size_t bucket_sweep_at; /* sweep full buckets when n_buckets reaches this */
 
 	bool aborted;
 	bool running;
@@ -656,14 +665,7 @@ void fa_net_free(fa_net *n)
 		curl_multi_cleanup(n->multi);
 	if (n->share)
 		curl_share_cleanup(n->share);
-	for (size_t i = 0; i < NET_BUCKET_SLOTS; i++) {
-		net_bucket *b = n->buckets[i], *bn;
-		for (; b; b = bn) {
-			bn = b->next;
-			free(b->key);
-			free(b);
-		}
-	}
+	free(n->pool);
 	cleanse_slist(n->hdr_get);
 	cleanse_slist(n->hdr_post);
 	curl_slist_free_all(n->hdr_get);
@@ -745,28 +747,72 @@ int fa_net_graphql(fa_net *n, const char *json_body, const char *rate_key,
 
 /* ---- token buckets ---- */
 
+/* A bucket that has refilled to its burst is the same as no bucket at all: drop those, so
+ * an org of 10,000 apps (six keys each) keeps only the buckets of the apps in flight. */
+static void bucket_sweep(fa_net *n, long long now)
+{
+	size_t i;
+
+	for (i = 0; i < NET_BUCKET_SLOTS; i++) {
+		uint32_t *link = &n->buckets[i];
+
+		while (*link) {
+			uint32_t idx = *link - 1;
+			net_bucket *b = &n->pool[idx];
+			double tokens = b->tokens + (double)(now - b->last_ms) * n->rate / 1000.0;
+
+			if (now >= b->last_ms && tokens >= n->burst) {
+				*link = b->next;
+				b->next = n->pool_free;
+				n->pool_free = idx + 1;
+				n->n_buckets--;
+			} else {
+				link = &b->next;
+			}
+		}
+	}
+	n->bucket_sweep_at = n->n_buckets * 2 > 1024 ? n->n_buckets * 2 : 1024;
+}
+
 static net_bucket *bucket_get(fa_net *n, const char *key, long long now)
 {
-	uint32_t h = 2166136261u;
+	uint64_t hash = 14695981039346656037ull;
+	uint32_t slot, idx;
 	net_bucket *b;
 
 	for (const char *p = key; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	h %= NET_BUCKET_SLOTS;
-	for (b = n->buckets[h]; b; b = b->next)
-		if (strcmp(b->key, key) == 0)
-			return b;
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return NULL;
-	if (!(b->key = dup_str(key))) {
-		free(b);
-		return NULL;
+		hash = (hash ^ (unsigned char)*p) * 1099511628211ull;
+	slot = (uint32_t)(hash % NET_BUCKET_SLOTS);
+	for (idx = n->buckets[slot]; idx; idx = n->pool[idx - 1].next)
+		if (n->pool[idx - 1].hash == hash)
+			return &n->pool[idx - 1];
+	if (n->n_buckets >= 1024 && n->n_buckets >= n->bucket_sweep_at)
+		bucket_sweep(n, now);
+	if (n->pool_free) {
+		idx = n->pool_free - 1;
+		n->pool_free = n->pool[idx].next;
+	} else {
+		if (n->pool_len == n->pool_cap) {
+			uint32_t ncap = n->pool_cap ? n->pool_cap * 2 : 256;
+			net_bucket *np;
+
+			if (ncap > UINT32_MAX / 2)
+				return NULL;
+			np = realloc(n->pool, (size_t)ncap * sizeof(*np));
+			if (!np)
+				return NULL;
+			n->pool = np;
+			n->pool_cap = ncap;
+		}
+		idx = n->pool_len++;
 	}
+	b = &n->pool[idx];
+	b->hash = hash;
 	b->tokens = n->burst;
 	b->last_ms = now;
-	b->next = n->buckets[h];
-	n->buckets[h] = b;
+	b->next = n->buckets[slot];
+	n->buckets[slot] = idx + 1;
+	n->n_buckets++;
 	return b;
 }
 

@@ -20,8 +20,10 @@
 #define NO_CHECK UINT16_MAX
 #define MAX_RECORD ((size_t)16 * 1024 * 1024)
 
+#define NO_APP SIZE_MAX
+
 typedef struct spill_entry {
-	char *app;     /* NULL: org-level results */
+	size_t app;    /* offset of the app's name in names; NO_APP: org-level results */
 	uint64_t off;  /* block start in the file */
 	uint32_t len;  /* block length */
 	uint32_t cur;  /* check-major pass: next record, relative to off */
@@ -34,6 +36,8 @@ struct fa_spill {
 	uint64_t size;
 	spill_entry *e;
 	size_t n, cap;
+	fa_buf names;   /* app names packed one after another: no small allocation per app
+			   stays behind to fragment the heap */
 	size_t *sorted; /* entry indices by app name; built at the start of a pass */
 	size_t n_sorted;
 	fa_report_counts counts;
@@ -90,6 +94,7 @@ int fa_spill_open(fa_spill **out, char *err, size_t errlen)
 	s->fd = fd;
 	s->checks = fa_checks(&s->n_checks);
 	fa_buf_init(&s->w, 0);
+	fa_buf_init(&s->names, 0);
 	*out = s;
 	return 0;
 }
@@ -227,17 +232,20 @@ int fa_spill_add(fa_spill *s, fa_results *rs)
 			fail(s, "cannot write the temporary file");
 			goto fail;
 		}
-		if (app && !(e.app = strdup(app))) {
-			errno = 0;
-			fail(s, "out of memory");
-			goto fail;
+		e.app = NO_APP;
+		if (app) {
+			e.app = s->names.len;
+			if (fa_buf_add(&s->names, app, strlen(app) + 1) < 0) {
+				errno = 0;
+				fail(s, "out of memory");
+				goto fail;
+			}
 		}
 		if (s->n == s->cap) {
 			size_t ncap = s->cap ? s->cap * 2 : 64;
 			spill_entry *ne = realloc(s->e, ncap * sizeof(*ne));
 
 			if (!ne) {
-				free(e.app);
 				errno = 0;
 				fail(s, "out of memory");
 				goto fail;
@@ -277,10 +285,15 @@ const char *fa_spill_error(const fa_spill *s)
 
 static const fa_spill *sort_ctx;
 
+static const char *entry_app(const fa_spill *s, size_t i)
+{
+	return s->e[i].app == NO_APP ? NULL : s->names.data + s->e[i].app;
+}
+
 static int cmp_entry(const void *pa, const void *pb)
 {
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	const char *x = sort_ctx->e[a].app, *y = sort_ctx->e[b].app;
+	const char *x = entry_app(sort_ctx, a), *y = entry_app(sort_ctx, b);
 	int c;
 
 	if (!x || !y)
@@ -501,14 +514,12 @@ void fa_spill_iter(fa_spill *s, fa_result_iter *it)
 
 void fa_spill_close(fa_spill *s)
 {
-	size_t i;
 
 	if (!s)
 		return;
 	if (s->fd >= 0)
 		close(s->fd);
-	for (i = 0; i < s->n; i++)
-		free(s->e[i].app);
+	fa_buf_release(&s->names);
 	free(s->e);
 	free(s->sorted);
 	free(s->r);
