@@ -111,7 +111,9 @@ fuzz:
 	@sh tests/run-fuzz.sh
 
 # Benchmarks, not tests (README "Performance"): figures on stdout and in $(BUILD)/bench-results.json.
-bench: all certs
+BENCH_DEBS := jq time nghttp2-proxy valgrind
+bench: deps all certs
+	@sh .ci/install-deps $(BENCH_DEBS)
 	@sh tests/bench/bench.sh $(BUILD)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
@@ -119,11 +121,12 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 # HTTP/2 through nghttpx (TLS) in front of flymock: one connection, many streams. Skips without nghttpx.
-check-h2: all certs $(BUILD)/bench/h2check
+check-h2: deps all certs $(BUILD)/bench/h2check
 	@sh tests/bench/check-h2.sh $(BUILD)
 
 # Instructions per app (callgrind) auditing a fixed snapshot offline: a repeatable CPU figure.
-bench-cpu: all
+bench-cpu: deps all
+	@sh .ci/install-deps valgrind
 	@sh tests/bench/bench-cpu.sh $(BUILD)
 
 install: all
