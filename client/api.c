@@ -511,7 +511,12 @@ char *fa_api_path_certs(const char *app, const char *cursor, int limit)
 /* ---- GraphQL bodies ------------------------------------------------------------------ */
 
 #define TOKEN_NODE_FIELDS "id name createdAt expiresAt revokedAt profile user{email}"
-#define TOKENS_SELECTION "{limitedAccessTokens{nodes{" TOKEN_NODE_FIELDS "}}}"
+/* Connections are always asked for an explicit page (Fly's default page size is not
+ * documented) with pageInfo, so a longer list is followed or reported, never cut silently. */
+#define TOKENS_PAGE "500"
+#define TOKENS_SELECTION                                                                         \
+	"{limitedAccessTokens(first:" TOKENS_PAGE "){nodes{" TOKEN_NODE_FIELDS                     \
+	"}pageInfo{hasNextPage endCursor}}}"
 
 static char *gql_body(const char *query, const char *var, const char *val)
 {
@@ -534,12 +539,44 @@ cleanup:
 	return out;
 }
 
-char *fa_api_gql_org_tokens(const char *org_slug)
+char *fa_api_gql_org_tokens(const char *org_slug, const char *after)
 {
-	if (!org_slug || !utf8_valid(org_slug))
+	cJSON *root = NULL, *vars = NULL;
+	char *out = NULL;
+
+	if (!org_slug || !utf8_valid(org_slug) || (after && !utf8_valid(after)))
 		return NULL;
-	return gql_body("query($slug:String!){organization(slug:$slug)" TOKENS_SELECTION "}",
-			"slug", org_slug);
+	if (!after)
+		return gql_body("query($slug:String!){organization(slug:$slug)" TOKENS_SELECTION "}",
+				"slug", org_slug);
+	root = cJSON_CreateObject();
+	if (!root ||
+	    !cJSON_AddStringToObject(root, "query",
+				     "query($slug:String!,$after:String){organization(slug:$slug)"
+				     "{limitedAccessTokens(first:" TOKENS_PAGE ",after:$after){nodes{" TOKEN_NODE_FIELDS
+				     "}pageInfo{hasNextPage endCursor}}}}") ||
+	    !(vars = cJSON_AddObjectToObject(root, "variables")) ||
+	    !cJSON_AddStringToObject(vars, "slug", org_slug) || !cJSON_AddStringToObject(vars, "after", after))
+		goto cleanup;
+	out = cJSON_PrintUnformatted(root);
+cleanup:
+	cJSON_Delete(root);
+	return out;
+}
+
+/* The next page's cursor of a connection, when pageInfo says there is one (a new string),
+ * else NULL. *more is set when hasNextPage is true (even without a usable cursor). */
+static char *next_page(dec *d, const cJSON *conn, int *more)
+{
+	const cJSON *pi = get(conn, "pageInfo");
+	char *cur = NULL;
+
+	*more = cJSON_IsTrue(get(pi, "hasNextPage"));
+	if (*more && (cur = dstr(d, pi, "endCursor")) != NULL && !cur[0]) {
+		free(cur);
+		cur = NULL;
+	}
+	return cur;
 }
 
 /* A GraphQL string literal (same escapes as JSON). */
@@ -1488,14 +1525,17 @@ static void dec_tokens(dec *d, const cJSON *holder, const char *app, fa_token **
 }
 
 int fa_api_decode_org_tokens(const char *body, size_t len, fa_token **out, size_t *n_out,
-			     char *err, size_t errlen)
+			     char **next_cursor, char *err, size_t errlen)
 {
 	cJSON *root = NULL, *org = NULL;
 	dec d = { 0, NULL };
 	fa_token *ts = NULL;
 	size_t n = 0;
-	int rc;
+	char *next = NULL;
+	int rc, more = 0;
 
+	if (next_cursor)
+		*next_cursor = NULL;
 	if (!out || !n_out) {
 		set_err(err, errlen, "no output");
 		return FA_API_EJSON;
@@ -1529,13 +1569,25 @@ int fa_api_decode_org_tokens(const char *body, size_t len, fa_token **out, size_
 		goto cleanup;
 	}
 	dec_tokens(&d, org, NULL, &ts, &n);
+	next = next_page(&d, get(org, "limitedAccessTokens"), &more);
 	if (d.oom) {
 		tokens_free(ts, n);
+		free(next);
 		rc = oom_err(err, errlen);
+		goto cleanup;
+	}
+	if (more && (!next || !next_cursor)) {
+		/* a longer list that cannot be followed: refuse rather than cut it */
+		tokens_free(ts, n);
+		free(next);
+		set_err(err, errlen, "the token list has more pages than could be followed");
+		rc = FA_API_EJSON;
 		goto cleanup;
 	}
 	*out = ts;
 	*n_out = n;
+	if (next_cursor)
+		*next_cursor = next;
 cleanup:
 	cJSON_Delete(root);
 	return rc;
@@ -1631,6 +1683,12 @@ int fa_api_decode_app_tokens(const char *body, size_t len, fa_app *const *apps, 
 		e = alias_error(root, alias);
 		if (cJSON_IsObject(a) && !e &&
 		    cJSON_IsArray(get(get(a, "limitedAccessTokens"), "nodes"))) {
+			if (cJSON_IsTrue(get(get(get(a, "limitedAccessTokens"), "pageInfo"), "hasNextPage"))) {
+				/* rare: an app with more tokens than a page; unknown, not cut */
+				snprintf(res[i].msg, sizeof(res[i].msg),
+					 "more than " TOKENS_PAGE " tokens: the list was not read whole");
+				continue;
+			}
 			res[i].ok = 1;
 			dec_tokens(&d, a, apps[i] ? apps[i]->name : NULL, &res[i].tokens,
 				   &res[i].n_tokens);

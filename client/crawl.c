@@ -55,6 +55,7 @@ typedef struct crawl {
 	fa_api_apps_stream *stream; /* the app list as it arrives */
 	bool *named_found;          /* --app names seen in the list */
 	char stream_err[FA_API_ERRLEN];
+	int token_pages;
 	size_t active;
 	size_t window;
 	size_t batch;
@@ -345,22 +346,49 @@ static void on_app_tokens(void *ud, const fa_response *r)
 	free(b);
 }
 
+#define MAX_TOKEN_PAGES 100
+
 static void on_org_tokens(void *ud, const fa_response *r)
 {
 	crawl *c = ud;
-	char err[FA_API_ERRLEN] = "";
-	fa_token *toks = NULL;
-	size_t n = 0;
+	fa_inventory *inv = c->inv;
+	char err[FA_API_ERRLEN] = "", *next = NULL, *body = NULL;
+	fa_token *toks = NULL, *all = NULL;
+	size_t n = 0, i;
 
-	if (response_failed(c, &c->inv->org_tokens_load, r, "org tokens"))
+	if (response_failed(c, &inv->org_tokens_load, r, "org tokens"))
 		return;
-	if (fa_api_decode_org_tokens(r->body, r->len, &toks, &n, err, sizeof(err)) < 0) {
-		fa_load_fail(&c->inv->org_tokens_load, (int)r->status, err);
+	if (fa_api_decode_org_tokens(r->body, r->len, &toks, &n, &next, err, sizeof(err)) < 0) {
+		fa_load_fail(&inv->org_tokens_load, (int)r->status, err);
 		return;
 	}
-	c->inv->org_tokens = toks;
-	c->inv->n_org_tokens = n;
-	fa_load_ok(&c->inv->org_tokens_load);
+	/* append this page to what the earlier pages gave */
+	all = n ? realloc(inv->org_tokens, (inv->n_org_tokens + n) * sizeof(*all)) : inv->org_tokens;
+	if (n && !all) {
+		for (i = 0; i < n; i++)
+			fa_token_release(&toks[i]);
+		free(toks);
+		free(next);
+		fa_load_fail(&inv->org_tokens_load, 0, "out of memory");
+		return;
+	}
+	if (n)
+		memcpy(all + inv->n_org_tokens, toks, n * sizeof(*toks));
+	free(toks);
+	inv->org_tokens = all;
+	inv->n_org_tokens += n;
+	if (!next) {
+		fa_load_ok(&inv->org_tokens_load);
+		return;
+	}
+	if (++c->token_pages >= MAX_TOKEN_PAGES) {
+		fa_load_fail(&inv->org_tokens_load, 200, "the org's token list did not end");
+	} else if (c->aborted || !(body = fa_api_gql_org_tokens(c->o->org, next)) ||
+		   fa_net_graphql(c->o->net, body, NULL, on_org_tokens, c) < 0) {
+		fa_load_fail(&inv->org_tokens_load, 0, c->aborted ? "crawl stopped" : "out of memory");
+	}
+	free(body);
+	free(next);
 }
 
 /* Starts one app: its REST requests, and returns it for the token batch. */
@@ -563,7 +591,7 @@ int fa_crawl_run(const fa_crawl_opts *o, fa_inventory *inv, fa_crawl_stats *stat
 		c.batch = c.window;
 
 	if (o->org_tokens) {
-		char *body = fa_api_gql_org_tokens(o->org);
+		char *body = fa_api_gql_org_tokens(o->org, NULL);
 
 		if (!body || fa_net_graphql(o->net, body, NULL, on_org_tokens, &c) < 0)
 			fa_load_fail(&inv->org_tokens_load, 0, "out of memory");

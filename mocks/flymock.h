@@ -57,6 +57,9 @@ int fm_synth_has_app(const fm_source *s, const char *app);
  * limitedAccessTokens selections of organization(slug:…) and app(name:…) (aliases too).
  * Always an HTTP 200 body; GraphQL errors go in "errors". Returns 0 or -1 (OOM). */
 int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out);
+/* The largest page of a GraphQL connection flymock returns, whatever `first` asks
+ * (--graphql-max-page; 0 = no cap), to exercise clients' paging. */
+extern long fm_graphql_max_page;
 /* The GraphQL body for a rejected token (HTTP 200, UNAUTHORIZED). */
 int fm_graphql_unauthorized(fa_buf *out);
 

@@ -51,6 +51,14 @@ static void read_value(const char *q, size_t i, size_t n, const cJSON *vars, cha
 			memcpy(out, q + i + 1, j - i - 1);
 			out[j - i - 1] = '\0';
 		}
+	} else if (i < n && isdigit((unsigned char)q[i])) {
+		j = i;
+		while (j < n && isdigit((unsigned char)q[j]))
+			j++;
+		if (j - i < outlen) {
+			memcpy(out, q + i, j - i);
+			out[j - i] = '\0';
+		}
 	} else if (i < n && q[i] == '$') {
 		char var[128];
 		const cJSON *v = NULL;
@@ -64,6 +72,8 @@ static void read_value(const char *q, size_t i, size_t n, const cJSON *vars, cha
 		v = cJSON_GetObjectItemCaseSensitive(vars, var);
 		if (cJSON_IsString(v))
 			snprintf(out, outlen, "%s", v->valuestring);
+		else if (cJSON_IsNumber(v))
+			snprintf(out, outlen, "%d", v->valueint);
 	}
 }
 
@@ -202,8 +212,41 @@ static cJSON *error_item(const char *msg, const char *code, const struct sel *se
 	return e;
 }
 
+long fm_graphql_max_page;
+
+/* Keeps nodes [start, start + count) of a connection; cursors are "MQ<index>". */
+static void page_nodes(cJSON *conn, long first, const char *after)
+{
+	cJSON *nodes = cJSON_GetObjectItemCaseSensitive(conn, "nodes");
+	cJSON *pi = NULL;
+	long n = cJSON_GetArraySize(nodes), start = 0, count, i;
+	char cur[32];
+
+	if (after && strncmp(after, "MQ", 2) == 0)
+		start = strtol(after + 2, NULL, 10);
+	if (start < 0 || start > n)
+		start = n;
+	count = n - start;
+	if (first > 0 && count > first)
+		count = first;
+	if (fm_graphql_max_page > 0 && count > fm_graphql_max_page)
+		count = fm_graphql_max_page;
+	for (i = n - 1; i >= 0; i--)
+		if (i < start || i >= start + count)
+			cJSON_DeleteItemFromArray(nodes, (int)i);
+	cJSON_DeleteItemFromObjectCaseSensitive(conn, "pageInfo");
+	pi = cJSON_AddObjectToObject(conn, "pageInfo");
+	cJSON_AddBoolToObject(pi, "hasNextPage", start + count < n);
+	cJSON_AddBoolToObject(pi, "hasPreviousPage", start > 0);
+	snprintf(cur, sizeof cur, "MQ%ld", start);
+	cJSON_AddStringToObject(pi, "startCursor", cur);
+	snprintf(cur, sizeof cur, "MQ%ld", start + count);
+	cJSON_AddStringToObject(pi, "endCursor", cur);
+}
+
 /* Parses the {"nodes":[…]} text of a source and completes it as a GraphQL connection. */
-static cJSON *tokens_connection(const fm_source *s, enum fm_kind kind, const char *app)
+static cJSON *tokens_connection(const fm_source *s, enum fm_kind kind, const char *app, long first,
+				const char *after)
 {
 	fa_buf raw = FA_BUF_INIT(0);
 	char err[256];
@@ -221,6 +264,10 @@ static cJSON *tokens_connection(const fm_source *s, enum fm_kind kind, const cha
 	}
 	if (!cJSON_HasObjectItem(conn, "totalCount"))
 		cJSON_AddNumberToObject(conn, "totalCount", cJSON_GetArraySize(nodes));
+	if (first > 0 || (after && *after) || fm_graphql_max_page > 0) {
+		page_nodes(conn, first, after);
+		goto cleanup;
+	}
 	if (!cJSON_HasObjectItem(conn, "pageInfo")) {
 		cJSON *pi = cJSON_AddObjectToObject(conn, "pageInfo");
 		int n = cJSON_GetArraySize(nodes);
@@ -276,6 +323,8 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
 	const cJSON *query = NULL;
 	struct sel *sels = NULL;
 	size_t n = 0;
+	long first = 0;
+	char after[64] = "";
 	size_t i;
 	int rc = -1;
 
@@ -295,6 +344,23 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
 		goto cleanup;
 	n = scan(query->valuestring, cJSON_GetObjectItemCaseSensitive(req, "variables"), sels,
 		 MAX_SEL);
+	{
+		/* limitedAccessTokens(first: N, after: C): one page */
+		const char *lat = strstr(query->valuestring, "limitedAccessTokens");
+		size_t qn = strlen(query->valuestring), at;
+		char v[64];
+
+		if (lat) {
+			at = skip_ws(query->valuestring, (size_t)(lat - query->valuestring) + 19, qn);
+			if (at < qn && query->valuestring[at] == '(') {
+				read_arg(query->valuestring, at, qn, "first", cJSON_GetObjectItemCaseSensitive(req, "variables"),
+					 v, sizeof v);
+				first = v[0] ? strtol(v, NULL, 10) : 0;
+				read_arg(query->valuestring, at, qn, "after", cJSON_GetObjectItemCaseSensitive(req, "variables"),
+					 after, sizeof after);
+			}
+		}
+	}
 	if (n == 0) {
 		cJSON_AddNullToObject(root, "data");
 		cJSON_AddItemToArray(errs, error_item("flymock: unsupported query", "INVALID", NULL));
@@ -309,7 +375,7 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
 			continue;
 		if (sel->is_org) {
 			if (strcmp(sel->arg, s->org_slug) == 0)
-				conn = tokens_connection(s, FM_ORG_TOKENS, NULL);
+				conn = tokens_connection(s, FM_ORG_TOKENS, NULL, first, after[0] ? after : NULL);
 			if (conn == NULL) {
 				cJSON_AddNullToObject(data, sel->alias);
 				cJSON_AddItemToArray(errs, error_item("Could not find Organization",
@@ -320,7 +386,7 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
 			cJSON_AddStringToObject(obj, "slug", s->org_slug);
 		} else {
 			if (fm_source_has_app(s, sel->arg))
-				conn = tokens_connection(s, FM_APP_TOKENS, sel->arg);
+				conn = tokens_connection(s, FM_APP_TOKENS, sel->arg, first, NULL);
 			if (conn == NULL) {
 				cJSON_AddNullToObject(data, sel->alias);
 				cJSON_AddItemToArray(errs, error_item("Could not find App", "NOT_FOUND",

@@ -290,7 +290,7 @@ static void test_path_certs(void **state)
 
 static void test_gql_org_tokens(void **state)
 {
-	char *b = fa_api_gql_org_tokens("ac\"me\n");
+	char *b = fa_api_gql_org_tokens("ac\"me\n", NULL);
 	cJSON *root = NULL;
 	const char *q = NULL;
 
@@ -300,7 +300,8 @@ static void test_gql_org_tokens(void **state)
 	assert_non_null(root);
 	q = cJSON_GetObjectItemCaseSensitive(root, "query")->valuestring;
 	assert_string_equal(q, "query($slug:String!){organization(slug:$slug){limitedAccessTokens"
-			       "{nodes{id name createdAt expiresAt revokedAt profile user{email}}}}}");
+			       "(first:500){nodes{id name createdAt expiresAt revokedAt profile user{email}}"
+			       "pageInfo{hasNextPage endCursor}}}}");
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(
 				    cJSON_GetObjectItemCaseSensitive(root, "variables"), "slug")
 				    ->valuestring,
@@ -310,7 +311,7 @@ static void test_gql_org_tokens(void **state)
 	assert_null(strstr(q, "tokenHeader"));
 	cJSON_Delete(root);
 	free(b);
-	assert_null(fa_api_gql_org_tokens(NULL));
+	assert_null(fa_api_gql_org_tokens(NULL, NULL));
 }
 
 static void test_gql_app_tokens(void **state)
@@ -325,8 +326,9 @@ static void test_gql_app_tokens(void **state)
 	root = cJSON_Parse(b);
 	assert_non_null(root);
 	q = cJSON_GetObjectItemCaseSensitive(root, "query")->valuestring;
-	assert_non_null(strstr(q, "query{a0:app(name:\"billing-api\"){limitedAccessTokens{nodes{"
-				  "id name createdAt expiresAt revokedAt profile user{email}}}}"));
+	assert_non_null(strstr(q, "query{a0:app(name:\"billing-api\"){limitedAccessTokens(first:500){nodes{"
+				  "id name createdAt expiresAt revokedAt profile user{email}}"
+				  "pageInfo{hasNextPage endCursor}}}"));
 	assert_non_null(strstr(q, " a1:app(name:\"we\\\"ird\\\\app\")"));
 	assert_non_null(strstr(q, " a2:app(name:\"x\\u000ay\")"));
 	assert_null(strstr(q, "\n"));
@@ -1175,7 +1177,7 @@ static void test_hostile_table(void **state)
 		if (rc == 0)
 			free_apps(as, n);
 		n = 0;
-		rc = fa_api_decode_org_tokens(b, len, &ts, &n, err, sizeof(err));
+		rc = fa_api_decode_org_tokens(b, len, &ts, &n, NULL, err, sizeof(err));
 		assert_true(rc <= 0 && rc > FA_API_ENOMEM);
 		if (rc == 0) {
 			for (j = 0; j < n; j++)
@@ -1461,7 +1463,7 @@ static void test_org_tokens(void **state)
 	char *b = fixture("ref-graphql-org-tokens.json", &len);
 
 	(void)state;
-	assert_int_equal(fa_api_decode_org_tokens(b, len, &ts, &n, err, sizeof(err)), 0);
+	assert_int_equal(fa_api_decode_org_tokens(b, len, &ts, &n, NULL, err, sizeof(err)), 0);
 	free(b);
 	assert_int_equal(n, 3);
 	assert_string_equal(ts[0].id, "Ymz1q8Gv0LkT");
@@ -1481,9 +1483,64 @@ static void test_org_tokens(void **state)
 	ts = NULL;
 	n = 0;
 	assert_int_equal(fa_api_decode_org_tokens("{\"data\":{\"organization\":{\"limitedAccessTokens\":"
-						  "{\"nodes\":[]}}}}", 62, &ts, &n, err, sizeof(err)), 0);
+						  "{\"nodes\":[]}}}}", 62, &ts, &n, NULL, err, sizeof(err)), 0);
 	assert_int_equal(n, 0);
 	assert_null(ts);
+}
+
+/* Token lists come a page at a time: the cursor is handed back, a page that says more
+ * follow without a cursor is refused, and an app whose list is longer than a page is
+ * failed rather than cut. */
+static void test_token_paging(void **state)
+{
+	const char *p1 = "{\"data\":{\"organization\":{\"limitedAccessTokens\":{\"nodes\":[{\"id\":\"t1\"}],"
+			 "\"pageInfo\":{\"hasNextPage\":true,\"endCursor\":\"Y3Vy\"}}}}}";
+	const char *p2 = "{\"data\":{\"organization\":{\"limitedAccessTokens\":{\"nodes\":[{\"id\":\"t2\"}],"
+			 "\"pageInfo\":{\"hasNextPage\":false,\"endCursor\":\"x\"}}}}}";
+	const char *stuck = "{\"data\":{\"organization\":{\"limitedAccessTokens\":{\"nodes\":[],"
+			    "\"pageInfo\":{\"hasNextPage\":true,\"endCursor\":null}}}}}";
+	const char *batch = "{\"data\":{\"a0\":{\"limitedAccessTokens\":{\"nodes\":[{\"id\":\"x\"}],"
+			    "\"pageInfo\":{\"hasNextPage\":true,\"endCursor\":\"c\"}}},"
+			    "\"a1\":{\"limitedAccessTokens\":{\"nodes\":[{\"id\":\"y\"}],"
+			    "\"pageInfo\":{\"hasNextPage\":false}}}}}";
+	fa_token *ts = NULL;
+	size_t n = 0, i;
+	char err[FA_API_ERRLEN], *next = NULL, *q = NULL;
+	fa_app a0 = new_app("a"), a1 = new_app("b");
+	fa_app *apps[2] = { &a0, &a1 };
+
+	(void)state;
+	assert_int_equal(fa_api_decode_org_tokens(p1, strlen(p1), &ts, &n, &next, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(next, "Y3Vy");
+	q = fa_api_gql_org_tokens("acme", next);
+	assert_non_null(strstr(q, "after:$after"));
+	assert_non_null(strstr(q, "\"after\":\"Y3Vy\""));
+	free(q);
+	free(next);
+	for (i = 0; i < n; i++)
+		fa_token_release(&ts[i]);
+	free(ts);
+	assert_int_equal(fa_api_decode_org_tokens(p2, strlen(p2), &ts, &n, &next, err, sizeof(err)), 0);
+	assert_null(next);
+	for (i = 0; i < n; i++)
+		fa_token_release(&ts[i]);
+	free(ts);
+	/* more pages but no cursor, or a caller that cannot follow: refused, not cut */
+	assert_int_equal(fa_api_decode_org_tokens(stuck, strlen(stuck), &ts, &n, &next, err, sizeof(err)),
+			 FA_API_EJSON);
+	assert_non_null(strstr(err, "more pages"));
+	assert_int_equal(fa_api_decode_org_tokens(p1, strlen(p1), &ts, &n, NULL, err, sizeof(err)),
+			 FA_API_EJSON);
+	/* the batch: a0 has more than a page (failed), a1 is whole */
+	assert_int_equal(fa_api_decode_app_tokens(batch, strlen(batch), apps, 2, err, sizeof(err)), 0);
+	assert_false(a0.load[FA_EP_TOKENS].loaded);
+	assert_non_null(strstr(a0.load[FA_EP_TOKENS].message, "more than 500 tokens"));
+	assert_int_equal(a0.n_tokens, 0);
+	assert_true(a1.load[FA_EP_TOKENS].loaded);
+	assert_int_equal(a1.n_tokens, 1);
+	fa_app_release(&a0);
+	fa_app_release(&a1);
 }
 
 static void test_graphql_errors_in_200(void **state)
@@ -1499,28 +1556,27 @@ static void test_graphql_errors_in_200(void **state)
 
 	(void)state;
 	b = fixture("ref-graphql-unauthorized.json", &len);
-	assert_int_equal(fa_api_decode_org_tokens(b, len, &ts, &n, err, sizeof(err)), FA_API_EUNAUTH);
+	assert_int_equal(fa_api_decode_org_tokens(b, len, &ts, &n, NULL, err, sizeof(err)), FA_API_EUNAUTH);
 	assert_string_equal(err, "You must be authenticated to view this. (UNAUTHORIZED)");
 	free(b);
 	b = fixture("ref-graphql-not-found.json", &len);
-	assert_int_equal(fa_api_decode_org_tokens(b, len, &ts, &n, err, sizeof(err)),
+	assert_int_equal(fa_api_decode_org_tokens(b, len, &ts, &n, NULL, err, sizeof(err)),
 			 FA_API_ENOTFOUND);
 	assert_string_equal(err, "Could not find App (NOT_FOUND)");
 	free(b);
-	assert_int_equal(fa_api_decode_org_tokens(other, strlen(other), &ts, &n, err, sizeof(err)),
+	assert_int_equal(fa_api_decode_org_tokens(other, strlen(other), &ts, &n, NULL, err, sizeof(err)),
 			 FA_API_EGRAPHQL);
 	assert_string_equal(err, "boom line (SERVER_ERROR)");
-	assert_int_equal(fa_api_decode_org_tokens(mixed, strlen(mixed), &ts, &n, err, sizeof(err)),
+	assert_int_equal(fa_api_decode_org_tokens(mixed, strlen(mixed), &ts, &n, NULL, err, sizeof(err)),
 			 FA_API_EUNAUTH);
 	assert_string_equal(err, "Not authorized (UNAUTHORIZED)");
 	/* the generic envelope from fly-go's tests: data but no organization */
 	b = fixture("graphql-generic--fly-go-1.json", &len);
-	assert_int_equal(fa_api_decode_org_tokens(b, len, &ts, &n, err, sizeof(err)),
+	assert_int_equal(fa_api_decode_org_tokens(b, len, &ts, &n, NULL, err, sizeof(err)),
 			 FA_API_ENOTFOUND);
 	free(b);
-	assert_int_equal(fa_api_decode_org_tokens("{\"data\":{\"organization\":null}}", 30, &ts, &n,
-						  err, sizeof(err)), FA_API_ENOTFOUND);
-	assert_int_equal(fa_api_decode_org_tokens("[]", 2, &ts, &n, err, sizeof(err)), FA_API_EJSON);
+	assert_int_equal(fa_api_decode_org_tokens("{\"data\":{\"organization\":null}}", 30, &ts, &n, NULL, err, sizeof(err)), FA_API_ENOTFOUND);
+	assert_int_equal(fa_api_decode_org_tokens("[]", 2, &ts, &n, NULL, err, sizeof(err)), FA_API_EJSON);
 	assert_null(ts);
 	assert_int_equal(n, 0);
 }
@@ -1870,6 +1926,7 @@ static void test_apps_stream_limits_reset_stop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_token_paging),
 		cmocka_unit_test(test_apps_stream_matches_whole_decode),
 		cmocka_unit_test(test_apps_stream_hostile),
 		cmocka_unit_test(test_apps_stream_limits_reset_stop),

@@ -481,6 +481,42 @@ static void test_view_tokens(void **state)
 	mock_stop(&m);
 }
 
+/* the org's token list over several GraphQL pages: every token is read */
+static void test_tokens_paged(void **state)
+{
+	mock m;
+	run r;
+	const char *page[] = { "--graphql-max-page", "1", NULL };
+	const char *a[] = { "--org", "demo", "tokens", "--json", NULL };
+	const char *au[] = { "--org", "demo", "audit", "--format", "json", "--fail-on", "never", NULL };
+	cJSON *fx, *got, *nodes, *rep;
+
+	(void)state;
+	fx = load_fixture("org-tokens.json");
+	nodes = cJSON_GetObjectItemCaseSensitive(fx, "nodes");
+	assert_true(cJSON_GetArraySize(nodes) > 1);
+	mock_start(&m, "tok", page);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	got = cJSON_Parse(r.out);
+	assert_non_null(got);
+	assert_int_equal(cJSON_GetArraySize(got), cJSON_GetArraySize(nodes));
+	cJSON_Delete(got);
+	run_free(&r);
+	/* and the audit still sees the long-lived org token on its page */
+	fa_run(&r, m.url, "tok", ca_path, au);
+	assert_int_equal(r.code, 0);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetObjectItemCaseSensitive(rep, "coverage"), "errors")),
+			 0);
+	cJSON_Delete(rep);
+	run_free(&r);
+	mock_stop(&m);
+	cJSON_Delete(fx);
+}
+
 static void test_view_missing_app(void **state)
 {
 	mock m;
@@ -1136,6 +1172,7 @@ int main(void)
 		cmocka_unit_test(test_view_secrets),
 		cmocka_unit_test(test_view_certs_paged),
 		cmocka_unit_test(test_view_tokens),
+		cmocka_unit_test(test_tokens_paged),
 		cmocka_unit_test(test_view_missing_app),
 		cmocka_unit_test(test_apps_lists_every_app),
 		cmocka_unit_test(test_audit_demo_findings),

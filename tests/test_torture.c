@@ -179,7 +179,7 @@ static int op_decode(void *vctx, bool injected)
 	case 3: rc = fa_api_decode_secrets(c->body, c->len, &app, err, sizeof(err)); break;
 	case 4: rc = fa_api_decode_certs_page(c->body, c->len, &app, &next, err, sizeof(err)); break;
 	case 5: rc = fa_api_decode_apps(c->body, c->len, &apps, &n, err, sizeof(err)); break;
-	default: rc = fa_api_decode_org_tokens(c->body, c->len, &toks, &n, err, sizeof(err)); break;
+	default: rc = fa_api_decode_org_tokens(c->body, c->len, &toks, &n, NULL, err, sizeof(err)); break;
 	}
 	if (rc < 0) {
 		/* nothing was kept */

@@ -38,7 +38,9 @@ char *fa_api_path_certs(const char *app, const char *cursor, int limit);
 #define FA_API_PATH_TOKENS_CURRENT "/v1/tokens/current"
 
 /* GraphQL bodies (malloc'd JSON). */
-char *fa_api_gql_org_tokens(const char *org_slug);
+/* The org's tokens, one page (500) at a time: `after` is the previous page's cursor, or
+ * NULL for the first page. */
+char *fa_api_gql_org_tokens(const char *org_slug, const char *after);
 /* One query for many apps, aliased a0..a{n-1}. NULL also when n is 0 or a name is
  * NULL or not UTF-8. */
 char *fa_api_gql_app_tokens(const char *const *apps, size_t n);
@@ -79,10 +81,13 @@ int fa_api_decode_ips(const char *body, size_t len, fa_app *app, char *err, size
  * `next_cursor` is non-empty (follow it even if the page was short), else NULL. */
 int fa_api_decode_certs_page(const char *body, size_t len, fa_app *app, char **next_cursor,
 			     char *err, size_t errlen);
-/* GraphQL organization(slug){limitedAccessTokens}: a new token array (app = NULL). */
+/* GraphQL organization(slug){limitedAccessTokens}: one page as a new token array (app =
+ * NULL). *next_cursor (may be NULL to refuse paging) is a new string when pageInfo says more
+ * pages follow; a longer list that cannot be followed is an error, never a short list. */
 int fa_api_decode_org_tokens(const char *body, size_t len, fa_token **out, size_t *n_out,
-			     char *err, size_t errlen);
-/* GraphQL batch from fa_api_gql_app_tokens: fills apps[i]->tokens and marks
+			     char **next_cursor, char *err, size_t errlen);
+/* GraphQL batch from fa_api_gql_app_tokens: fills apps[i]->tokens and marks (an app whose
+ * list has more than one page is marked failed, not cut short)
  * apps[i]->load[FA_EP_TOKENS] ok or failed per alias. Returns an error only when the
  * whole body is unusable (then nothing is marked). */
 int fa_api_decode_app_tokens(const char *body, size_t len, fa_app *const *apps, size_t n,
