@@ -167,6 +167,23 @@ static void crawl_abort(crawl *c, const char *why)
 	}
 }
 
+/* "HTTP 404: app not found" -> "app not found": a load keeps its status apart. */
+static const char *without_status(const char *msg)
+{
+	const char *p = msg;
+
+	if (strncmp(p, "HTTP ", 5) != 0)
+		return msg;
+	for (p += 5; *p >= '0' && *p <= '9'; p++)
+		;
+	return (p[0] == ':' && p[1] == ' ' && p[2]) ? p + 2 : msg;
+}
+
+static bool app_missing(const fa_app *app)
+{
+	return app->load[FA_EP_APP].tried && !app->load[FA_EP_APP].loaded;
+}
+
 /* Handles everything but a 200: records the failure in `load`. Returns true if handled. */
 static bool response_failed(crawl *c, fa_load *load, const fa_response *r, const char *what)
 {
@@ -179,7 +196,7 @@ static bool response_failed(crawl *c, fa_load *load, const fa_response *r, const
 	if (r->status == 200)
 		return false;
 	fa_api_error_message(r->status, r->body, r->len, msg, sizeof(msg));
-	fa_load_fail(load, (int)r->status, msg);
+	fa_load_fail(load, (int)r->status, without_status(msg));
 	if (r->status == 401) {
 		char why[400];
 
@@ -410,7 +427,8 @@ static app_job *start_app(crawl *c, fa_app *from)
 	c->active++;
 	job->pending = 1; /* held until every request is queued */
 	for (ep = FA_EP_MACHINES; ep <= FA_EP_CERTS; ep++) {
-		if (!(o->endpoints & (1u << ep)))
+		/* an app the org's list does not have is not asked about */
+		if (!(o->endpoints & (1u << ep)) || app_missing(&job->app))
 			continue;
 		job->pending++;
 		if (queue_rest(job, (fa_endpoint)ep) < 0) {
@@ -471,23 +489,30 @@ static void admit(crawl *c)
 			const char **names = calloc(n_started ? n_started : 1, sizeof(*names));
 			char *body = NULL;
 
-			for (i = 0; names && i < n_started; i++)
-				names[i] = started[i]->app.name;
-			if (names && n_started)
-				body = fa_api_gql_app_tokens(names, n_started);
-			free(names);
-			for (i = 0; i < n_started; i++) {
+			for (i = 0; names && i < n_started; i++) {
+				if (app_missing(&started[i]->app))
+					continue;
+				names[b->n] = started[i]->app.name;
 				b->jobs[b->n++] = started[i];
 				started[i]->pending++;
 			}
-			if (n_started && (!body || fa_net_graphql(o->net, body, NULL, on_app_tokens, b) < 0)) {
+			bool names_oom = !names && n_started;
+
+			if (names && b->n)
+				body = fa_api_gql_app_tokens(names, b->n);
+			free(names);
+			if (names_oom) {
+				free(b);
+				crawl_abort(c, "out of memory");
+				c->oom = true;
+			} else if (b->n && (!body || fa_net_graphql(o->net, body, NULL, on_app_tokens, b) < 0)) {
 				for (i = 0; i < b->n; i++) {
 					fa_load_fail(&b->jobs[i]->app.load[FA_EP_TOKENS], 0,
 						     c->aborted ? "crawl stopped" : "out of memory");
 					b->jobs[i]->pending--;
 				}
 				free(b);
-			} else if (!n_started) {
+			} else if (!b->n) {
 				free(b);
 			}
 			free(body);

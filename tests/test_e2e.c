@@ -517,6 +517,51 @@ static void test_tokens_paged(void **state)
 	cJSON_Delete(fx);
 }
 
+static bool has_result(const cJSON *results, const char *check, const char *app, const char *status)
+{
+	const cJSON *x;
+
+	cJSON_ArrayForEach(x, results) {
+		const char *xa = jstr(x, "app");
+
+		if (strcmp(jstr(x, "check"), check) == 0 && strcmp(jstr(x, "status"), status) == 0 &&
+		    ((!app && !xa) || (app && xa && strcmp(app, xa) == 0)))
+			return true;
+	}
+	return false;
+}
+
+/* --app names an app the org does not have: one coverage error, nothing asked about it */
+static void test_audit_unknown_app(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "--org", "demo", "--app", "nosuch", "--app", "web-clean", "audit", "--format",
+			    "json", "--fail-on", "never", NULL };
+	cJSON *rep, *errors, *e;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 3);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	errors = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rep, "coverage"), "errors");
+	assert_int_equal(cJSON_GetArraySize(errors), 1);
+	e = cJSON_GetArrayItem(errors, 0);
+	assert_string_equal(jstr(e, "app"), "nosuch");
+	assert_string_equal(jstr(e, "endpoint"), "app");
+	assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(e, "status")->valuedouble, 404);
+	assert_string_equal(jstr(e, "message"), "app not found in org demo");
+	/* the status is not repeated inside messages */
+	assert_null(strstr(r.out, "HTTP 404: HTTP"));
+	assert_true(has_result(cJSON_GetObjectItemCaseSensitive(rep, "results"), "secrets.plaintext_env",
+			       "web-clean", "pass"));
+	cJSON_Delete(rep);
+	run_free(&r);
+	mock_stop(&m);
+}
+
 static void test_view_missing_app(void **state)
 {
 	mock m;
@@ -589,19 +634,6 @@ static const char *const expected_failures[][2] = {
 	{ "tokens.long_lived", NULL },
 };
 
-static bool has_result(const cJSON *results, const char *check, const char *app, const char *status)
-{
-	const cJSON *x;
-
-	cJSON_ArrayForEach(x, results) {
-		const char *xa = jstr(x, "app");
-
-		if (strcmp(jstr(x, "check"), check) == 0 && strcmp(jstr(x, "status"), status) == 0 &&
-		    ((!app && !xa) || (app && xa && strcmp(app, xa) == 0)))
-			return true;
-	}
-	return false;
-}
 
 static void test_audit_demo_findings(void **state)
 {
@@ -1173,6 +1205,7 @@ int main(void)
 		cmocka_unit_test(test_view_certs_paged),
 		cmocka_unit_test(test_view_tokens),
 		cmocka_unit_test(test_tokens_paged),
+		cmocka_unit_test(test_audit_unknown_app),
 		cmocka_unit_test(test_view_missing_app),
 		cmocka_unit_test(test_apps_lists_every_app),
 		cmocka_unit_test(test_audit_demo_findings),
