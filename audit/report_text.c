@@ -67,7 +67,7 @@ static int failure_block(const text_ctx *t, const fa_report *r, const fa_result 
 	if (r->has_baseline && res->baseline >= 0 &&
 	    fa_buf_adds(t->out, res->baseline ? "  [existing]" : "  [new]"))
 		return -1;
-	if (fa_buf_adds(t->out, "\n    ") || safe(t, m ? m->title : "") ||
+	if (fa_buf_adds(t->out, "\n    expected: ") || safe(t, m ? m->title : "") ||
 	    fa_buf_adds(t->out, "\n    ") || resource(t, res) ||
 	    fa_buf_adds(t->out, "\n    ") || safe(t, res->message) ||
 	    fa_buf_adds(t->out, "\n    fix: ") || safe(t, m ? m->remediation : "") ||

@@ -46,7 +46,7 @@ static void handlers_str(uint32_t h, char *out, size_t n)
 		snprintf(out, n, "tcp");
 }
 
-/* "80/http>8080 443/tls+http>8080" */
+/* "80/http+force_https>8080 443/tls+http>8080" */
 static void services_str(const fa_machine *m, char *out, size_t n)
 {
 	size_t len = 0, i, j;
@@ -61,9 +61,10 @@ static void services_str(const fa_machine *m, char *out, size_t n)
 
 			handlers_str(p->handlers, h, sizeof(h));
 			if (p->port)
-				len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%d/%s>%d%s",
-							len ? " " : "", p->port, h, s->internal_port,
-							p->force_https == FA_TRI_TRUE ? "!" : "");
+				len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%d/%s%s>%d",
+							len ? " " : "", p->port, h,
+							p->force_https == FA_TRI_TRUE ? "+force_https" : "",
+							s->internal_port);
 			else
 				len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%d-%d/%s>%d",
 							len ? " " : "", p->start_port, p->end_port, h,
