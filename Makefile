@@ -42,7 +42,9 @@ LIB      := $(BUILD)/libflyaudit.a
 .PHONY: all test asan valgrind demo deps install clean help fuzz check-deps certs bench check-h2 bench-cpu headers
 .DEFAULT_GOAL := all
 
-all: check-deps $(LIB) $(BUILD)/flyaudit $(BUILD)/flymock
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+
+all: check-deps $(LIB) $(BUILD)/flyaudit $(BUILD)/flymock $(EXAMPLES)
 
 help:
 	@echo "make            build $(BUILD)/flyaudit, $(BUILD)/flymock and the library"
@@ -71,6 +73,11 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/flyaudit: $(BUILD)/obj/client/main.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+# Small programs on the public API: only include/flyaudit/ and the library.
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(LIB)
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 $(BUILD)/flymock: $(MOCK_OBJ)

@@ -158,6 +158,37 @@ static void test_github_workflow_promises(void **state)
 	free(y);
 }
 
+/* examples/offline_audit.c: the library on its own, over a snapshot of the demo org */
+static void test_offline_audit_program(void **state)
+{
+	mock m;
+	run r;
+	char snap[400], prog[300];
+	const char *s[] = { "--org", "demo", "snapshot", "-o", snap, NULL };
+	const char *argv[] = { prog, snap, NULL };
+	const char *bad[] = { prog, "/nonexistent.jsonl", NULL };
+
+	(void)state;
+	snprintf(snap, sizeof(snap), "%s/demo.jsonl", tmpdir);
+	snprintf(prog, sizeof(prog), "%s/examples/offline_audit", build_dir);
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, s);
+	assert_int_equal(r.code, 0);
+	run_free(&r);
+	mock_stop(&m);
+	run_cmd(&r, argv, NULL);
+	assert_int_equal(r.code, 1);
+	assert_non_null(strstr(r.out, "secrets.plaintext_env"));
+	assert_non_null(strstr(r.out, "leaky-env machine/"));
+	assert_non_null(strstr(r.out, "volumes.unencrypted"));
+	assert_null(strstr(r.out, "AKIA"));
+	run_free(&r);
+	run_cmd(&r, bad, NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "offline_audit: "));
+	run_free(&r);
+}
+
 static void test_demo_script(void **state)
 {
 	run r;
@@ -180,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_cron_script_auth_error_writes_nothing),
 		cmocka_unit_test(test_suppressions_example_mutes),
 		cmocka_unit_test(test_github_workflow_promises),
+		cmocka_unit_test(test_offline_audit_program),
 		cmocka_unit_test(test_demo_script),
 	};
 
