@@ -1093,8 +1093,9 @@ static int items_valid(const cJSON *arr, const char *key, const char *what, char
 	return 0;
 }
 
-static int parse_array(const char *body, size_t len, const char *what, cJSON **root,
-		       cJSON **arr, char *err, size_t errlen)
+/* A bare array of `what` whose items are objects with a string `id_key`. */
+static int parse_array(const char *body, size_t len, const char *what, const char *id_key,
+		       cJSON **root, cJSON **arr, char *err, size_t errlen)
 {
 	int rc = parse_body(body, len, root, err, errlen);
 
@@ -1105,18 +1106,25 @@ static int parse_array(const char *body, size_t len, const char *what, cJSON **r
 		return 0;
 	}
 	if (!cJSON_IsArray(*root)) {
+		set_err(err, errlen, "expected a JSON array of %s", what);
+		rc = FA_API_EJSON;
+	} else {
+		rc = items_valid(*root, id_key, what, err, errlen);
+	}
+	if (rc) {
 		cJSON_Delete(*root);
 		*root = NULL;
-		set_err(err, errlen, "expected a JSON array of %s", what);
-		return FA_API_EJSON;
+		return rc;
 	}
 	*arr = *root;
 	return 0;
 }
 
 /* Parses a body that is an object holding an array under `key` (null = empty). */
-static int parse_wrapped(const char *body, size_t len, const char *key, cJSON **root,
-			 cJSON **arr, char *err, size_t errlen)
+/* An object holding a `key` array; with `id_key`, its items must be objects with that
+ * string (items_valid). */
+static int parse_wrapped(const char *body, size_t len, const char *key, const char *id_key,
+			 cJSON **root, cJSON **arr, char *err, size_t errlen)
 {
 	cJSON *a = NULL;
 	int rc = parse_body(body, len, root, err, errlen);
@@ -1125,10 +1133,15 @@ static int parse_wrapped(const char *body, size_t len, const char *key, cJSON **
 		return rc;
 	a = get(*root, key);
 	if (!cJSON_IsObject(*root) || !a || (!cJSON_IsArray(a) && !cJSON_IsNull(a))) {
+		set_err(err, errlen, "expected a JSON object with a \"%s\" array", key);
+		rc = FA_API_EJSON;
+	} else if (id_key && cJSON_IsArray(a)) {
+		rc = items_valid(a, id_key, key, err, errlen);
+	}
+	if (rc) {
 		cJSON_Delete(*root);
 		*root = NULL;
-		set_err(err, errlen, "expected a JSON object with a \"%s\" array", key);
-		return FA_API_EJSON;
+		return rc;
 	}
 	*arr = cJSON_IsArray(a) ? a : NULL;
 	return 0;
@@ -1153,17 +1166,14 @@ int fa_api_decode_machines(const char *body, size_t len, const unsigned char *ha
 		set_err(err, errlen, "no app");
 		return FA_API_EJSON;
 	}
-	rc = parse_array(body, len, "machines", &root, &arr, err, errlen);
-	if (rc == 0 && (rc = items_valid(arr, "id", "machines", err, errlen)) != 0)
-		cJSON_Delete(root);
+	rc = parse_array(body, len, "machines", "id", &root, &arr, err, errlen);
 	if (rc)
 		return rc;
 	ms = dalloc(&d, n_children(arr), sizeof(*ms));
 	EACH(it, ms ? arr : NULL) {
 		if (d.oom)
 			break;
-		if (cJSON_IsObject(it))
-			dec_machine(&d, it, &ms[n++]);
+		dec_machine(&d, it, &ms[n++]);
 	}
 	cJSON_Delete(root);
 	if (d.oom) {
@@ -1196,9 +1206,7 @@ int fa_api_decode_volumes(const char *body, size_t len, fa_app *app, char *err, 
 		set_err(err, errlen, "no app");
 		return FA_API_EJSON;
 	}
-	rc = parse_array(body, len, "volumes", &root, &arr, err, errlen);
-	if (rc == 0 && (rc = items_valid(arr, "id", "volumes", err, errlen)) != 0)
-		cJSON_Delete(root);
+	rc = parse_array(body, len, "volumes", "id", &root, &arr, err, errlen);
 	if (rc)
 		return rc;
 	vs = dalloc(&d, n_children(arr), sizeof(*vs));
@@ -1206,8 +1214,6 @@ int fa_api_decode_volumes(const char *body, size_t len, fa_app *app, char *err, 
 		fa_volume *v = NULL;
 		int r = 0;
 
-		if (!cJSON_IsObject(it))
-			continue;
 		v = &vs[n++];
 		v->id = dstr(&d, it, "id");
 		v->name = dstr(&d, it, "name");
@@ -1256,17 +1262,13 @@ int fa_api_decode_secrets(const char *body, size_t len, fa_app *app, char *err, 
 		set_err(err, errlen, "no app");
 		return FA_API_EJSON;
 	}
-	rc = parse_wrapped(body, len, "secrets", &root, &arr, err, errlen);
-	if (rc == 0 && (rc = items_valid(arr, "name", "secrets", err, errlen)) != 0)
-		cJSON_Delete(root);
+	rc = parse_wrapped(body, len, "secrets", "name", &root, &arr, err, errlen);
 	if (rc)
 		return rc;
 	ss = dalloc(&d, n_children(arr), sizeof(*ss));
 	EACH(it, ss ? arr : NULL) {
 		fa_secret *s = NULL;
 
-		if (!cJSON_IsObject(it))
-			continue;
 		s = &ss[n++];
 		/* names and digests only: a `value` field is never read */
 		s->name = dstr(&d, it, "name");
@@ -1349,9 +1351,7 @@ int fa_api_decode_ips(const char *body, size_t len, fa_app *app, char *err, size
 		set_err(err, errlen, "no app");
 		return FA_API_EJSON;
 	}
-	rc = parse_wrapped(body, len, "ips", &root, &arr, err, errlen);
-	if (rc == 0 && (rc = items_valid(arr, "ip", "ips", err, errlen)) != 0)
-		cJSON_Delete(root);
+	rc = parse_wrapped(body, len, "ips", "ip", &root, &arr, err, errlen);
 	if (rc)
 		return rc;
 	ips = dalloc(&d, n_children(arr), sizeof(*ips));
@@ -1359,8 +1359,6 @@ int fa_api_decode_ips(const char *body, size_t len, fa_app *app, char *err, size
 		fa_ip *ip = NULL;
 		cJSON *net = NULL;
 
-		if (!cJSON_IsObject(it))
-			continue;
 		ip = &ips[n++];
 		ip->address = dstr(&d, it, "ip");
 		ip->type = fa_api_infer_ip_type(ip->address, cJSON_IsTrue(get(it, "shared")),
@@ -1414,17 +1412,13 @@ int fa_api_decode_certs_page(const char *body, size_t len, fa_app *app, char **n
 		set_err(err, errlen, "no app");
 		return FA_API_EJSON;
 	}
-	rc = parse_wrapped(body, len, "certificates", &root, &arr, err, errlen);
-	if (rc == 0 && (rc = items_valid(arr, "hostname", "certificates", err, errlen)) != 0)
-		cJSON_Delete(root);
+	rc = parse_wrapped(body, len, "certificates", "hostname", &root, &arr, err, errlen);
 	if (rc)
 		return rc;
 	cs = dalloc(&d, n_children(arr), sizeof(*cs));
 	EACH(it, cs ? arr : NULL) {
 		fa_cert *c = NULL;
 
-		if (!cJSON_IsObject(it))
-			continue;
 		c = &cs[n++];
 		c->hostname = dstr(&d, it, "hostname");
 		c->status = dstr(&d, it, "status");
@@ -1766,7 +1760,7 @@ int fa_api_decode_tokens_current(const char *body, size_t len, fa_token_current 
 		set_err(err, errlen, "no output");
 		return FA_API_EJSON;
 	}
-	rc = parse_wrapped(body, len, "tokens", &root, &arr, err, errlen);
+	rc = parse_wrapped(body, len, "tokens", NULL, &root, &arr, err, errlen);
 	if (rc)
 		return rc;
 	EACH(first, arr) {
@@ -1837,16 +1831,12 @@ int fa_api_decode_apps(const char *body, size_t len, fa_app **out, size_t *n_out
 		set_err(err, errlen, "no output");
 		return FA_API_EJSON;
 	}
-	rc = parse_wrapped(body, len, "apps", &root, &arr, err, errlen);
-	if (rc == 0 && (rc = items_valid(arr, "name", "apps", err, errlen)) != 0)
-		cJSON_Delete(root);
+	rc = parse_wrapped(body, len, "apps", "name", &root, &arr, err, errlen);
 	if (rc)
 		return rc;
 	as = dalloc(&d, n_children(arr), sizeof(*as));
-	EACH(it, as ? arr : NULL) {
-		if (cJSON_IsObject(it))
-			dec_app_item(&d, it, &as[n++]);
-	}
+	EACH(it, as ? arr : NULL)
+		dec_app_item(&d, it, &as[n++]);
 	cJSON_Delete(root);
 	if (d.oom) {
 		for (i = 0; i < n; i++)
