@@ -217,6 +217,21 @@ void fa_load_ok(fa_load *l)
 	l->tried = true;
 }
 
+bool fa_load_failed(const fa_load *l)
+{
+	return l->tried && !l->loaded;
+}
+
+bool fa_app_complete(const fa_app *app)
+{
+	int ep;
+
+	for (ep = 0; ep < FA_EP_COUNT; ep++)
+		if (fa_load_failed(&app->load[ep]))
+			return false;
+	return true;
+}
+
 #define FREE_ARRAY(arr, n, release)                  \
 	do {                                         \
 		size_t i_;                           \

@@ -27,20 +27,10 @@ static void add_load_errors(fa_report *rep, const fa_app *app)
 	for (ep = 0; ep < FA_EP_COUNT; ep++) {
 		const fa_load *l = &app->load[ep];
 
-		if (l->tried && !l->loaded)
+		if (fa_load_failed(l))
 			fa_report_add_error(rep, app->name, fa_endpoint_name((fa_endpoint)ep), l->status,
 					    l->message ? l->message : "not loaded");
 	}
-}
-
-static bool app_complete(const fa_app *app)
-{
-	int ep;
-
-	for (ep = 0; ep < FA_EP_COUNT; ep++)
-		if (app->load[ep].tried && !app->load[ep].loaded)
-			return false;
-	return true;
 }
 
 /* A batch of results is ready (one app, or the org-level checks): with a spill store,
@@ -78,7 +68,7 @@ static void audit_one(fa_audit_run *run, const fa_app *app)
 	if (fa_audit_app(&ctx, app, &tmp) < 0)
 		run->oom = true;
 	run->report.apps++;
-	if (app_complete(app))
+	if (fa_app_complete(app))
 		run->report.apps_complete++;
 	add_load_errors(&run->report, app);
 	if (run->hook)
@@ -174,10 +164,10 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 		if (rc)
 			return rc;
 	}
-	if (run->inv.apps_load.tried && !run->inv.apps_load.loaded)
+	if (fa_load_failed(&run->inv.apps_load))
 		fa_report_add_error(&run->report, NULL, "apps", run->inv.apps_load.status,
 				    run->inv.apps_load.message ? run->inv.apps_load.message : "not loaded");
-	if (run->inv.org_tokens_load.tried && !run->inv.org_tokens_load.loaded)
+	if (fa_load_failed(&run->inv.org_tokens_load))
 		fa_report_add_error(&run->report, NULL, "org_tokens", run->inv.org_tokens_load.status,
 				    run->inv.org_tokens_load.message ? run->inv.org_tokens_load.message
 								     : "not loaded");

@@ -433,10 +433,7 @@ static void row_hook(void *ud, const fa_app *app, const fa_results *res)
 		if (res->items[i].status == FA_STATUS_UNKNOWN)
 			r->unknown++;
 	}
-	r->complete = true;
-	for (i = 0; i < FA_EP_COUNT; i++)
-		if (app->load[i].tried && !app->load[i].loaded)
-			r->complete = false;
+	r->complete = fa_app_complete(app);
 }
 
 static int row_cmp(const void *a, const void *b)

@@ -181,7 +181,7 @@ static const char *without_status(const char *msg)
 
 static bool app_missing(const fa_app *app)
 {
-	return app->load[FA_EP_APP].tried && !app->load[FA_EP_APP].loaded;
+	return fa_load_failed(&app->load[FA_EP_APP]);
 }
 
 /* Handles everything but a 200: records the failure in `load`. Returns true if handled. */

@@ -334,6 +334,10 @@ void fa_app_init(fa_app *app);
 int fa_load_fail(fa_load *l, int status, const char *message);
 /* Records success. */
 void fa_load_ok(fa_load *l);
+/* True when the load was attempted and did not succeed. */
+bool fa_load_failed(const fa_load *l);
+/* True when no endpoint of the app that was attempted failed. */
+bool fa_app_complete(const fa_app *app);
 
 /* The name of an IP type as Fly spells it ("v4", "shared_v4", "private_v6", ...). */
 const char *fa_ip_type_name(fa_ip_type t);
