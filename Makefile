@@ -30,7 +30,10 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DFLYAUDIT_VER
              -Iinclude $(WARN) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
-LIB_SRC  := $(wildcard audit/*.c) $(filter-out client/main.c,$(wildcard client/*.c))
+# Sources are found by folder: every .c under audit/ and client/ (one level of family folders
+# such as audit/checks/ or client/fly/), so a new file needs no line here.
+SRC_DIRS := audit $(sort $(dir $(wildcard audit/*/*.c))) client $(sort $(dir $(wildcard client/*/*.c)))
+LIB_SRC  := $(filter-out client/main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d:%/=%)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MOCK_SRC := $(wildcard mocks/*.c) audit/buf.c
 MOCK_OBJ := $(MOCK_SRC:%.c=$(BUILD)/obj/%.o)
@@ -63,7 +66,9 @@ check-deps:
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) libmicrohttpd || \
 	  { echo "missing build dependencies: run 'make deps' (Debian: $(DEBS))" >&2; exit 2; }
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/flyaudit/*.h) $(wildcard client/*.h) $(wildcard audit/*.h) $(wildcard mocks/*.h) $(wildcard tests/*.h)
+HEADERS  := $(wildcard include/flyaudit/*.h audit/*.h audit/*/*.h client/*.h client/*/*.h mocks/*.h tests/*.h)
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 

@@ -1,7 +1,7 @@
 /* policy.c: suppressions, baselines, the exit code and the diff of two reports.
  * Pure: file contents in, results/notices out; the clock is an argument. */
 #include "flyaudit/policy.h"
-#include "report_internal.h"
+#include "report/internal.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* main.c: the flyaudit binary; everything happens in client/cli.c. */
-#include "cli.h"
+#include "cmd/cli.h"
 
 int main(int argc, char **argv)
 {

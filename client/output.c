@@ -1,6 +1,6 @@
 /* output.c: files flyaudit reads and writes: reports and snapshots go to a temporary
  * name with mode 0600 and are renamed into place, so a reader never sees half a file. */
-#include "cli.h"
+#include "cmd/cli.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* session.c: what every command that talks to Fly shares: the token, the two base URLs,
  * the transport, the org, and the progress line on stderr. */
-#include "cli.h"
+#include "cmd/cli.h"
 
 #include <openssl/rand.h>
 

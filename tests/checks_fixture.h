@@ -10,7 +10,7 @@
 
 #include "flyaudit/audit.h"
 #include "flyaudit/model.h"
-#include "../audit/checks_internal.h"
+#include "../audit/checks/internal.h"
 
 static inline char *fx_str(const char *s)
 {

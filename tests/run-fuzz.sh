@@ -12,7 +12,7 @@ mkdir -p "$out/corpus"
 $cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Iinclude $(pkg-config --cflags msgpack) \
-	tests/fuzz_macaroon.c audit/macaroon*.c audit/buf.c \
+	tests/fuzz_macaroon.c audit/tokens/*.c audit/buf.c \
 	$(pkg-config --libs msgpack) -o "$out/fuzz_macaroon"
 cp tests/fuzz-corpus/macaroon/* "$out/corpus/"
 echo "fuzz: tests/fuzz_macaroon.c for ${secs}s (corpus $out/corpus)"

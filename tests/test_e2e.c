@@ -689,7 +689,7 @@ static void test_audit_demo_findings(void **state)
 		int rc;
 
 		snprintf(cmd, sizeof(cmd),
-			 "python3 tests/validate-schema.py audit/flyaudit-report-v1.schema.json '%s'", rp);
+			 "python3 tests/validate-schema.py audit/report/flyaudit-report-v1.schema.json '%s'", rp);
 		rc = system(cmd);
 		if (WIFEXITED(rc) && WEXITSTATUS(rc) == 77)
 			skip();

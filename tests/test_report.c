@@ -17,7 +17,7 @@
 
 #include "flyaudit/report.h"
 
-#define REPORT_SCHEMA "audit/flyaudit-report-v1.schema.json"
+#define REPORT_SCHEMA "audit/report/flyaudit-report-v1.schema.json"
 #define SARIF_SCHEMA "../shared/schemas/sarif-schema-2.1.0.json"
 
 static char *xdup(const char *s)

@@ -1,7 +1,7 @@
-/* macaroon_sem.c: what a decoded token header allows (org, apps, effective access,
+/* tokens/semantics.c: what a decoded token header allows (org, apps, effective access,
  * features, expiry, discharges), in the way flyctl's caveat helpers read caveats. */
 #include "flyaudit/macaroon.h"
-#include "macaroon_int.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
-/* report_json.c: the JSON report, schema "flyaudit.report/v1" (ARCHITECTURE.md section 6;
+/* report/json.c: the JSON report, schema "flyaudit.report/v1" (ARCHITECTURE.md section 6;
  * audit/flyaudit-report-v1.schema.json). Key order is fixed, so output is deterministic. */
 #include "flyaudit/report.h"
-#include "report_internal.h"
+#include "internal.h"
 
 #include <stdlib.h>
 

@@ -1,4 +1,4 @@
-/* audit_run.h: the audit pipeline shared by `audit` and the `apps` view (cmd_audit.c). */
+/* cmd/audit_run.h: the audit pipeline shared by `audit` and the `apps` view (cmd/audit.c). */
 #ifndef FLYAUDIT_CLIENT_AUDIT_RUN_H
 #define FLYAUDIT_CLIENT_AUDIT_RUN_H
 
@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "flyaudit/policy.h"
 #include "flyaudit/report.h"
-#include "spill.h"
+#include "../spill.h"
 
 /* Called for each app as it is audited, with that app's results (before policy). */
 typedef void (*fa_app_hook)(void *ud, const fa_app *app, const fa_results *results);

@@ -1,4 +1,4 @@
-/* cmd_views.c: the inventory views (`apps`, `machines`, `volumes`, `ips`, `secrets`,
+/* cmd/views.c: the inventory views (`apps`, `machines`, `volumes`, `ips`, `secrets`,
  * `certs`, `tokens`) and the `checks` catalog, as aligned tables or JSON. */
 #include "cli.h"
 
@@ -9,7 +9,7 @@
 
 #include "audit_run.h"
 #include "flyaudit/snapshot.h"
-#include "table.h"
+#include "../table.h"
 
 #define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,4 +1,4 @@
-/* cmd_audit.c: `audit`, `diff` and `checks`, and the audit pipeline the `apps` view
+/* cmd/audit.c: `audit`, `diff` and `checks`, and the audit pipeline the `apps` view
  * shares: inventory (live crawl or snapshot) -> checks per app as it completes ->
  * policy (suppressions, baseline) -> report writer -> exit code. */
 #include "cli.h"

@@ -1,4 +1,4 @@
-/* checks_internal.h: shared helpers of the check files (audit/checks*.c). Not public:
+/* checks/internal.h: shared helpers of the check files (the .c files of audit/checks/). Not public:
  * only audit/checks*.c and tests/test_checks*.c include it. */
 #ifndef FLYAUDIT_CHECKS_INTERNAL_H
 #define FLYAUDIT_CHECKS_INTERNAL_H
@@ -88,12 +88,12 @@ bool fa_chk_service_public(const fa_service *s);
 int fa_chk_parse_rfc3339(const char *s, long long *out);
 
 /* The check families, each in its own file. Each returns r->err. */
-int fa_chk_machines(fa_run *r);     /* checks_machine.c: per machine checks */
-int fa_chk_app_network(fa_run *r);  /* checks_machine.c: public_ip_unused, admin_allowlist */
-int fa_chk_volumes(fa_run *r);      /* checks_resources.c */
-int fa_chk_certs(fa_run *r);        /* checks_resources.c */
+int fa_chk_machines(fa_run *r);     /* machine.c: per machine checks */
+int fa_chk_app_network(fa_run *r);  /* machine.c: public_ip_unused, admin_allowlist */
+int fa_chk_volumes(fa_run *r);      /* resources.c */
+int fa_chk_certs(fa_run *r);        /* resources.c */
 int fa_chk_tokens(fa_run *r, const fa_token *toks, size_t n, const fa_load *load);
-int fa_chk_self(fa_run *r);         /* checks_resources.c: the running token */
-int fa_chk_drift(fa_run *r);        /* checks_drift.c */
+int fa_chk_self(fa_run *r);         /* resources.c: the running token */
+int fa_chk_drift(fa_run *r);        /* drift.c */
 
 #endif

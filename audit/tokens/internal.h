@@ -1,4 +1,4 @@
-/* macaroon_int.h: private glue between the token decoder files (audit/macaroon*.c). */
+/* tokens/internal.h: private glue between the token decoder files (the .c files of audit/tokens/). */
 #ifndef FLYAUDIT_MACAROON_INT_H
 #define FLYAUDIT_MACAROON_INT_H
 

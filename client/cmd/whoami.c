@@ -1,4 +1,4 @@
-/* cmd_whoami.c: `whoami`: what the running token can do, decoded offline, then what
+/* cmd/whoami.c: `whoami`: what the running token can do, decoded offline, then what
  * GET /v1/tokens/current adds (org, user, names of the apps it is restricted to). */
 #include "cli.h"
 

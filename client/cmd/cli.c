@@ -1,4 +1,4 @@
-/* cli.c: the flyaudit command line: one table of commands and one of options, which
+/* cmd/cli.c: the flyaudit command line: one table of commands and one of options, which
  * also make the usage text. Global options are accepted before or after the command. */
 #include "cli.h"
 

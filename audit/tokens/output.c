@@ -1,4 +1,4 @@
-/* macaroon_out.c: what `flyaudit whoami` prints about a decoded token (JSON and text),
+/* tokens/output.c: what `flyaudit whoami` prints about a decoded token (JSON and text),
  * and the fa_self summary the audit keeps. Never prints the token itself. */
 #include "flyaudit/macaroon.h"
 

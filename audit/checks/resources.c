@@ -1,6 +1,6 @@
-/* checks_resources.c: checks on volumes, certificates, org and app tokens, and the token
+/* checks/resources.c: checks on volumes, certificates, org and app tokens, and the token
  * flyaudit itself runs with. */
-#include "checks_internal.h"
+#include "internal.h"
 
 #include <string.h>
 

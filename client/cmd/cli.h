@@ -1,4 +1,4 @@
-/* cli.h: the flyaudit command line, internal to client/: parsed options, the session a
+/* cmd/cli.h: the flyaudit command line, internal to client/: parsed options, the session a
  * command runs in (token, org, transport), and the commands themselves. */
 #ifndef FLYAUDIT_CLIENT_CLI_H
 #define FLYAUDIT_CLIENT_CLI_H

@@ -1,4 +1,4 @@
-/* report_internal.h: helpers shared by the report writers and policy (not public). */
+/* report/internal.h: helpers shared by the report writers and policy (not public). */
 #ifndef FLYAUDIT_REPORT_INTERNAL_H
 #define FLYAUDIT_REPORT_INTERNAL_H
 

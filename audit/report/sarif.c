@@ -1,7 +1,7 @@
-/* report_sarif.c: SARIF 2.1.0 for GitHub code scanning: a rule per catalog check with a
+/* report/sarif.c: SARIF 2.1.0 for GitHub code scanning: a rule per catalog check with a
  * security-severity, a result per fail or muted result at a pseudo-location. */
 #include "flyaudit/report.h"
-#include "report_internal.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>

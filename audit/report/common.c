@@ -1,7 +1,7 @@
-/* report_common.c: the fa_report lifecycle and the escaping every writer shares
+/* report/common.c: the fa_report lifecycle and the escaping every writer shares
  * (UTF-8 repair, XML, terminal-safe text, URI segments). */
 #include "flyaudit/report.h"
-#include "report_internal.h"
+#include "internal.h"
 
 #include <stdint.h>
 #include <stdlib.h>

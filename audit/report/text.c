@@ -1,8 +1,8 @@
-/* report_text.c: the report for people: failures grouped by severity then app, then the
+/* report/text.c: the report for people: failures grouped by severity then app, then the
  * unknown, manual and muted results, coverage errors, notices, and one summary line.
  * Every outside string passes through the terminal filter (no escape sequences). */
 #include "flyaudit/report.h"
-#include "report_internal.h"
+#include "internal.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
-/* checks_drift.c: regions.config_drift, comparing the started machines of each app and
+/* checks/drift.c: regions.config_drift, comparing the started machines of each app and
  * process group on the parts of their config that one fly.toml sets for all of them. */
-#include "checks_internal.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
-/* checks_machine.c: the checks that look at one machine's config and state, plus the
+/* checks/machine.c: the checks that look at one machine's config and state, plus the
  * app-level network checks that need the whole machine list (public IPs, allowlist). */
-#include "checks_internal.h"
+#include "internal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
-/* checks.c: the check catalog (static metadata, sorted by id), the shared helpers of
+/* checks/catalog.c: the check catalog (static metadata, sorted by id), the shared helpers of
  * the check files, and the two entry points fa_audit_app() and fa_audit_org(). */
-#include "checks_internal.h"
+#include "internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
-/* macaroon.c: decodes a Fly.io token header (envelope, base64, msgpack macaroons,
+/* tokens/macaroon.c: decodes a Fly.io token header (envelope, base64, msgpack macaroons,
  * caveats) into an fa_token_info, without I/O and without any authenticity claim. */
 #include "flyaudit/macaroon.h"
-#include "macaroon_int.h"
+#include "internal.h"
 
 #include <msgpack.h>
 #include <stdarg.h>

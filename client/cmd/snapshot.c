@@ -1,4 +1,4 @@
-/* cmd_snapshot.c: `snapshot -o FILE`: the inventory as JSON Lines, streamed as apps
+/* cmd/snapshot.c: `snapshot -o FILE`: the inventory as JSON Lines, streamed as apps
  * complete, `--resume` to continue a partial one. */
 #include "cli.h"
 

@@ -1,7 +1,7 @@
-/* report_junit.c: JUnit XML for CI systems: a testsuite per app (org-level results in a
+/* report/junit.c: JUnit XML for CI systems: a testsuite per app (org-level results in a
  * suite named "org", first), a testcase per result, in the results' own order. */
 #include "flyaudit/report.h"
-#include "report_internal.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
