@@ -1,4 +1,4 @@
-/* test_api.c: the Fly API bindings (client/api.c): paths, GraphQL bodies, error lines and
+/* test_api.c: the Fly API bindings (client/fly/): paths, GraphQL bodies, error lines and
  * every decoder, on published Fly examples, REFERENCE.md examples and hostile input. */
 #include <stdarg.h>
 #include <stddef.h>

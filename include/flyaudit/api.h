@@ -1,5 +1,5 @@
 /* api.h: Fly API bindings: request paths and GraphQL bodies, and the decoders that turn
- * response bodies into the model (client/api.c).
+ * response bodies into the model (client/fly/).
  *
  * Decoders are lenient where Fly is loose (bare arrays, `autostop` bool or string,
  * unknown fields ignored, optional fields missing) and strict where a guess would hide a

@@ -1,6 +1,6 @@
 /* model.h: the inventory of a Fly organization, as the audit sees it.
  *
- * The client decodes API responses into these structs (client/api.c), the snapshot
+ * The client decodes API responses into these structs (client/fly/), the snapshot
  * reader rebuilds them from a file (client/snapshot.c), and the checks in audit/ read
  * them. Nothing here refers to curl, cJSON or the file system.
  *
