@@ -53,6 +53,12 @@ typedef struct net_req {
 	char *path;      /* for the verbose log: the part after the base */
 	char *post;      /* JSON body for POST, or NULL for GET */
 	char *rate_key;  /* NULL = no bucket */
+	struct curl_slist *hdrs; /* fa_net_get_url(): its own headers, never the API token */
+	bool is_url;     /* fa_net_get_url(): a full URL, not a base */
+	bool url_tls;
+	size_t max_body;
+	char *www_auth;  /* response headers the caller may need (last response only) */
+	char *location;
 	fa_net_cb cb;
 	fa_net_chunk_cb chunk; /* fa_net_get_stream(): 200 bodies go here */
 	void *ud;
@@ -197,6 +203,8 @@ static void list_remove(net_list *l, net_req *r)
 	l->len--;
 }
 
+static void cleanse_slist(struct curl_slist *l);
+
 static void req_free(net_req *r)
 {
 	if (!r)
@@ -205,6 +213,10 @@ static void req_free(net_req *r)
 	free(r->path);
 	free(r->post);
 	free(r->rate_key);
+	cleanse_slist(r->hdrs);
+	curl_slist_free_all(r->hdrs);
+	free(r->www_auth);
+	free(r->location);
 	fa_buf_release(&r->body);
 	free(r);
 }
@@ -702,6 +714,7 @@ static int enqueue(fa_net *n, fa_base base, const char *path, const char *post,
 	r->cb = cb;
 	r->chunk = chunk;
 	r->ud = ud;
+	r->max_body = n->max_body;
 	fa_buf_init(&r->body, n->max_body);
 	blen = strlen(n->bases[base]);
 	plen = strlen(path);
@@ -735,6 +748,82 @@ int fa_net_get_stream(fa_net *n, fa_base base, const char *path, const char *rat
 	if (!chunk)
 		return -1;
 	return enqueue(n, base, path, NULL, rate_key, chunk, cb, ud);
+}
+
+static bool url_chars_ok(const char *p)
+{
+	for (; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f || *p == '\\')
+			return false;
+	return true;
+}
+
+int fa_net_check_url(const char *url, char *err, size_t errlen)
+{
+	const char *q = url ? strchr(url, '?') : NULL;
+	char *base;
+	int rc;
+
+	if (!url || !url_chars_ok(url) || strchr(url, '#')) {
+		set_err(err, errlen, "URL contains a space, control character or fragment");
+		return -1;
+	}
+	if (!q)
+		return fa_net_check_base(url, err, errlen);
+	if (!(base = strndup(url, (size_t)(q - url)))) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = fa_net_check_base(base, err, errlen);
+	free(base);
+	return rc;
+}
+
+int fa_net_get_url(fa_net *n, const char *url, const fa_net_url_opts *o, fa_net_cb cb, void *ud)
+{
+	net_req *r = NULL;
+	char why[200];
+	size_t i;
+	const char *q;
+
+	if (!n || n->aborted || fa_net_check_url(url, why, sizeof(why)) < 0)
+		return -1;
+	if (o && o->chunk == NULL && o->max_body > n->max_body)
+		return -1;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	r->net = n;
+	r->is_url = true;
+	r->url_tls = strncasecmp(url, "https:", 6) == 0;
+	r->cb = cb;
+	r->ud = ud;
+	r->chunk = o ? o->chunk : NULL;
+	r->max_body = (o && o->max_body) ? o->max_body : n->max_body;
+	fa_buf_init(&r->body, r->max_body);
+	r->url = dup_str(url);
+	/* the log shows the URL without its query (signed blob URLs carry signatures) */
+	q = strchr(url, '?');
+	r->path = q ? strndup(url, (size_t)(q - url)) : dup_str(url);
+	if (!r->url || !r->path)
+		goto fail;
+	for (i = 0; o && i < o->n_headers; i++) {
+		struct curl_slist *tmp;
+
+		if (!o->headers[i] || strpbrk(o->headers[i], "\r\n") || !strchr(o->headers[i], ':'))
+			goto fail;
+		if (!(tmp = curl_slist_append(r->hdrs, o->headers[i])))
+			goto fail;
+		r->hdrs = tmp;
+	}
+	if (o && o->rate_key && !(r->rate_key = dup_str(o->rate_key)))
+		goto fail;
+	list_push(&n->waiting, r);
+	n->submitted++;
+	return 0;
+fail:
+	req_free(r);
+	return -1;
 }
 
 int fa_net_graphql(fa_net *n, const char *json_body, const char *rate_key,
@@ -851,7 +940,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 		curl_off_t cl = -1;
 		r->got_bytes = true;
 		if (curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK &&
-		    cl > 0 && (uint64_t)cl > (uint64_t)r->net->max_body) {
+		    cl > 0 && (uint64_t)cl > (uint64_t)r->max_body) {
 			r->too_big = true;
 			return 0;
 		}
@@ -865,7 +954,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 		r->body_mode = (r->chunk && status == 200) ? BODY_STREAM : BODY_BUFFER;
 	}
 	if (r->body_mode == BODY_STREAM) {
-		if (r->streamed + len > r->net->max_body) {
+		if (r->streamed + len > r->max_body) {
 			r->too_big = true;
 			return 0;
 		}
@@ -876,7 +965,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 		r->streamed += len;
 		return len;
 	}
-	if (r->body.len + len > r->net->max_body) {
+	if (r->body.len + len > r->max_body) {
 		r->too_big = true;
 		return 0;
 	}
@@ -885,6 +974,21 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 		return 0;
 	}
 	return len;
+}
+
+/* A header's value without the spaces around it, capped at 8 KiB; NULL when empty or OOM
+ * (a missing header then, which the caller treats as such). */
+static char *header_value(const char *v, size_t len)
+{
+	while (len && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+		len--;
+	if (!len || len > 8192)
+		return NULL;
+	return strndup(v, len);
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
@@ -896,6 +1000,15 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
 		r->retry_after[0] = '\0'; /* a new response (after a 1xx) */
+		free(r->www_auth);
+		free(r->location);
+		r->www_auth = r->location = NULL;
+	} else if (r->is_url && len > 17 && strncasecmp(data, "www-authenticate:", 17) == 0) {
+		free(r->www_auth);
+		r->www_auth = header_value(data + 17, len - 17);
+	} else if (r->is_url && len > 9 && strncasecmp(data, "location:", 9) == 0) {
+		free(r->location);
+		r->location = header_value(data + 9, len - 9);
 	} else if (len > nl && strncasecmp(data, name, nl) == 0) {
 		size_t vl = len - nl;
 		if (vl >= sizeof(r->retry_after))
@@ -968,6 +1081,9 @@ static int start_attempt(fa_net *n, net_req *r, long long now)
 	r->body_mode = BODY_UNKNOWN;
 	r->streamed = 0;
 	r->retry_after[0] = '\0';
+	free(r->www_auth);
+	free(r->location);
+	r->www_auth = r->location = NULL;
 	r->errbuf[0] = '\0';
 	r->errmsg[0] = '\0';
 	fa_buf_release(&r->body);
@@ -978,8 +1094,13 @@ static int start_attempt(fa_net *n, net_req *r, long long now)
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	/* wait for a connection that may multiplex rather than open another; only https
 	 * can negotiate HTTP/2, so plain http (loopback tests) does not wait */
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, (!n->http1_only && n->base_tls[r->base]) ? 1L : 0L);
-	if (r->post) {
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT,
+			 (!n->http1_only && (r->is_url ? r->url_tls : n->base_tls[r->base])) ? 1L : 0L);
+	if (r->is_url) {
+		/* its own headers only: the API Authorization header is never on this list */
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else if (r->post) {
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, n->hdr_post);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->post));
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->post);
@@ -1095,7 +1216,7 @@ static fa_net_error describe_failure(fa_net *n, net_req *r, CURLcode c)
 		return FA_NET_ECONSUMER;
 	}
 	if (r->too_big) {
-		format_size(size, sizeof(size), n->max_body);
+		format_size(size, sizeof(size), r->max_body);
 		snprintf(r->errmsg, sizeof(r->errmsg), "response larger than %s", size);
 		return FA_NET_ETOOBIG;
 	}
@@ -1178,6 +1299,10 @@ static void complete(fa_net *n, net_req *r, fa_net_error error, long status)
 		snprintf(r->errmsg, sizeof(r->errmsg), "HTTP %ld", status);
 	res.errmsg = r->errmsg[0] ? r->errmsg : NULL;
 	res.attempts = r->attempts;
+	if (error == FA_NET_OK) {
+		res.www_authenticate = r->www_auth;
+		res.location = r->location;
+	}
 	n->st.completed++;
 	if (r->cb)
 		r->cb(r->ud, &res);

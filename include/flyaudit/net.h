@@ -5,7 +5,8 @@
  * and jitter (429, 502, 503, 504, transport errors) honouring Retry-After, a retry
  * budget, a token bucket per rate key (Fly: 1/s, burst 3 per app and action), a cap on
  * response size, TLS verification always on, no redirects. The token goes only to the
- * two configured base URLs, since requests name a base and a path, never a full URL.
+ * two configured base URLs, since requests name a base and a path; the one kind of
+ * request that names a full URL (fa_net_get_url) never carries it.
  *
  * Back-pressure: Fly's limits are org-wide, so a 429 or 503 slows the whole run, not one
  * request. No new request starts before Retry-After (or the backoff delay when there is
@@ -60,6 +61,9 @@ typedef struct fa_response {
 	size_t len;
 	const char *errmsg; /* one line when error != OK or status >= 400 with no body */
 	int attempts;
+	/* fa_net_get_url() only (NULL otherwise, or when absent): response headers */
+	const char *www_authenticate;
+	const char *location;
 } fa_response;
 
 /* Called once per request, from inside fa_net_run(). May queue more requests. */
@@ -97,6 +101,9 @@ typedef struct fa_net_opts {
  * Returns 0, or -1 with a one-line reason in err. */
 int fa_net_check_base(const char *url, char *err, size_t errlen);
 
+/* The same check for a full URL (a query is allowed, a fragment is not). */
+int fa_net_check_url(const char *url, char *err, size_t errlen);
+
 /* Creates the transport. Returns 0 or -1 with a one-line reason in err. */
 int fa_net_new(fa_net **out, const fa_net_opts *opts, char *err, size_t errlen);
 
@@ -115,6 +122,25 @@ typedef int (*fa_net_chunk_cb)(void *ud, const char *data, size_t len);
  * other statuses are buffered and capped as usual. max_body still caps the total. */
 int fa_net_get_stream(fa_net *n, fa_base base, const char *path, const char *rate_key,
 		      fa_net_chunk_cb chunk, fa_net_cb cb, void *ud);
+
+/* A GET to a full URL instead of a base and a path: for Fly's registry and the blob
+ * storage it redirects to. The URL must pass fa_net_check_base (https, or http on
+ * loopback). The API Authorization header is NEVER sent on such a request: only
+ * `headers` ("Name: value", copied, cleansed when the request is freed; a line break or
+ * no colon refuses the request). Redirects are not followed: a 3xx comes back with
+ * `location` set, and the caller decides. The response also carries
+ * `www_authenticate`. `max_body` (0 = the transport's, never above it unless `chunk`
+ * streams the body) caps this body. */
+typedef struct fa_net_url_opts {
+	const char *const *headers;
+	size_t n_headers;
+	const char *rate_key;   /* NULL = none */
+	size_t max_body;
+	fa_net_chunk_cb chunk;  /* as fa_net_get_stream(); NULL = buffered */
+} fa_net_url_opts;
+
+int fa_net_get_url(fa_net *n, const char *url, const fa_net_url_opts *o, fa_net_cb cb,
+		   void *ud);
 
 /* Queues POST graphql_base/graphql with a JSON body (copied). */
 int fa_net_graphql(fa_net *n, const char *json_body, const char *rate_key,
