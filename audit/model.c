@@ -7,6 +7,7 @@
 
 static const char *const endpoint_names[FA_EP_COUNT] = {
 	"app", "machines", "volumes", "secrets", "ip_assignments", "certificates", "tokens",
+	"images",
 };
 
 const char *fa_endpoint_name(fa_endpoint ep)
@@ -267,6 +268,7 @@ void fa_app_release(fa_app *app)
 	FREE_ARRAY(app->secrets, app->n_secrets, fa_secret_release);
 	FREE_ARRAY(app->certs, app->n_certs, fa_cert_release);
 	FREE_ARRAY(app->tokens, app->n_tokens, fa_token_release);
+	FREE_ARRAY(app->images, app->n_images, fa_image_release);
 	for (ep = 0; ep < FA_EP_COUNT; ep++)
 		fa_load_release(&app->load[ep]);
 	fa_app_init(app);
@@ -317,4 +319,116 @@ bool fa_ip_is_public(fa_ip_type t)
 const char *fa_machine_group(const fa_machine *m)
 {
 	return (m && m->process_group && m->process_group[0]) ? m->process_group : "app";
+}
+
+void fa_image_release(fa_image *img)
+{
+	size_t i;
+
+	if (!img)
+		return;
+	free(img->digest);
+	free(img->ref);
+	free(img->registry);
+	free(img->repository);
+	free(img->manifest_digest);
+	free(img->config_digest);
+	free(img->created);
+	free(img->user);
+	fa_env_release(&img->env);
+	free(img->label_source);
+	free(img->label_revision);
+	free(img->label_version);
+	for (i = 0; i < img->n_exposed_ports; i++)
+		free(img->exposed_ports[i]);
+	free(img->exposed_ports);
+	free(img->history);
+	fa_load_release(&img->load);
+	memset(img, 0, sizeof(*img));
+}
+
+static int copy_s(char **out, const char *s)
+{
+	*out = NULL;
+	if (!s)
+		return 0;
+	*out = strdup(s);
+	return *out ? 0 : -1;
+}
+
+int fa_image_copy(fa_image *out, const fa_image *src)
+{
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	rc |= copy_s(&out->digest, src->digest);
+	rc |= copy_s(&out->ref, src->ref);
+	rc |= copy_s(&out->registry, src->registry);
+	rc |= copy_s(&out->repository, src->repository);
+	rc |= copy_s(&out->manifest_digest, src->manifest_digest);
+	rc |= copy_s(&out->config_digest, src->config_digest);
+	rc |= copy_s(&out->created, src->created);
+	rc |= copy_s(&out->user, src->user);
+	rc |= copy_s(&out->label_source, src->label_source);
+	rc |= copy_s(&out->label_revision, src->label_revision);
+	rc |= copy_s(&out->label_version, src->label_version);
+	if (!rc && src->env.n_vars) {
+		out->env.vars = calloc(src->env.n_vars, sizeof(*out->env.vars));
+		for (i = 0; out->env.vars && i < src->env.n_vars; i++) {
+			out->env.vars[i] = src->env.vars[i];
+			out->env.vars[i].name = NULL;
+			out->env.n_vars++;
+			rc |= copy_s(&out->env.vars[i].name, src->env.vars[i].name);
+		}
+		if (!out->env.vars)
+			rc = -1;
+	}
+	if (!rc && src->n_exposed_ports) {
+		out->exposed_ports = calloc(src->n_exposed_ports, sizeof(char *));
+		for (i = 0; out->exposed_ports && i < src->n_exposed_ports; i++) {
+			out->n_exposed_ports++;
+			rc |= copy_s(&out->exposed_ports[i], src->exposed_ports[i]);
+		}
+		if (!out->exposed_ports)
+			rc = -1;
+	}
+	if (!rc && src->n_history) {
+		out->history = malloc(src->n_history * sizeof(*out->history));
+		if (out->history) {
+			memcpy(out->history, src->history, src->n_history * sizeof(*out->history));
+			out->n_history = src->n_history;
+		} else {
+			rc = -1;
+		}
+	}
+	out->n_layers = src->n_layers;
+	out->layers_size = src->layers_size;
+	out->load.loaded = src->load.loaded;
+	out->load.tried = src->load.tried;
+	out->load.status = src->load.status;
+	if (!rc)
+		rc = copy_s(&out->load.message, src->load.message);
+	if (rc) {
+		fa_image_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+const fa_image *fa_app_machine_image(const fa_app *app, const fa_machine *m)
+{
+	size_t i;
+
+	if (!app || !m)
+		return NULL;
+	for (i = 0; i < app->n_images; i++) {
+		const fa_image *img = &app->images[i];
+
+		if (m->image_digest && img->digest && strcmp(m->image_digest, img->digest) == 0)
+			return img;
+		if (!m->image_digest && m->image && img->digest && strcmp(m->image, img->digest) == 0)
+			return img;
+	}
+	return NULL;
 }

@@ -219,6 +219,8 @@ static void job_done_one(app_job *job)
 	for (ep = 0; ep < FA_EP_COUNT; ep++)
 		if ((o->endpoints & (1u << ep)) && !job->app.load[ep].loaded)
 			complete = false;
+	if (fa_load_failed(&job->app.load[FA_EP_IMAGES]))
+		complete = false;
 	c->st->apps_done++;
 	if (complete)
 		c->st->apps_complete++;
@@ -232,6 +234,60 @@ static void job_done_one(app_job *job)
 }
 
 static void on_rest(void *ud, const fa_response *r);
+
+/* One image of the app is in (or could not be read): keep a copy, once per digest. */
+static void on_image(void *ud, const fa_image *img)
+{
+	app_job *job = ud;
+	fa_app *app = &job->app;
+	size_t i;
+
+	if (!img->load.loaded && !fa_load_failed(&app->load[FA_EP_IMAGES])) {
+		char msg[FA_API_ERRLEN + 128];
+
+		snprintf(msg, sizeof(msg), "%s: %s", img->ref ? img->ref : "image",
+			 img->load.message ? img->load.message : "not read");
+		fa_load_fail(&app->load[FA_EP_IMAGES], img->load.status, msg);
+	}
+	for (i = 0; i < app->n_images; i++)
+		if (app->images[i].digest && img->digest && strcmp(app->images[i].digest, img->digest) == 0)
+			break;
+	if (i == app->n_images) {
+		fa_image *grown = realloc(app->images, (app->n_images + 1) * sizeof(*grown));
+
+		if (!grown || fa_image_copy(&grown[app->n_images], img) < 0) {
+			if (grown)
+				app->images = grown;
+			fa_load_fail(&app->load[FA_EP_IMAGES], 0, "out of memory");
+		} else {
+			app->images = grown;
+			app->n_images++;
+		}
+	}
+	job_done_one(job);
+}
+
+/* The machines are in: ask the registry for the image of each (the registry fetches
+ * each digest once per run; the job waits for its answers). */
+static void want_images(app_job *job)
+{
+	fa_registry *reg = job->c->o->registry;
+	fa_app *app = &job->app;
+	size_t i;
+
+	fa_load_ok(&app->load[FA_EP_IMAGES]);
+	for (i = 0; i < app->n_machines; i++) {
+		const fa_machine *m = &app->machines[i];
+
+		if (!m->image || !m->image[0])
+			continue;
+		job->pending++;
+		if (fa_registry_want(reg, m->image, m->image_digest, on_image, job) < 0) {
+			job->pending--;
+			fa_load_fail(&app->load[FA_EP_IMAGES], 0, "out of memory");
+		}
+	}
+}
 
 static int queue_rest(app_job *job, fa_endpoint ep)
 {
@@ -315,6 +371,8 @@ static void on_rest(void *ud, const fa_response *r)
 		fa_load_fail(load, (int)r->status, msg);
 	} else {
 		fa_load_ok(load);
+		if (ctx->ep == FA_EP_MACHINES && c->o->registry && !c->aborted)
+			want_images(job);
 	}
 done:
 	job_done_one(job);

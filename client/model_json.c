@@ -588,6 +588,69 @@ cJSON *fa_mj_self(const fa_self *s)
 	return o;
 }
 
+static cJSON *jstrings(char *const *v, size_t n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; arr && i < n; i++)
+		if (push(arr, jstr(v[i]))) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+cJSON *fa_mj_image(const fa_image *img)
+{
+	cJSON *o = cJSON_CreateObject(), *hist = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "digest", jstr(img->digest));
+	rc |= add(o, "ref", jstr(img->ref));
+	rc |= add(o, "registry", jstr(img->registry));
+	rc |= add(o, "repository", jstr(img->repository));
+	rc |= add(o, "manifest_digest", jstr(img->manifest_digest));
+	rc |= add(o, "config_digest", jstr(img->config_digest));
+	rc |= add(o, "created", jstr(img->created));
+	rc |= add(o, "user", jstr(img->user));
+	rc |= add(o, "env", fa_mj_env(&img->env));
+	rc |= add(o, "label_source", jstr(img->label_source));
+	rc |= add(o, "label_revision", jstr(img->label_revision));
+	rc |= add(o, "label_version", jstr(img->label_version));
+	rc |= add(o, "exposed_ports", jstrings(img->exposed_ports, img->n_exposed_ports));
+	hist = cJSON_CreateArray();
+	for (i = 0; hist && i < img->n_history; i++) {
+		cJSON *h = cJSON_CreateObject();
+		int hrc = 0;
+
+		if (!h) {
+			rc = -1;
+			break;
+		}
+		hrc |= add(h, "detectors", jdetectors(img->history[i].detectors));
+		hrc |= add(h, "empty_layer", jbool(img->history[i].empty_layer));
+		if (hrc) {
+			cJSON_Delete(h);
+			rc = -1;
+			break;
+		}
+		rc |= push(hist, h);
+	}
+	rc |= add(o, "history", hist);
+	rc |= add(o, "n_layers", jnum((long long)img->n_layers));
+	rc |= add(o, "layers_size", jnum(img->layers_size));
+	rc |= add(o, "load", fa_mj_load(&img->load));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 cJSON *fa_mj_app_resources(const fa_app *app, fa_endpoint ep)
 {
 	cJSON *arr = NULL;
@@ -601,6 +664,7 @@ cJSON *fa_mj_app_resources(const fa_app *app, fa_endpoint ep)
 	case FA_EP_IPS: n = app->n_ips; break;
 	case FA_EP_CERTS: n = app->n_certs; break;
 	case FA_EP_TOKENS: n = app->n_tokens; break;
+	case FA_EP_IMAGES: n = app->n_images; break;
 	default: return NULL;
 	}
 	arr = cJSON_CreateArray();
@@ -612,6 +676,7 @@ cJSON *fa_mj_app_resources(const fa_app *app, fa_endpoint ep)
 		case FA_EP_IPS: rc = push(arr, fa_mj_ip(&app->ips[i])); break;
 		case FA_EP_CERTS: rc = push(arr, fa_mj_cert(&app->certs[i])); break;
 		case FA_EP_TOKENS: rc = push(arr, fa_mj_token(&app->tokens[i])); break;
+		case FA_EP_IMAGES: rc = push(arr, fa_mj_image(&app->images[i])); break;
 		default: break;
 		}
 	}
@@ -623,7 +688,7 @@ cJSON *fa_mj_app_resources(const fa_app *app, fa_endpoint ep)
 }
 
 static const char *const resource_keys[FA_EP_COUNT] = {
-	NULL, "machines", "volumes", "secrets", "ips", "certs", "tokens",
+	NULL, "machines", "volumes", "secrets", "ips", "certs", "tokens", "images",
 };
 
 cJSON *fa_mj_app(const fa_app *app)
@@ -877,20 +942,14 @@ static int hex_nibble(char c)
 	return -1;
 }
 
-static int env_var_from(const cJSON *j, const char *path, void *outp, char *err, size_t errlen)
+/* o["detectors"]: an array of detector names (absent or null: none). */
+static int get_detectors(const cJSON *j, const char *path, uint32_t *out, char *err,
+			 size_t errlen)
 {
-	fa_env_var *v = outp;
-	const cJSON *arr = NULL, *it = NULL, *h = NULL;
+	const cJSON *arr = NULL, *it = NULL;
 	char sub[PATHLEN];
-	long long len = 0;
 	long idx = 0;
-	size_t i;
 
-	if (need_object(j, path, err, errlen) || get_str(j, "name", path, &v->name, err, errlen))
-		return -1;
-	if (get_ll(j, "len", path, 0, JSON_INT_MAX, 0, &len, err, errlen))
-		return -1;
-	v->value_len = (size_t)len;
 	if (get_array(j, "detectors", path, &arr, err, errlen))
 		return -1;
 	cJSON_ArrayForEach(it, arr)
@@ -903,8 +962,25 @@ static int env_var_from(const cJSON *j, const char *path, void *outp, char *err,
 		bit = detector_bit(it->valuestring);
 		if (!bit)
 			return jerr(err, errlen, sub, NULL, "unknown detector");
-		v->detectors |= bit;
+		*out |= bit;
 	}
+	return 0;
+}
+
+static int env_var_from(const cJSON *j, const char *path, void *outp, char *err, size_t errlen)
+{
+	fa_env_var *v = outp;
+	const cJSON *h = NULL;
+	long long len = 0;
+	size_t i;
+
+	if (need_object(j, path, err, errlen) || get_str(j, "name", path, &v->name, err, errlen))
+		return -1;
+	if (get_ll(j, "len", path, 0, JSON_INT_MAX, 0, &len, err, errlen))
+		return -1;
+	v->value_len = (size_t)len;
+	if (get_detectors(j, path, &v->detectors, err, errlen))
+		return -1;
 	h = field(j, "hash");
 	if (h) {
 		if (!cJSON_IsString(h) || !h->valuestring ||
@@ -1244,6 +1320,80 @@ int fa_mj_token_from(const cJSON *j, const char *path, fa_token *t, char *err, s
 	return 0;
 }
 
+static int step_from(const cJSON *j, const char *path, void *outp, char *err, size_t errlen)
+{
+	fa_image_step *st = outp;
+	bool empty = false;
+
+	if (need_object(j, path, err, errlen) ||
+	    get_detectors(j, path, &st->detectors, err, errlen) ||
+	    get_bool(j, "empty_layer", path, &empty, err, errlen))
+		return -1;
+	st->empty_layer = empty;
+	return 0;
+}
+
+static int string_from(const cJSON *j, const char *path, void *outp, char *err, size_t errlen)
+{
+	char **s = outp;
+
+	if (!cJSON_IsString(j) || !j->valuestring)
+		return jerr(err, errlen, path, NULL, "expected a string");
+	*s = strdup(j->valuestring);
+	return *s ? 0 : jerr(err, errlen, path, NULL, "out of memory");
+}
+
+int fa_mj_image_from(const cJSON *j, const char *path, fa_image *img, char *err, size_t errlen)
+{
+	const cJSON *v = NULL;
+	void *items = NULL;
+	long long nl = 0;
+	char sub[PATHLEN];
+	int rc;
+
+	memset(img, 0, sizeof(*img));
+	if (need_object(j, path, err, errlen) ||
+	    get_str(j, "digest", path, &img->digest, err, errlen) ||
+	    get_str(j, "ref", path, &img->ref, err, errlen) ||
+	    get_str(j, "registry", path, &img->registry, err, errlen) ||
+	    get_str(j, "repository", path, &img->repository, err, errlen) ||
+	    get_str(j, "manifest_digest", path, &img->manifest_digest, err, errlen) ||
+	    get_str(j, "config_digest", path, &img->config_digest, err, errlen) ||
+	    get_str(j, "created", path, &img->created, err, errlen) ||
+	    get_str(j, "user", path, &img->user, err, errlen) ||
+	    get_str(j, "label_source", path, &img->label_source, err, errlen) ||
+	    get_str(j, "label_revision", path, &img->label_revision, err, errlen) ||
+	    get_str(j, "label_version", path, &img->label_version, err, errlen) ||
+	    get_ll(j, "n_layers", path, 0, JSON_INT_MAX, 0, &nl, err, errlen) ||
+	    get_ll(j, "layers_size", path, 0, JSON_INT_MAX, 0, &img->layers_size, err, errlen))
+		goto fail;
+	img->n_layers = (size_t)nl;
+	if ((v = field(j, "env")) != NULL) {
+		subpath(sub, sizeof(sub), path, "env", -1);
+		if (fa_mj_env_from(v, sub, &img->env, err, errlen))
+			goto fail;
+	}
+	rc = array_from(j, "exposed_ports", path, sizeof(char *), string_from, &items,
+			&img->n_exposed_ports, err, errlen);
+	img->exposed_ports = items;
+	if (rc)
+		goto fail;
+	rc = array_from(j, "history", path, sizeof(fa_image_step), step_from, &items,
+			&img->n_history, err, errlen);
+	img->history = items;
+	if (rc)
+		goto fail;
+	if ((v = field(j, "load")) != NULL) {
+		subpath(sub, sizeof(sub), path, "load", -1);
+		if (fa_mj_load_from(v, sub, &img->load, err, errlen))
+			goto fail;
+	}
+	return 0;
+fail:
+	fa_image_release(img);
+	return -1;
+}
+
 /* Adapters from the generic element signature to the typed functions. */
 static int machine_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
 {
@@ -1273,6 +1423,11 @@ static int cert_elem(const cJSON *j, const char *path, void *out, char *err, siz
 static int token_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
 {
 	return fa_mj_token_from(j, path, out, err, errlen);
+}
+
+static int image_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return fa_mj_image_from(j, path, out, err, errlen);
 }
 
 static void tokens_free(fa_token *t, size_t n)
@@ -1457,6 +1612,11 @@ static int app_fill(const cJSON *j, const char *path, fa_app *app, char *err, si
 	rc = array_from(j, "tokens", path, sizeof(fa_token), token_elem, &items, &app->n_tokens,
 			err, errlen);
 	app->tokens = items;
+	if (rc)
+		return -1;
+	rc = array_from(j, "images", path, sizeof(fa_image), image_elem, &items, &app->n_images,
+			err, errlen);
+	app->images = items;
 	if (rc)
 		return -1;
 	return app_loads_from(j, path, app, err, errlen);

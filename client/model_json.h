@@ -28,6 +28,8 @@ cJSON *fa_mj_ip(const fa_ip *ip);
 cJSON *fa_mj_secret(const fa_secret *s);
 cJSON *fa_mj_cert(const fa_cert *c);
 cJSON *fa_mj_token(const fa_token *t);
+/* An image: its fields, env (names and detectors), history (detectors per step), load. */
+cJSON *fa_mj_image(const fa_image *img);
 /* An array of tokens. */
 cJSON *fa_mj_tokens(const fa_token *t, size_t n);
 /* {"loaded","tried","status","message"}: the inventory-level load records. */
@@ -39,7 +41,7 @@ cJSON *fa_mj_self(const fa_self *s);
 cJSON *fa_mj_header(const fa_inventory *inv);
 /* The app object: list fields, every resource list, "loaded" and "errors". */
 cJSON *fa_mj_app(const fa_app *app);
-/* The array of one resource list (FA_EP_MACHINES..FA_EP_TOKENS); NULL for others. */
+/* The array of one resource list (FA_EP_MACHINES..FA_EP_IMAGES); NULL for others. */
 cJSON *fa_mj_app_resources(const fa_app *app, fa_endpoint ep);
 
 int fa_mj_env_from(const cJSON *j, const char *path, fa_env *out, char *err, size_t errlen);
@@ -51,6 +53,8 @@ int fa_mj_ip_from(const cJSON *j, const char *path, fa_ip *out, char *err, size_
 int fa_mj_secret_from(const cJSON *j, const char *path, fa_secret *out, char *err,
 		      size_t errlen);
 int fa_mj_cert_from(const cJSON *j, const char *path, fa_cert *out, char *err, size_t errlen);
+int fa_mj_image_from(const cJSON *j, const char *path, fa_image *out, char *err,
+		     size_t errlen);
 int fa_mj_token_from(const cJSON *j, const char *path, fa_token *out, char *err, size_t errlen);
 /* An array of tokens (absent or null: none). *out is a new array (NULL when empty). */
 int fa_mj_tokens_from(const cJSON *j, const char *path, fa_token **out, size_t *n_out,

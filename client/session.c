@@ -124,6 +124,27 @@ int fa_session_open(fa_session *s, const fa_cli *cli, bool need_org)
 		fa_session_close(s);
 		return fa_cli_error(FA_EXIT_USAGE, "%s", err);
 	}
+	{
+		fa_registry_opts ro;
+		char *creds = fa_registry_fly_credentials(s->auth.token);
+
+		memset(&ro, 0, sizeof(ro));
+		ro.net = s->net;
+		ro.fly_registry = base_from_env("FLY_REGISTRY_HOST", FA_REGISTRY_DEFAULT_HOST);
+		ro.basic_credentials = creds;
+		ro.hash_key = s->hash_key;
+		ro.verbose = cli->verbose;
+		if (!creds || fa_registry_new(&s->registry, &ro, err, sizeof(err)) < 0) {
+			if (creds) {
+				fa_memzero(creds, strlen(creds));
+				free(creds);
+			}
+			fa_session_close(s);
+			return fa_cli_error(FA_EXIT_USAGE, "%s", creds ? err : "out of memory");
+		}
+		fa_memzero(creds, strlen(creds));
+		free(creds);
+	}
 	if (!need_org)
 		return FA_EXIT_OK;
 	org = cli->org;
@@ -187,6 +208,8 @@ void fa_session_net_stats(const fa_session *s, fa_net_stats *out)
 
 void fa_session_close(fa_session *s)
 {
+	fa_registry_free(s->registry);
+	s->registry = NULL;
 	fa_net_free(s->net);
 	s->net = NULL;
 	fa_auth_release(&s->auth);

@@ -21,7 +21,7 @@ if [ -z "$url" ]; then
 	cat "$tmp/err" >&2
 	exit 1
 fi
-export FLY_FLAPS_BASE_URL="$url" FLY_API_BASE_URL="$url" FLY_API_TOKEN="$DEMO_TOKEN"
+export FLY_FLAPS_BASE_URL="$url" FLY_API_BASE_URL="$url" FLY_REGISTRY_HOST="$url" FLY_API_TOKEN="$DEMO_TOKEN"
 FA="$B/flyaudit --ca-file $CERTS/ca.pem --no-progress"
 
 echo "== flymock serves the demo org at $url (TLS, verified against a test CA)"

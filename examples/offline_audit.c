@@ -6,6 +6,7 @@
  *
  * Exit status: 0 no failure, 1 failures, 2 the snapshot could not be read. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "flyaudit/audit.h"
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "offline_audit: %s\n", err);
 		return 2;
 	}
+	memset(&ctx, 0, sizeof(ctx));
 	ctx.org = inv.org;
 	ctx.now = time(NULL);
 	ctx.self = &inv.self;

@@ -68,4 +68,37 @@ int fm_graphql_unauthorized(fa_buf *out);
  * org 4242 valid `days` days) to out. Returns 0 or -1. */
 int fm_mint_token(const char *kind, long days, fa_buf *out);
 
+/* registry.c: the OCI registry. Modes (--registry MODE[,MODE]): */
+enum {
+	FM_REG_BASIC = 1u << 0,         /* Basic x:TOKEN (the default) */
+	FM_REG_BEARER = 1u << 1,        /* a Bearer challenge, realm on the same host */
+	FM_REG_401 = 1u << 2,           /* every credential refused */
+	FM_REG_MISMATCH = 1u << 3,      /* blobs do not match their digest */
+	FM_REG_REDIRECT = 1u << 4,      /* blobs answer 307 to the other host */
+	FM_REG_FOREIGN_REALM = 1u << 5, /* the Bearer realm is on the other host */
+};
+extern unsigned fm_registry_mode;
+extern unsigned long fm_registry_leaks;    /* credentials seen on the other host or in URLs */
+extern unsigned long fm_registry_requests;
+
+typedef struct fm_reg_answer {
+	int status;
+	fa_buf *body;
+	const char *ctype;
+	char www_auth[1400];
+	char location[1400];
+} fm_reg_answer;
+
+/* Answers /v2/..., /token and /__blobs/... (1), or returns 0 for other URLs. `host` is
+ * the request's Host header: "localhost[:port]" is the other registry. */
+int fm_registry_answer(const fm_source *src, const char *host, const char *url, const char *authz,
+		       int tls, fm_reg_answer *a);
+/* The synthetic org's 40 shared images (k = 0..39) and library/nginx (k = 40). */
+void fm_registry_synth_init(void);
+const char *fm_registry_synth_digest(int k);
+
+/* main.c: the token check, for the registry's Basic credentials and the leak counter. */
+int fm_token_accepted(const char *token_list);
+int fm_token_in(const char *text);
+
 #endif

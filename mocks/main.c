@@ -72,6 +72,8 @@ struct resp {
 	int reset;      /* close the connection without a response */
 	int truncate;   /* announce the full length, send half */
 	long oversize;  /* > 0: stream this many bytes of valid JSON */
+	char www_auth[1400]; /* registry answers */
+	char location[1400];
 };
 
 /* Per-request state kept by MHD between calls of the access handler. */
@@ -93,6 +95,8 @@ static struct {
 	double global_rate; /* <= 0: off */
 	unsigned int max_conns;
 	int quiet;
+	unsigned int port; /* the bound port (the other registry is localhost:port) */
+	int tls;
 
 	pthread_mutex_t mu;
 	pthread_cond_t stop_cond;
@@ -192,6 +196,51 @@ static int token_ok(const char *hdr)
 		}
 		i = end + 1;
 	}
+	return 0;
+}
+
+int fm_token_accepted(const char *token_list)
+{
+	return token_ok(token_list);
+}
+
+/* 1 if text holds an accepted token (or a comma part of one): never in a URL. */
+int fm_token_in(const char *text)
+{
+	size_t k;
+
+	for (k = 0; text && k < G.ntokens; k++) {
+		const char *t = G.tokens[k];
+
+		if (strlen(t) >= 16 && strstr(text, t))
+			return 1;
+	}
+	return 0;
+}
+
+/* "@OTHER_REGISTRY@" in the demo's machines is the other registry: localhost:PORT. */
+static int subst_other(fa_buf *b)
+{
+	static const char ph[] = "@OTHER_REGISTRY@";
+	fa_buf out = FA_BUF_INIT(0);
+	char host[32];
+	const char *p, *at;
+
+	if (!b->data || !strstr(b->data, ph))
+		return 0;
+	snprintf(host, sizeof host, "localhost:%u", G.port);
+	for (p = b->data; (at = strstr(p, ph)) != NULL; p = at + sizeof ph - 1) {
+		if (fa_buf_add(&out, p, (size_t)(at - p)) != 0 || fa_buf_adds(&out, host) != 0) {
+			fa_buf_release(&out);
+			return -1;
+		}
+	}
+	if (fa_buf_adds(&out, p) != 0) {
+		fa_buf_release(&out);
+		return -1;
+	}
+	fa_buf_release(b);
+	*b = out;
 	return 0;
 }
 
@@ -317,6 +366,10 @@ static void serve_kind(struct resp *r, enum fm_kind kind, const char *app)
 	fa_buf_reset(&r->body);
 	if (fm_source_body(&G.src, kind, app, &r->body, err, sizeof err) != 0) {
 		set_internal(r, err);
+		return;
+	}
+	if (kind == FM_MACHINES && subst_other(&r->body) != 0) {
+		set_internal(r, "out of memory");
 		return;
 	}
 	r->status = 200;
@@ -829,6 +882,10 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct resp *r)
 	MHD_add_response_header(mr, "fly-request-id", rid);
 	if (r->retry_after[0] != '\0')
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, r->retry_after);
+	if (r->www_auth[0] != '\0')
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_auth);
+	if (r->location[0] != '\0')
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_LOCATION, r->location);
 	ret = MHD_queue_response(c, (unsigned int)r->status, mr);
 	MHD_destroy_response(mr);
 	count_status(r->status);
@@ -855,7 +912,9 @@ static enum MHD_Result serve_stats(struct MHD_Connection *c)
 		fa_buf_printf(&r.body, "%s\"%zu\":%lu", first ? "" : ",", i, G.status_count[i]);
 		first = 0;
 	}
-	fa_buf_printf(&r.body, "},\"rate_limited\":%lu,\"resets\":%lu}", G.rate_limited, G.resets);
+	fa_buf_printf(&r.body, "},\"rate_limited\":%lu,\"resets\":%lu,\"registry_requests\":%lu,"
+		      "\"registry_leaks\":%lu}", G.rate_limited, G.resets,
+		      __sync_fetch_and_add(&fm_registry_requests, 0), __sync_fetch_and_add(&fm_registry_leaks, 0));
 	pthread_mutex_unlock(&G.mu);
 	r.status = r.body.data != NULL ? 200 : 500;
 	r.ctype = "application/json";
@@ -913,6 +972,22 @@ static enum MHD_Result respond(struct MHD_Connection *c, const char *url, const 
 	if (q->too_big) {
 		set_json(&r, 413, "{\"error\":\"request body too large\"}");
 		goto send;
+	}
+	if (strcmp(method, "GET") == 0) {
+		fm_reg_answer ra;
+
+		memset(&ra, 0, sizeof ra);
+		ra.body = &r.body;
+		if (fm_registry_answer(&G.src, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"), url,
+				       MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+								   MHD_HTTP_HEADER_AUTHORIZATION),
+				       G.tls, &ra)) {
+			r.status = ra.status;
+			r.ctype = ra.ctype;
+			memcpy(r.www_auth, ra.www_auth, sizeof r.www_auth);
+			memcpy(r.location, ra.location, sizeof r.location);
+			goto send;
+		}
 	}
 	if (is_gql && strcmp(method, "POST") == 0) {
 		if (!global_ok()) {
@@ -1026,6 +1101,7 @@ static void usage(FILE *out)
 	      "               [--latency MS] [--jitter MS] [--fault SPEC]... [--revoke-after N]\n"
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
 	      "               [--graphql-max-page N]\n"
+	      "               [--registry basic|bearer|401|mismatch|redirect|foreign-realm[,...]]\n"
 	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
 	      "  502 503 504 reset truncate malformed wrongtypes oversize slow 400missing\n",
@@ -1289,6 +1365,21 @@ int main(int argc, char **argv)
 			if (parse_long(val, 0, 1000000, &r) != 0)
 				goto bad_usage;
 			G.global_rate = (double)r;
+		} else if (strcmp(name, "--registry") == 0) {
+			char modes[256];
+			char *tok, *save = NULL;
+
+			snprintf(modes, sizeof modes, "%s", val);
+			fm_registry_mode = 0;
+			for (tok = strtok_r(modes, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				if (strcmp(tok, "basic") == 0) fm_registry_mode |= FM_REG_BASIC;
+				else if (strcmp(tok, "bearer") == 0) fm_registry_mode |= FM_REG_BEARER;
+				else if (strcmp(tok, "401") == 0) fm_registry_mode |= FM_REG_401;
+				else if (strcmp(tok, "mismatch") == 0) fm_registry_mode |= FM_REG_MISMATCH;
+				else if (strcmp(tok, "redirect") == 0) fm_registry_mode |= FM_REG_REDIRECT;
+				else if (strcmp(tok, "foreign-realm") == 0) fm_registry_mode |= FM_REG_FOREIGN_REALM;
+				else goto bad_usage;
+			}
 		} else if (strcmp(name, "--max-conns") == 0) {
 			if (parse_long(val, 1, 100000, &max_conns) != 0)
 				goto bad_usage;
@@ -1398,6 +1489,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "flymock: cannot learn the bound port\n");
 		goto cleanup;
 	}
+	G.port = (unsigned int)info->port;
+	G.tls = cert_pem != NULL;
 	printf("flymock listening on %s://%s%s%s:%u\n", cert_pem != NULL ? "https" : "http",
 	       v6 ? "[" : "", bind_addr, v6 ? "]" : "", (unsigned int)info->port);
 	fflush(stdout);

@@ -154,13 +154,18 @@ static int machine_object(fa_buf *b, const struct app_info *a, int m)
 
 	machine_id(a, m, mid, sizeof mid);
 	volume_id(a, vid, sizeof vid);
+	/* 40 images shared by the whole org (the registry serves them: mocks/registry.c) */
+	int k = (p & P_LATEST) ? 40 : (int)((drift ? a->seed + 1 : a->seed) % 40);
+	char repo[32];
+
+	snprintf(repo, sizeof repo, (p & P_LATEST) ? "library/nginx" : "synth-img-%02d", k);
+
 	if (p & P_LATEST) {
 		snprintf(tag, sizeof tag, "latest");
-		snprintf(image, sizeof image, "docker.io/library/nginx:latest");
+		snprintf(image, sizeof image, "@OTHER_REGISTRY@/library/nginx:latest");
 	} else {
-		snprintf(tag, sizeof tag, "deployment-01JSYN%020llu",
-			 (unsigned long long)(drift ? a->seed % 99991 + 1 : a->seed % 99991));
-		snprintf(image, sizeof image, "registry.fly.io/%s:%s", a->name, tag);
+		snprintf(tag, sizeof tag, "v1");
+		snprintf(image, sizeof image, "registry.fly.io/synth-img-%02d:%s", k, tag);
 	}
 	rc |= fa_buf_printf(b,
 			    "{\"id\":\"%s\",\"name\":\"synth-%s-%d\",\"state\":\"started\",\"region\":\"%s\","
@@ -168,14 +173,12 @@ static int machine_object(fa_buf *b, const struct app_info *a, int m)
 			    "\"created_at\":\"2026-06-01T10:00:00Z\",\"updated_at\":\"2026-11-01T10:00:00Z\","
 			    "\"host_status\":\"%s\",\"cordoned\":false,"
 			    "\"image_ref\":{\"registry\":\"%s\",\"repository\":\"%s\",\"tag\":\"%s\","
-			    "\"digest\":\"sha256:%016llx%016llx%016llx%016llx\",\"labels\":{}},",
+			    "\"digest\":\"%s\",\"labels\":{}},",
 			    mid, a->name + 4, m, region,
 			    (unsigned long long)(a->seed % 1000000000000000000ULL), a->idx & 0xffff, m + 1,
 			    unreachable ? "unreachable" : "ok",
-			    (p & P_LATEST) ? "docker.io" : "registry.fly.io",
-			    (p & P_LATEST) ? "library/nginx" : a->name, tag,
-			    (unsigned long long)mix(a->seed + 1), (unsigned long long)mix(a->seed + 2),
-			    (unsigned long long)mix(a->seed + 3), (unsigned long long)mix(a->seed + 4));
+			    (p & P_LATEST) ? "@OTHER_REGISTRY@" : "registry.fly.io",
+			    repo, tag, fm_registry_synth_digest(k));
 	if (unreachable)
 		return rc | fa_buf_printf(b, "\"incomplete_config\":{\"image\":\"%s\"}}", image);
 	rc |= fa_buf_printf(b,

@@ -192,8 +192,8 @@ static void run_cmd(run *r, const char *const *argv, const char *const *env)
 static void fa_run(run *r, const char *url, const char *token, const char *ca, const char *const *args)
 {
 	static char wrap[512];
-	char bin[300], e_tok[1200], e_flaps[400], e_gql[400];
-	const char *argv[40], *env[4];
+	char bin[300], e_tok[1200], e_flaps[400], e_gql[400], e_reg[400];
+	const char *argv[40], *env[5];
 	const char *w = getenv("FLYAUDIT_WRAP");
 	size_t n = 0, ne = 0, i;
 	char *p;
@@ -227,8 +227,10 @@ static void fa_run(run *r, const char *url, const char *token, const char *ca, c
 	if (url) {
 		snprintf(e_flaps, sizeof(e_flaps), "FLY_FLAPS_BASE_URL=%s", url);
 		snprintf(e_gql, sizeof(e_gql), "FLY_API_BASE_URL=%s", url);
+		snprintf(e_reg, sizeof(e_reg), "FLY_REGISTRY_HOST=%s", url);
 		env[ne++] = e_flaps;
 		env[ne++] = e_gql;
+		env[ne++] = e_reg;
 	}
 	env[ne] = NULL;
 	run_cmd(r, argv, env);

@@ -35,6 +35,10 @@ static const struct {
 	/* additions beyond the frozen table */
 	{"tokens.auditor_expiring", FA_SEV_LOW, "token"},
 	{"tokens.undischarged", FA_SEV_INFO, "token"},
+	/* second round: the image (registry) */
+	{"secrets.image_env", FA_SEV_CRITICAL, "machine"},
+	{"secrets.image_history", FA_SEV_CRITICAL, "machine"},
+	{"container.image_stale", FA_SEV_LOW, "machine"},
 };
 #define N_WANT (sizeof(want_catalog) / sizeof(want_catalog[0]))
 

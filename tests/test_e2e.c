@@ -809,11 +809,11 @@ static void test_progress_only_on_a_terminal(void **state)
 {
 	mock m;
 	run r;
-	char bin[300], e_tok[64] = "FLY_API_TOKEN=tok", e1[400], e2[400], cmd[1200];
+	char bin[300], e_tok[64] = "FLY_API_TOKEN=tok", e1[400], e2[400], e3[400], cmd[1200];
 	const char *lat[] = { "--latency", "150", NULL };
 	const char *plain[] = { bin, "--ca-file", ca_path, "--org", "demo", "apps", NULL };
 	const char *tty[] = { "script", "-qefc", cmd, "/dev/null", NULL };
-	const char *env[] = { e_tok, e1, e2, NULL };
+	const char *env[] = { e_tok, e1, e2, e3, NULL };
 
 	(void)state;
 	if (access("/usr/bin/script", X_OK) != 0)
@@ -822,6 +822,7 @@ static void test_progress_only_on_a_terminal(void **state)
 	mock_start(&m, "tok", lat);
 	snprintf(e1, sizeof(e1), "FLY_FLAPS_BASE_URL=%s", m.url);
 	snprintf(e2, sizeof(e2), "FLY_API_BASE_URL=%s", m.url);
+	snprintf(e3, sizeof(e3), "FLY_REGISTRY_HOST=%s", m.url);
 	run_cmd(&r, plain, env);
 	assert_int_equal(r.code, 0);
 	assert_null(strstr(r.err, "requests"));

@@ -47,9 +47,9 @@ static void test_cron_script_keeps_last_n(void **state)
 {
 	mock m;
 	run r;
-	char dir[400], e_dir[450], e_fa[450], e_url1[400], e_url2[400], e_ca[450];
+	char dir[400], e_dir[450], e_fa[450], e_url1[400], e_url2[400], e_url3[400], e_ca[450];
 	const char *argv[] = { "sh", "examples/flyaudit-cron.sh", NULL };
-	const char *env[] = { e_dir, "FLYAUDIT_KEEP=2", e_fa, e_url1, e_url2, "FLY_API_TOKEN=tok", e_ca, NULL };
+	const char *env[] = { e_dir, "FLYAUDIT_KEEP=2", e_fa, e_url1, e_url2, e_url3, "FLY_API_TOKEN=tok", e_ca, NULL };
 	int i;
 
 	(void)state;
@@ -59,6 +59,7 @@ static void test_cron_script_keeps_last_n(void **state)
 	snprintf(e_fa, sizeof(e_fa), "FLYAUDIT=%s/flyaudit", build_dir);
 	snprintf(e_url1, sizeof(e_url1), "FLY_FLAPS_BASE_URL=%s", m.url);
 	snprintf(e_url2, sizeof(e_url2), "FLY_API_BASE_URL=%s", m.url);
+	snprintf(e_url3, sizeof(e_url3), "FLY_REGISTRY_HOST=%s", m.url);
 	snprintf(e_ca, sizeof(e_ca), "FLYAUDIT_ARGS=--org demo --ca-file %s", ca_path);
 	for (i = 0; i < 3; i++) {
 		run_cmd(&r, argv, env);

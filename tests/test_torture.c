@@ -23,6 +23,7 @@
 #include "flyaudit/audit.h"
 #include "flyaudit/macaroon.h"
 #include "flyaudit/policy.h"
+#include "flyaudit/registry.h"
 #include "flyaudit/snapshot.h"
 
 /* ---- the failing allocator ------------------------------------------------------- */
@@ -350,6 +351,72 @@ static void test_snapshot_reader(void **state)
 	torture(op_snapshot, (void *)"tests/fixtures/snapshot/complete.jsonl", "snapshot reader");
 }
 
+/* The registry decoders on the demo's index, manifest and config shapes. */
+static const char reg_index[] =
+	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+	"{\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\","
+	"\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\"}},"
+	"{\"digest\":\"sha256:2222222222222222222222222222222222222222222222222222222222222222\","
+	"\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}";
+static const char reg_config[] =
+	"{\"created\":\"2026-11-01T10:00:00Z\",\"config\":{\"User\":\"app\",\"Env\":[\"PATH=/bin\","
+	"\"GITHUB_TOKEN=ghp_Zq3xV8bN1mK4pL7wR2tY5uI9oE6aS0dF3gH8\"],\"ExposedPorts\":{\"8080/tcp\":{}},"
+	"\"Labels\":{\"org.opencontainers.image.source\":\"https://github.com/x/y\"}},"
+	"\"history\":[{\"created_by\":\"|1 NPM_TOKEN=npm_s3cr3tvalue0123456789 /bin/sh -c npm ci\"},"
+	"{\"created_by\":\"USER app\",\"empty_layer\":true}]}";
+
+static int op_registry(void *vctx, bool injected)
+{
+	fa_manifest m;
+	fa_image img, copy;
+	fa_auth_challenge ch;
+	fa_image_ref ref;
+	char err[256], *body;
+	int rc = 0;
+
+	(void)vctx;
+	if (fa_manifest_decode(reg_index, sizeof(reg_index) - 1, &m, err, sizeof(err)) < 0) {
+		rc = -1;
+	} else {
+		assert_non_null(m.platform_digest);
+		fa_manifest_release(&m);
+	}
+	/* the config decoder zeroes values in place: decode a copy */
+	body = __real_strdup(reg_config);
+	memset(&img, 0, sizeof(img));
+	if (fa_image_config_decode(body, strlen(body), key, &img, err, sizeof(err)) < 0) {
+		rc = -1;
+	} else {
+		assert_int_equal(img.env.n_vars, 2);
+		assert_int_equal(img.n_history, 2);
+		if (fa_image_copy(&copy, &img) == 0) {
+			assert_int_equal(copy.env.n_vars, 2);
+			fa_image_release(&copy);
+		} else {
+			rc = -1;
+		}
+	}
+	fa_image_release(&img);
+	free(body);
+	if (fa_auth_challenge_parse("Bearer realm=\"https://a/t\",service=\"s\",scope=\"x\"", &ch) == 0)
+		fa_auth_challenge_release(&ch);
+	else
+		rc = -1;
+	if (fa_image_ref_parse("nginx:1.27", &ref, err, sizeof(err)) == 0)
+		fa_image_ref_release(&ref);
+	else
+		rc = -1;
+	if (!injected && rc)
+		fail_msg("registry decoders: %s", err);
+	return rc;
+}
+
+static void test_registry_decoders(void **state)
+{
+	(void)state;
+	torture(op_registry, NULL, "registry decoders");
+}
+
 static int setup(void **state)
 {
 	cJSON_Hooks hooks = { cjson_malloc, free };
@@ -367,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_macaroon),
 		cmocka_unit_test(test_suppressions),
 		cmocka_unit_test(test_snapshot_reader),
+		cmocka_unit_test(test_registry_decoders),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -54,6 +54,18 @@ static const char *const refs_drift[] = {DOC "apps/scale-count/", DOC "launch/de
 
 /* Sorted by id; the FA_CK_* indexes follow this order. */
 static const fa_check_meta catalog[FA_CK_COUNT] = {
+	[FA_CK_IMAGE_STALE] = {
+		"container.image_stale", FA_SEV_LOW,
+		"Running images were built recently",
+		"Dockerfile uses non-root user (\"Use specific versions, not 'latest'\")",
+		"Reads the `created` date of the image config each machine runs, from Fly's "
+		"registry, and fails when it is older than --max-image-age days (default 180). "
+		"Unknown when the image could not be read or does not say when it was built.",
+		"An image nobody has rebuilt for months carries every vulnerability fixed in its "
+		"base image and packages since.",
+		"Rebuild and redeploy on a schedule: `fly deploy --no-cache` (with a maintained, "
+		"versioned base image), e.g. from a weekly CI job.",
+		refs_image, "machine", tags_container},
 	[FA_CK_IMAGE_UNPINNED] = {
 		"container.image_unpinned", FA_SEV_LOW,
 		"Machine images are pinned to a version",
@@ -71,9 +83,10 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"container.runs_as_root", FA_SEV_MEDIUM,
 		"Processes run as a non-root user",
 		"Dockerfile uses non-root user",
-		"Fails when a process in the machine config names `root` or `0` as its user. Passes "
-		"when every process names a non-root user. The user set by the image (Dockerfile "
-		"`USER`) is not visible through the Machines API: then the result is unknown.",
+		"Fails when a process in the machine config names `root` or `0` as its user. A "
+		"process that names no user runs as the image's `USER` (Dockerfile), read from the "
+		"image config in its registry: empty, `root`, `0` and `0:*` are root. Unknown when "
+		"the image could not be read (the reason says why) or was not asked for.",
 		"A compromised process running as root owns the whole VM: it can read every secret, "
 		"tamper with volumes and install persistence.",
 		"Add `USER appuser` (created with `adduser -S appuser`) to the Dockerfile and drop any "
@@ -168,6 +181,31 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"`fly machine update ID --image IMAGE` for stragglers); check with "
 		"`fly config show -a APP` and `fly machine status ID`.",
 		refs_drift, "process_group", tags_drift},
+	[FA_CK_IMAGE_ENV] = {
+		"secrets.image_env", FA_SEV_CRITICAL,
+		"Secrets are not baked into the image's ENV",
+		"All secrets stored via fly secrets set, not in fly.toml",
+		"Reads the `Env` of the image config each machine runs (Dockerfile `ENV` and "
+		"base-image variables), from Fly's registry, and fails when a value is in a "
+		"known credential format or a secret-like name has a non-trivial value (the "
+		"detectors of secrets.plaintext_env). Messages name variables, never values.",
+		"Anyone who can pull the image (every deploy token of the org, every registry "
+		"mirror, every copy of the image) reads the credential.",
+		"Remove the `ENV` line from the Dockerfile, `fly secrets set NAME=...` instead, "
+		"redeploy, and rotate the credential (it stays in every earlier image).",
+		refs_secrets, "machine", tags_secrets},
+	[FA_CK_IMAGE_HISTORY] = {
+		"secrets.image_history", FA_SEV_CRITICAL,
+		"Secrets are not in the image's build history",
+		"All secrets stored via fly secrets set, not in fly.toml",
+		"Reads the build history of the image config each machine runs and fails when a "
+		"step carries a credential: `--build-arg`/`ARG` values show as `NAME=value` before "
+		"each `RUN`, and `ENV` steps keep their values. Step texts are never stored.",
+		"Build arguments are saved in the image for good: anyone who can pull it reads them.",
+		"Pass build-time secrets with `fly deploy --build-secret NAME=...` and "
+		"`RUN --mount=type=secret,id=NAME` instead of `--build-arg`; redeploy and rotate "
+		"the credential.",
+		refs_secrets, "machine", tags_secrets},
 	[FA_CK_PLAINTEXT_ENV] = {
 		"secrets.plaintext_env", FA_SEV_CRITICAL,
 		"Secrets are not in [env]",
@@ -541,6 +579,7 @@ int fa_audit_app(const fa_audit_ctx *ctx, const fa_app *app, fa_results *out)
 	fa_chk_machines(&r);
 	fa_chk_app_network(&r);
 	fa_chk_drift(&r);
+	fa_chk_images(&r);
 	fa_chk_volumes(&r);
 	fa_chk_certs(&r);
 	fa_chk_tokens(&r, app->tokens, app->n_tokens, &app->load[FA_EP_TOKENS]);

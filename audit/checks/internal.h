@@ -11,7 +11,8 @@
 
 /* Index of each check in the catalog (the catalog is sorted by id; keep in step). */
 enum {
-	FA_CK_IMAGE_UNPINNED = 0,
+	FA_CK_IMAGE_STALE = 0,
+	FA_CK_IMAGE_UNPINNED,
 	FA_CK_RUNS_AS_ROOT,
 	FA_CK_CHECKS_FAILING,
 	FA_CK_CHECKS_MISSING,
@@ -20,6 +21,8 @@ enum {
 	FA_CK_PRIVATE_SERVICE_PUBLIC,
 	FA_CK_PUBLIC_IP_UNUSED,
 	FA_CK_CONFIG_DRIFT,
+	FA_CK_IMAGE_ENV,
+	FA_CK_IMAGE_HISTORY,
 	FA_CK_PLAINTEXT_ENV,
 	FA_CK_CERT_NOT_READY,
 	FA_CK_HTTPS_NOT_FORCED,
@@ -95,5 +98,14 @@ int fa_chk_certs(fa_run *r);        /* resources.c */
 int fa_chk_tokens(fa_run *r, const fa_token *toks, size_t n, const fa_load *load);
 int fa_chk_self(fa_run *r);         /* resources.c: the running token */
 int fa_chk_drift(fa_run *r);        /* drift.c */
+int fa_chk_images(fa_run *r);       /* image.c: image_env, image_history, image_stale */
+
+/* The image a machine runs when the app's images were asked for: 1 and *out (NULL when
+ * the image was not read, with the reason in m), or 0 when images were not asked for
+ * (then the image checks say nothing). image.c. */
+int fa_chk_machine_image(const fa_app *app, const fa_machine *mc, const fa_image **out,
+			 fa_msg *m);
+/* True for the users that are root: "", "root", "0", "root:*", "0:*". machine.c. */
+bool fa_chk_user_is_root(const char *u);
 
 #endif

@@ -316,12 +316,46 @@ static int check_weak_tls(fa_run *r, const fa_machine *mc)
 
 /* ---- container.runs_as_root and container.image_unpinned ---------------------------- */
 
-/* True for "root", "0", "root:GROUP" and "0:GROUP". */
-static bool user_is_root(const char *u)
+/* True for "root", "0", "root:GROUP" and "0:GROUP", and for no user at all (an image
+ * without USER runs as root). */
+bool fa_chk_user_is_root(const char *u)
 {
-	size_t n = strcspn(u, ":");
+	size_t n;
 
+	if (!u || !u[0])
+		return true;
+	n = strcspn(u, ":");
 	return (n == 4 && strncmp(u, "root", 4) == 0) || (n == 1 && u[0] == '0');
+}
+
+/* The user of what names none comes from the image's USER, when the image was read. */
+static int root_from_image(fa_run *r, const fa_machine *mc, size_t named)
+{
+	const fa_image *img = NULL;
+	fa_msg m, why;
+	const char *who;
+
+	fa_msg_init(&why);
+	if (!fa_chk_machine_image(r->app, mc, &img, &why))
+		return 1; /* images not asked for */
+	fa_msg_init(&m);
+	who = named > 0 ? "the processes that name no user" : "the machine's processes";
+	if (!img) {
+		fa_msg_addf(&m, "%s take the image's USER, and ", who);
+		fa_msg_add(&m, fa_msg_str(&why));
+		return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_UNKNOWN, mc, fa_msg_str(&m));
+	}
+	if (fa_chk_user_is_root(img->user)) {
+		if (img->user && img->user[0])
+			fa_msg_addf(&m, "%s run as the image's USER \"%s\" (%s)", who, img->user,
+				    img->ref ? img->ref : "image");
+		else
+			fa_msg_addf(&m, "%s run as root: the image (%s) sets no USER", who,
+				    img->ref ? img->ref : "unnamed");
+		return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_FAIL, mc, fa_msg_str(&m));
+	}
+	fa_msg_addf(&m, "%s run as the image's USER \"%s\"", who, img->user);
+	return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_PASS, mc, fa_msg_str(&m));
 }
 
 static int check_root(fa_run *r, const fa_machine *mc)
@@ -333,7 +367,7 @@ static int check_root(fa_run *r, const fa_machine *mc)
 		return emit_no_config(r, FA_CK_RUNS_AS_ROOT, mc);
 	fa_msg_init(&m);
 	if (mc->init_user && mc->init_user[0]) {
-		if (user_is_root(mc->init_user)) {
+		if (fa_chk_user_is_root(mc->init_user)) {
 			sep(&m, &hits);
 			fa_msg_addf(&m, "init runs as user \"%s\"", mc->init_user);
 		}
@@ -346,7 +380,7 @@ static int check_root(fa_run *r, const fa_machine *mc)
 			continue;
 		}
 		named++;
-		if (user_is_root(u)) {
+		if (fa_chk_user_is_root(u)) {
 			sep(&m, &hits);
 			fa_msg_addf(&m, "processes[%zu] runs as user \"%s\"", i, u);
 		}
@@ -358,6 +392,8 @@ static int check_root(fa_run *r, const fa_machine *mc)
 		fa_msg_addf(&m, "every process (%zu) names a non-root user", named);
 		return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_PASS, mc, fa_msg_str(&m));
 	}
+	if (root_from_image(r, mc, named) == 0 || r->err)
+		return r->err;
 	if (named > 0)
 		fa_msg_addf(&m, "%zu of %zu processes name no user; ", unnamed, named + unnamed);
 	fa_msg_add(&m, "the user comes from the image and is not visible in the machine config: "

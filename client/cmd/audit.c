@@ -62,6 +62,8 @@ static void audit_one(fa_audit_run *run, const fa_app *app)
 	fa_audit_ctx ctx;
 
 	fa_results_init(&tmp);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.max_image_age_days = run->max_image_age_days;
 	ctx.org = run->org;
 	ctx.now = run->now;
 	ctx.self = &run->inv.self;
@@ -125,6 +127,7 @@ static int collect_live(fa_audit_run *run, fa_session *s, const fa_cli *cli)
 	o.list_apps = true;
 	o.endpoints = FA_CRAWL_ALL_ENDPOINTS;
 	o.org_tokens = true;
+	o.registry = s->registry;
 	o.on_app = on_crawled_app;
 	o.ud = run;
 	fa_self_from_token(s->auth.token, run->now, &run->inv.self);
@@ -171,6 +174,8 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 		fa_report_add_error(&run->report, NULL, "org_tokens", run->inv.org_tokens_load.status,
 				    run->inv.org_tokens_load.message ? run->inv.org_tokens_load.message
 								     : "not loaded");
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.max_image_age_days = run->max_image_age_days;
 	ctx.org = run->org;
 	ctx.now = run->now;
 	ctx.self = &run->inv.self;
@@ -342,6 +347,7 @@ int fa_cmd_audit(const fa_cli *cli)
 	fa_suppressions_init(&sup);
 	fa_baseline_init(&base);
 	fa_audit_run_init(&run);
+	run.max_image_age_days = cli->max_image_age_days;
 	rc = load_policy(cli, &sup, &base);
 	if (rc)
 		goto cleanup;

@@ -19,6 +19,7 @@ typedef struct fa_audit_run {
 	char *org;
 	char *source;
 	time_t now;
+	int max_image_age_days; /* --max-image-age (0 = the check's default) */
 	char generated_at[32];
 	bool partial;
 	bool oom;

@@ -34,13 +34,18 @@ static const command commands[] = {
 	{ "diff", "OLD.json NEW.json", "new, resolved and unchanged failures between two reports",
 	  "Exit 1 when there are new failures at or above --fail-on." },
 	{ "checks", "", "the check catalog", "" },
+	{ "images", "[APP]", "the images the machines run, read from their registries",
+	  "One fetch per digest: image, digest, created (age), USER, env names a detector flags,\n"
+	  "machines and apps using it. Fly's registry is FLY_REGISTRY_HOST (default registry.fly.io),\n"
+	  "read with the token's macaroons; other registries are read anonymously. Exit 3 when an\n"
+	  "image could not be read." },
 	{ "version", "", "print the version", "" },
 };
 
 typedef enum {
 	O_ORG, O_APP, O_FORMAT, O_OUTPUT, O_FAIL_ON, O_SUPPRESSIONS, O_BASELINE, O_CONCURRENCY,
 	O_TIMEOUT, O_TOKEN_FILE, O_CA_FILE, O_NO_PROGRESS, O_COLOR, O_QUIET, O_VERBOSE, O_JSON,
-	O_FROM, O_RESUME, O_HELP, O_VERSION
+	O_FROM, O_RESUME, O_HELP, O_VERSION, O_MAX_IMAGE_AGE
 } opt_id;
 
 typedef struct option {
@@ -63,6 +68,8 @@ static const option options[] = {
 	{ O_TIMEOUT, "timeout", 0, "SECONDS", "per request attempt (default 30)" },
 	{ O_TOKEN_FILE, "token-file", 0, "FILE", "read the token from FILE" },
 	{ O_CA_FILE, "ca-file", 0, "FILE", "also trust this CA (PEM); verification stays on" },
+	{ O_MAX_IMAGE_AGE, "max-image-age", 0, "DAYS",
+	  "container.image_stale: images built longer ago fail (default 180)" },
 	{ O_FROM, "from", 0, "SNAPSHOT", "audit a saved snapshot instead of the live API" },
 	{ O_RESUME, "resume", 0, NULL, "snapshot: continue a partial file" },
 	{ O_JSON, "json", 0, NULL, "machine-readable output for the views" },
@@ -189,6 +196,11 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 		cli->timeout_s = strtod(val, &end);
 		if (errno || !end || *end || !(cli->timeout_s > 0 && cli->timeout_s <= 3600))
 			return fa_cli_error(FA_EXIT_USAGE, "--timeout wants seconds (0 < s <= 3600), not '%s'", val);
+		break;
+	case O_MAX_IMAGE_AGE:
+		if (parse_int(val, 1, 36500, &n) < 0)
+			return fa_cli_error(FA_EXIT_USAGE, "--max-image-age wants days from 1 to 36500, not '%s'", val);
+		cli->max_image_age_days = (int)n;
 		break;
 	case O_TOKEN_FILE: cli->token_file = val; break;
 	case O_CA_FILE: cli->ca_file = val; break;
@@ -335,6 +347,8 @@ int fa_cli_main(int argc, char **argv)
 		rc = fa_cmd_snapshot(&cli);
 	} else if (strcmp(cmd->name, "audit") == 0) {
 		rc = fa_cmd_audit(&cli);
+	} else if (strcmp(cmd->name, "images") == 0) {
+		rc = fa_cmd_images(&cli);
 	} else if (strcmp(cmd->name, "diff") == 0) {
 		rc = fa_cmd_diff(&cli);
 	} else {

@@ -12,6 +12,7 @@
 #include "flyaudit/auth.h"
 #include "flyaudit/crawl.h"
 #include "flyaudit/net.h"
+#include "flyaudit/registry.h"
 
 /* Exit codes (ARCHITECTURE.md section 2), frozen. */
 enum { FA_EXIT_OK = 0, FA_EXIT_FAIL = 1, FA_EXIT_USAGE = 2, FA_EXIT_PARTIAL = 3 };
@@ -39,6 +40,7 @@ typedef struct fa_cli {
 	const char *from;
 	int concurrency;
 	double timeout_s;
+	int max_image_age_days; /* --max-image-age; 0 = 180 */
 	bool no_progress;
 	fa_color color;
 	int quiet;
@@ -53,6 +55,7 @@ typedef struct fa_session {
 	const fa_cli *cli;
 	fa_auth auth;
 	fa_net *net;
+	fa_registry *registry;    /* Fly's registry (FLY_REGISTRY_HOST) and the others */
 	char *org;
 	const char *flaps_base;
 	const char *graphql_base;
@@ -103,6 +106,7 @@ int fa_cmd_snapshot(const fa_cli *cli);
 int fa_cmd_audit(const fa_cli *cli);
 int fa_cmd_diff(const fa_cli *cli);
 int fa_cmd_checks(const fa_cli *cli);
+int fa_cmd_images(const fa_cli *cli); /* images.c */
 
 /* Entry point for main(). */
 int fa_cli_main(int argc, char **argv);

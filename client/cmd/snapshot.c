@@ -82,6 +82,7 @@ int fa_cmd_snapshot(const fa_cli *cli)
 	o.n_apps = cli->n_apps;
 	o.list_apps = true;
 	o.endpoints = FA_CRAWL_ALL_ENDPOINTS;
+	o.registry = s.registry;
 	o.skip_app = snap_skip;
 	o.on_app = snap_app;
 	o.ud = &c;

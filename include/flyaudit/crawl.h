@@ -14,6 +14,7 @@
 
 #include "flyaudit/model.h"
 #include "flyaudit/net.h"
+#include "flyaudit/registry.h"
 
 /* Which endpoints to fetch: bits (1u << FA_EP_*). */
 #define FA_CRAWL_ALL_ENDPOINTS                                                               \
@@ -31,6 +32,9 @@ typedef struct fa_crawl_opts {
 	int window;                    /* apps in progress at once; 0 = from concurrency */
 	int token_batch;               /* apps per GraphQL token query; 0 = 10 */
 	const unsigned char *hash_key; /* FA_API_HASH_KEY_LEN bytes */
+	/* Non-NULL: also read the image of every machine from its registry (one fetch per
+	 * digest per run) into app->images, FA_EP_IMAGES recording whether all were read. */
+	fa_registry *registry;
 	/* Return true to skip an app (e.g. already in a snapshot being resumed). */
 	bool (*skip_app)(void *ud, const char *name);
 	/* Called once per app when all of it is in; the crawl releases the app afterwards

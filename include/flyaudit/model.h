@@ -239,6 +239,7 @@ typedef enum {
 	FA_EP_IPS,
 	FA_EP_CERTS,
 	FA_EP_TOKENS, /* app tokens (GraphQL) */
+	FA_EP_IMAGES, /* the images of its machines (Fly's registry); tried only when asked */
 	FA_EP_COUNT
 } fa_endpoint;
 
@@ -253,6 +254,43 @@ typedef struct fa_load {
 	int status;   /* last HTTP status, 0 for a transport error */
 	char *message; /* one line, NULL when loaded */
 } fa_load;
+
+/* ---- images, read from the registry (client/registry.c) ------------------------------ */
+
+/* One step of the image's build history. The step's text (`created_by`) is classified
+ * when it is decoded and dropped: build arguments and ENV values live there. */
+typedef struct fa_image_step {
+	uint32_t detectors; /* FA_DET_* that fired on a NAME=value or a bare word of the step */
+	bool empty_layer;
+} fa_image_step;
+
+/* An image as its config blob describes it, one per digest. Env values are classified
+ * at decode time and dropped, exactly as machine env. */
+typedef struct fa_image {
+	char *digest;          /* the key: the machine's image_ref.digest, else the reference */
+	char *ref;             /* config.image as a machine names it */
+	char *registry;        /* host the image was read from ("registry.fly.io") */
+	char *repository;
+	char *manifest_digest; /* the linux/amd64 manifest that was read */
+	char *config_digest;
+	char *created;         /* RFC 3339, NULL when the config does not say */
+	char *user;            /* config.User; NULL when absent ("" and NULL both mean root) */
+	fa_env env;            /* config.Env */
+	char *label_source;    /* org.opencontainers.image.source */
+	char *label_revision;  /* org.opencontainers.image.revision */
+	char *label_version;   /* org.opencontainers.image.version */
+	char **exposed_ports;  /* "8080/tcp" */
+	size_t n_exposed_ports;
+	fa_image_step *history;
+	size_t n_history;
+	size_t n_layers;
+	long long layers_size; /* bytes, compressed, as the manifest says */
+	fa_load load;          /* loaded, or why the image could not be read */
+} fa_image;
+
+void fa_image_release(fa_image *img);
+/* A deep copy of src into *out (zeroed first). Returns 0 or -1 (OOM: *out holds nothing). */
+int fa_image_copy(fa_image *out, const fa_image *src);
 
 /* ---- apps, org, inventory ------------------------------------------------------ */
 
@@ -278,6 +316,8 @@ typedef struct fa_app {
 	size_t n_certs;
 	fa_token *tokens;
 	size_t n_tokens;
+	fa_image *images; /* one per digest its machines run (FA_EP_IMAGES) */
+	size_t n_images;
 
 	fa_load load[FA_EP_COUNT];
 } fa_app;
@@ -343,6 +383,9 @@ bool fa_app_complete(const fa_app *app);
 const char *fa_ip_type_name(fa_ip_type t);
 /* True for the public types a client can reach from the internet (v4, v6, shared_v4). */
 bool fa_ip_is_public(fa_ip_type t);
+
+/* The image a machine runs (matched by digest, else by reference); NULL when not read. */
+const fa_image *fa_app_machine_image(const fa_app *app, const fa_machine *m);
 
 /* The process group of a machine for grouping ("app" when metadata does not say). */
 const char *fa_machine_group(const fa_machine *m);

@@ -24,7 +24,7 @@ snapshot() {
 	i=0
 	while [ ! -s "$TMP/mock.out" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	url=$(awk 'NR==1{print $4}' "$TMP/mock.out")
-	FLY_API_TOKEN=bench FLY_FLAPS_BASE_URL=$url FLY_API_BASE_URL=$url \
+	FLY_API_TOKEN=bench FLY_FLAPS_BASE_URL=$url FLY_API_BASE_URL=$url FLY_REGISTRY_HOST=$url \
 		"$BUILD/flyaudit" snapshot --org synth -o "$OUTDIR/synth-$n.jsonl" -q --no-progress
 	kill "$MOCK_PID"
 	wait "$MOCK_PID" 2>/dev/null

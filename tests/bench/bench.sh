@@ -74,7 +74,7 @@ run_audit() {
 	c=$2
 	shift 2
 	rm -f "$TMP/report.json"
-	env FLY_API_TOKEN=bench-token FLY_FLAPS_BASE_URL="$base" FLY_API_BASE_URL="$base" \
+	env FLY_API_TOKEN=bench-token FLY_FLAPS_BASE_URL="$base" FLY_API_BASE_URL="$base" FLY_REGISTRY_HOST="$base" \
 		/usr/bin/time -f '%M %e %U %S' -o "$TMP/time" \
 		"$FA" audit --org synth --format "$FORMAT" -o "$TMP/report.json" --no-progress -q \
 		--concurrency "$c" "$@" 2>"$TMP/fa.err"
