@@ -431,10 +431,7 @@ int fa_chk_emit_load_unknown(fa_run *r, int idx, fa_endpoint ep)
 
 bool fa_chk_machine_audited(const fa_machine *m)
 {
-	if (!m->state)
-		return false;
-	return strcmp(m->state, "started") == 0 || strcmp(m->state, "stopped") == 0 ||
-	       strcmp(m->state, "suspended") == 0;
+	return fa_machine_audited(m);
 }
 
 bool fa_chk_service_public(const fa_service *s)

@@ -77,7 +77,7 @@ void fa_chk_load_reason_l(fa_msg *m, const fa_load *l, const char *what);
 /* Emits one `unknown` result for the app (resource "app") naming why `ep` is missing. */
 int fa_chk_emit_load_unknown(fa_run *r, int idx, fa_endpoint ep);
 
-/* True for machines the checks look at: state started, stopped or suspended. */
+/* True for machines the checks look at: every state but destroyed/destroying. */
 bool fa_chk_machine_audited(const fa_machine *m);
 /* True when the service has at least one public port. */
 bool fa_chk_service_public(const fa_service *s);
