@@ -557,7 +557,7 @@ static void test_machines_docs_2_3(void **state)
 	assert_string_equal(app.machines[0].image, "flyio/fastify-functions:latest");
 	assert_int_equal(app.machines[0].env.n_vars, 0); /* "env": null */
 	assert_null(app.machines[0].process_group);      /* "metadata": {} */
-	assert_string_equal(fa_machine_group(&app.machines[0]), "app");
+	assert_string_equal(fa_machine_group(&app.machines[0]), "(none)"); /* never "app" */
 
 	assert_int_equal(dec_machines_fix("machines-list--docs-3.json", &app, err), 0);
 	assert_int_equal(app.n_machines, 2);
@@ -935,12 +935,15 @@ static void test_huge_numbers(void **state)
 	(void)state;
 	assert_int_equal(dec_machines_str(body, &app, err), 0);
 	s = app.machines[0].services;
-	assert_int_equal(s[0].internal_port, 0);          /* not a port: absent */
+	/* not a port: malformed (the first one is named), never a port or "absent" */
+	assert_non_null(app.machines[0].malformed);
+	assert_string_equal(app.machines[0].malformed, "config.services[0].internal_port");
+	assert_int_equal(s[0].internal_port, 0);
 	assert_int_equal(s[0].min_machines_running, INT_MAX);
 	assert_int_equal(s[0].ports[0].port, 0);
 	assert_int_equal(s[0].ports[0].start_port, 0);
-	assert_int_equal(s[0].ports[0].end_port, 65535);
-	assert_int_equal(s[0].ports[1].port, 443);
+	assert_int_equal(s[0].ports[0].end_port, 0);
+	assert_int_equal(s[0].ports[1].port, 0);
 	assert_int_equal(s[1].internal_port, 0);
 	assert_int_equal(s[1].min_machines_running, 0);
 	assert_int_equal(s[2].min_machines_running, INT_MAX);

@@ -36,10 +36,21 @@ static void sep(fa_msg *m, size_t *count)
 
 static void add_no_config(fa_msg *m, const fa_machine *mc)
 {
+	if (mc->has_config && mc->malformed) {
+		fa_msg_addf(m, "machine config field %s is malformed (wrong JSON type or out of "
+			    "range); the check cannot be evaluated", mc->malformed);
+		return;
+	}
 	fa_msg_add(m, "machine config is not available");
 	if (mc->host_status)
 		fa_msg_addf(m, " (host_status %s)", mc->host_status);
 	fa_msg_add(m, "; the check cannot be evaluated");
+}
+
+/* The config was read whole: present, and no field of the wrong type. */
+static bool config_ok(const fa_machine *mc)
+{
+	return mc->has_config && !mc->malformed;
 }
 
 static int emit_no_config(fa_run *r, int idx, const fa_machine *mc)
@@ -127,16 +138,35 @@ static void scan_env(const fa_app *app, bool secrets_ok, const fa_env *env, cons
 	}
 }
 
+static void scan_creds(const fa_cred_scan *cs, const char *prefix, fa_msg *m, size_t *hits,
+		       size_t *nplaces)
+{
+	size_t i;
+
+	*nplaces += cs->n_places;
+	for (i = 0; i < cs->n_hits; i++) {
+		const fa_cred_hit *h = &cs->hits[i];
+
+		if (!h->detectors)
+			continue;
+		if (*hits > 0)
+			fa_msg_add(m, ", ");
+		(*hits)++;
+		fa_msg_addf(m, "%s%s", prefix, h->where ? h->where : "(somewhere)");
+		add_detectors(m, h->detectors);
+	}
+}
+
 static int check_plaintext_env(fa_run *r, const fa_machine *mc)
 {
 	bool secrets_ok = fa_chk_loaded(r->app, FA_EP_SECRETS);
-	size_t hits = 0, nvars = 0, i;
+	size_t hits = 0, nvars = 0, nplaces = 0, i;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_PLAINTEXT_ENV, mc);
 	fa_msg_init(&m);
-	fa_msg_add(&m, "secret-like env vars in the machine config: ");
+	fa_msg_add(&m, "secret-like values in the machine config: ");
 	scan_env(r->app, secrets_ok, &mc->env, "", &m, &hits, &nvars);
 	for (i = 0; i < mc->n_processes; i++) {
 		char where[48];
@@ -146,20 +176,38 @@ static int check_plaintext_env(fa_run *r, const fa_machine *mc)
 			where[0] = '\0';
 		scan_env(r->app, secrets_ok, &mc->processes[i].env, where, &m, &hits, &nvars);
 	}
+	scan_creds(&mc->creds, "", &m, &hits, &nplaces);
+	for (i = 0; i < mc->n_containers; i++) {
+		const fa_container *c = &mc->containers[i];
+		char where[160];
+		int k = snprintf(where, sizeof(where), "container %s env ", c->name ? c->name : "?");
+
+		if (k < 0 || (size_t)k >= sizeof(where))
+			snprintf(where, sizeof(where), "container %zu env ", i);
+		scan_env(r->app, secrets_ok, &c->env, where, &m, &hits, &nvars);
+		k = snprintf(where, sizeof(where), "container %s ", c->name ? c->name : "?");
+		if (k < 0 || (size_t)k >= sizeof(where))
+			snprintf(where, sizeof(where), "container %zu ", i);
+		scan_creds(&c->creds, where, &m, &hits, &nplaces);
+	}
 	if (hits > 0) {
 		fa_msg_add(&m, "; move them to fly secrets");
 		return fa_chk_emit_machine(r, FA_CK_PLAINTEXT_ENV, FA_STATUS_FAIL, mc, fa_msg_str(&m));
 	}
 	fa_msg_init(&m);
 	if (!secrets_ok) {
-		fa_msg_addf(&m, "no credential-format value or secret-like name in %zu env vars, but "
-			    "the overlap with app secret names cannot be checked: ", nvars);
+		fa_msg_addf(&m, "no credential-format value or secret-like name in %zu env vars and "
+			    "%zu other places, but the overlap with app secret names cannot be "
+			    "checked: ", nvars, nplaces);
 		fa_chk_load_reason(&m, r->app, FA_EP_SECRETS);
 		return fa_chk_emit_machine(r, FA_CK_PLAINTEXT_ENV, FA_STATUS_UNKNOWN, mc,
 					   fa_msg_str(&m));
 	}
 	fa_msg_addf(&m, "%zu env vars checked: no credential-format value, secret-like name or "
 		    "app secret name", nvars);
+	if (nplaces > 0)
+		fa_msg_addf(&m, "; no credential in %zu check headers, files or command-line "
+			    "arguments", nplaces);
 	return fa_chk_emit_machine(r, FA_CK_PLAINTEXT_ENV, FA_STATUS_PASS, mc, fa_msg_str(&m));
 }
 
@@ -183,7 +231,7 @@ static int check_private_service(fa_run *r, const fa_machine *mc)
 	size_t i, j, k, hits = 0, npub = 0;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_PRIVATE_SERVICE_PUBLIC, mc);
 	fa_msg_init(&m);
 	for (i = 0; i < mc->n_services; i++) {
@@ -241,7 +289,7 @@ static int check_https(fa_run *r, const fa_machine *mc)
 	size_t i, j, hits = 0, nhttp = 0;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_HTTPS_NOT_FORCED, mc);
 	fa_msg_init(&m);
 	for (i = 0; i < mc->n_services; i++) {
@@ -280,7 +328,7 @@ static int check_weak_tls(fa_run *r, const fa_machine *mc)
 	size_t i, j, hits = 0, nset = 0;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_WEAK_PROTOCOLS, mc);
 	fa_msg_init(&m);
 	for (i = 0; i < mc->n_services; i++) {
@@ -329,7 +377,7 @@ static int check_root(fa_run *r, const fa_machine *mc)
 	size_t i, hits = 0, named = 0, unnamed = 0;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_RUNS_AS_ROOT, mc);
 	fa_msg_init(&m);
 	if (mc->init_user && mc->init_user[0]) {
@@ -351,50 +399,114 @@ static int check_root(fa_run *r, const fa_machine *mc)
 			fa_msg_addf(&m, "processes[%zu] runs as user \"%s\"", i, u);
 		}
 	}
+	for (i = 0; i < mc->n_containers; i++) {
+		const fa_container *c = &mc->containers[i];
+
+		if (!c->user || !c->user[0]) {
+			unnamed++;
+			continue;
+		}
+		named++;
+		if (user_is_root(c->user)) {
+			sep(&m, &hits);
+			fa_msg_addf(&m, "container %s runs as user \"%s\"", c->name ? c->name : "?",
+				    c->user);
+		}
+	}
 	if (hits > 0)
 		return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_FAIL, mc, fa_msg_str(&m));
 	fa_msg_init(&m);
 	if (named > 0 && unnamed == 0) {
-		fa_msg_addf(&m, "every process (%zu) names a non-root user", named);
+		fa_msg_addf(&m, "every process and container (%zu) names a non-root user", named);
 		return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_PASS, mc, fa_msg_str(&m));
 	}
 	if (named > 0)
-		fa_msg_addf(&m, "%zu of %zu processes name no user; ", unnamed, named + unnamed);
+		fa_msg_addf(&m, "%zu of %zu processes and containers name no user; ", unnamed,
+			    named + unnamed);
 	fa_msg_add(&m, "the user comes from the image and is not visible in the machine config: "
 		       "check `USER` in the Dockerfile or run `fly ssh console -C id`");
 	return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_UNKNOWN, mc, fa_msg_str(&m));
 }
 
-static int check_image(fa_run *r, const fa_machine *mc)
+/* 0 pinned, 1 unpinned; the reason is added to m. */
+static int judge_image(fa_msg *m, const char *who, const char *img)
 {
-	const char *img = mc->image;
 	const char *last, *colon;
-	fa_msg m;
 
-	if (!mc->has_config)
-		return emit_no_config(r, FA_CK_IMAGE_UNPINNED, mc);
-	fa_msg_init(&m);
-	if (!img || !img[0])
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_UNKNOWN, mc,
-					   "the machine config names no image");
 	if (strchr(img, '@')) {
-		fa_msg_addf(&m, "image %s is pinned by digest", img);
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_PASS, mc, fa_msg_str(&m));
+		fa_msg_addf(m, "%simage %s is pinned by digest", who, img);
+		return 0;
 	}
 	/* the tag is after the last ':' of the last path component (host:port is not a tag) */
 	last = strrchr(img, '/');
 	last = last ? last + 1 : img;
 	colon = strrchr(last, ':');
 	if (!colon || !colon[1]) {
-		fa_msg_addf(&m, "image %s has no tag (means `latest`)", img);
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_FAIL, mc, fa_msg_str(&m));
+		fa_msg_addf(m, "%simage %s has no tag (means `latest`)", who, img);
+		return 1;
 	}
 	if (strcmp(colon + 1, "latest") == 0) {
-		fa_msg_addf(&m, "image %s uses the `latest` tag", img);
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_FAIL, mc, fa_msg_str(&m));
+		fa_msg_addf(m, "%simage %s uses the `latest` tag", who, img);
+		return 1;
 	}
-	fa_msg_addf(&m, "image %s is pinned to tag %s", img, colon + 1);
-	return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_PASS, mc, fa_msg_str(&m));
+	fa_msg_addf(m, "%simage %s is pinned to tag %s", who, img, colon + 1);
+	return 0;
+}
+
+static int check_image(fa_run *r, const fa_machine *mc)
+{
+	size_t i, hits = 0, n = 0, noimg = 0;
+	fa_msg bad, good;
+
+	if (!config_ok(mc))
+		return emit_no_config(r, FA_CK_IMAGE_UNPINNED, mc);
+	fa_msg_init(&bad);
+	fa_msg_init(&good);
+	if (mc->image && mc->image[0]) {
+		fa_msg tmp;
+
+		fa_msg_init(&tmp);
+		n++;
+		if (judge_image(&tmp, "", mc->image)) {
+			sep(&bad, &hits);
+			fa_msg_add(&bad, fa_msg_str(&tmp));
+		} else {
+			fa_msg_add(&good, fa_msg_str(&tmp));
+		}
+	} else if (mc->n_containers == 0) {
+		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_UNKNOWN, mc,
+					   "the machine config names no image");
+	}
+	for (i = 0; i < mc->n_containers; i++) {
+		const fa_container *c = &mc->containers[i];
+		char who[160];
+		fa_msg tmp;
+
+		if (!c->image || !c->image[0]) {
+			noimg++;
+			continue;
+		}
+		snprintf(who, sizeof(who), "container %s ", c->name ? c->name : "?");
+		fa_msg_init(&tmp);
+		n++;
+		if (judge_image(&tmp, who, c->image)) {
+			sep(&bad, &hits);
+			fa_msg_add(&bad, fa_msg_str(&tmp));
+		} else {
+			if (good.len)
+				fa_msg_add(&good, "; ");
+			fa_msg_add(&good, fa_msg_str(&tmp));
+		}
+	}
+	if (hits > 0)
+		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_FAIL, mc,
+					   fa_msg_str(&bad));
+	if (noimg > 0) {
+		fa_msg_addf(&good, "%s%zu container(s) name no image", good.len ? "; " : "", noimg);
+		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_UNKNOWN, mc,
+					   fa_msg_str(&good));
+	}
+	return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_PASS, mc, fa_msg_str(&good));
 }
 
 /* ---- health checks ---------------------------------------------------------------------- */
@@ -404,12 +516,14 @@ static int check_health_missing(fa_run *r, const fa_machine *mc)
 	size_t i, nsvc = 0;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_CHECKS_MISSING, mc);
 	if (!machine_has_public_service(mc))
 		return r->err; /* applies only to machines with a public service */
 	for (i = 0; i < mc->n_services; i++)
 		nsvc += mc->services[i].n_checks;
+	for (i = 0; i < mc->n_containers; i++)
+		nsvc += mc->containers[i].n_healthchecks;
 	fa_msg_init(&m);
 	if (nsvc == 0 && mc->n_checks == 0) {
 		fa_msg_add(&m, "the machine has a public service but no service checks and no "
@@ -458,7 +572,7 @@ static int check_autostop(fa_run *r, const fa_machine *mc)
 	size_t i, hits = 0, npub = 0;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_AUTOSTOP_DISABLED, mc);
 	fa_msg_init(&m);
 	for (i = 0; i < mc->n_services; i++) {
@@ -560,7 +674,7 @@ static int check_public_ip_unused(fa_run *r)
 
 		if (!fa_chk_machine_audited(mc))
 			continue;
-		if (!mc->has_config) {
+		if (!config_ok(mc)) {
 			nocfg++;
 			continue;
 		}
@@ -608,7 +722,7 @@ static int check_admin_allowlist(fa_run *r)
 
 		if (!fa_chk_machine_audited(mc))
 			continue;
-		if (!mc->has_config) {
+		if (!config_ok(mc)) {
 			nocfg++;
 			continue;
 		}
