@@ -368,9 +368,11 @@ bool fa_machine_audited(const fa_machine *m)
 {
 	if (!m)
 		return false;
-	/* no state: audited (fail closed); only a machine on its way out is skipped */
+	/* no state or an unknown one: audited (fail closed); only a machine that is gone or
+	 * on its way out is skipped: destroying, and the terminal states of Fly's docs */
 	return !m->state || (strcmp(m->state, "destroyed") != 0 &&
-			     strcmp(m->state, "destroying") != 0);
+			     strcmp(m->state, "destroying") != 0 &&
+			     strcmp(m->state, "replaced") != 0 && strcmp(m->state, "migrated") != 0);
 }
 
 bool fa_machine_serves(const fa_machine *m)

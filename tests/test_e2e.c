@@ -632,7 +632,106 @@ static const char *const expected_failures[][2] = {
 	{ "regions.config_drift", "drifted" },
 	{ "tokens.long_lived", "web-clean" },
 	{ "tokens.long_lived", NULL },
+	{ "container.runs_as_root", "sidecar" },
+	{ "secrets.plaintext_env", "sidecar" },
+	{ "secrets.plaintext_env", "hidden-creds" },
 };
+
+/* The result of check/app/status whose message holds `part`, or NULL. */
+static const cJSON *find_msg(const cJSON *results, const char *check, const char *app,
+			     const char *status, const char *part)
+{
+	const cJSON *x;
+
+	cJSON_ArrayForEach(x, results) {
+		const char *xa = jstr(x, "app"), *msg = jstr(x, "message");
+
+		if (strcmp(jstr(x, "check"), check) == 0 && strcmp(jstr(x, "status"), status) == 0 &&
+		    xa && strcmp(app, xa) == 0 && msg && strstr(msg, part))
+			return x;
+	}
+	return NULL;
+}
+
+/* Multi-container machines, credentials outside env, machines in every state, legacy and
+ * release_command groups: through the real binary against the demo org. */
+static void test_demo_containers_and_hidden_creds(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "--org", "demo", "--app", "sidecar", "--app", "hidden-creds", "audit",
+			    "--format", "json", "--fail-on", "never", NULL };
+	const char *t[] = { "--org", "demo", "--app", "sidecar", "--app", "hidden-creds", "audit",
+			    "--fail-on", "never", NULL };
+	const char *v[] = { "--org", "demo", "machines", "sidecar", NULL };
+	static const char *const values[] = { "hunter2", "sk_live_51Hx", "eyJhbGci", "ghp_A1b2",
+					      "xoxb-1234", "A1b2C3d4E5f6" };
+	cJSON *rep, *results, *cov, *x;
+	size_t i;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	/* the sidecar runs as root with a credential in its env: both name the container */
+	assert_non_null(find_msg(results, "container.runs_as_root", "sidecar", "fail",
+				 "container nginx runs as user \"root\""));
+	assert_non_null(find_msg(results, "secrets.plaintext_env", "sidecar", "fail",
+				 "container nginx env UPSTREAM_TOKEN (github_token"));
+	assert_non_null(find_msg(results, "container.image_unpinned", "sidecar", "pass",
+				 "container nginx image docker.io/library/nginx:1.27"));
+	/* credentials in a check header, an inline file and a command argument */
+	assert_non_null(find_msg(results, "secrets.plaintext_env", "hidden-creds", "fail",
+				 "check \"http\" header Authorization (jwt, secret_name)"));
+	assert_non_null(find_msg(results, "secrets.plaintext_env", "hidden-creds", "fail",
+				 "file /app/.env (url_password"));
+	assert_non_null(find_msg(results, "secrets.plaintext_env", "hidden-creds", "fail",
+				 "init.cmd argument 4 (stripe_key"));
+	/* a machine mid-start is audited */
+	assert_non_null(find_msg(results, "secrets.plaintext_env", "hidden-creds", "fail",
+				 "SLACK_BOT_TOKEN (slack_token"));
+	/* the failed machine is audited too; its live checks are not judged */
+	assert_non_null(find_msg(results, "tls.https_not_forced", "hidden-creds", "pass", "all with"));
+	/* drift: legacy process_group is its own group; release_command is never compared */
+	assert_non_null(find_msg(results, "regions.config_drift", "hidden-creds", "pass",
+				 "only one serving machine"));
+	cJSON_ArrayForEach(x, results) {
+		const cJSON *res = cJSON_GetObjectItemCaseSensitive(x, "resource");
+		const char *id = jstr(res, "id");
+
+		assert_null(strstr(id ? id : "", "release_command"));
+		if (strcmp(jstr(x, "check"), "regions.config_drift") == 0 &&
+		    strcmp(jstr(x, "app"), "hidden-creds") == 0)
+			assert_true(strcmp(id, "hidden-creds/app") == 0 ||
+				    strcmp(id, "hidden-creds/worker") == 0);
+	}
+	/* coverage: every machine the API returned is counted; the destroyed one not audited */
+	cov = cJSON_GetObjectItemCaseSensitive(rep, "coverage");
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(cov, "machines")->valueint, 7);
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(cov, "machines_audited")->valueint, 6);
+	/* never a value */
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		if (strstr(r.out, values[i]) || strstr(r.err, values[i]))
+			fail_msg("a credential value reached the report: %s", values[i]);
+	cJSON_Delete(rep);
+	run_free(&r);
+
+	/* the text report says why machines were left out */
+	fa_run(&r, m.url, "tok", ca_path, t);
+	assert_non_null(strstr(r.out, "6 of 7 machines audited (1 destroyed"));
+	run_free(&r);
+
+	/* the machines view shows the containers and their users */
+	fa_run(&r, m.url, "tok", ca_path, v);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "CONTAINERS"));
+	assert_non_null(strstr(r.out, "app(app),nginx(root)"));
+	run_free(&r);
+	mock_stop(&m);
+}
 
 
 static void test_audit_demo_findings(void **state)
@@ -1125,7 +1224,7 @@ static void test_snapshot_resume_after_revoke(void **state)
 	for (p = text; *p; p++)
 		if (*p == '\n')
 			lines++;
-	assert_int_equal(lines, 14 + 2); /* header, 14 apps, closing line */
+	assert_int_equal(lines, 16 + 2); /* header, 16 apps, closing line */
 	free(text);
 }
 
@@ -1209,6 +1308,7 @@ int main(void)
 		cmocka_unit_test(test_view_missing_app),
 		cmocka_unit_test(test_apps_lists_every_app),
 		cmocka_unit_test(test_audit_demo_findings),
+		cmocka_unit_test(test_demo_containers_and_hidden_creds),
 		cmocka_unit_test(test_exit_codes_fail_on),
 		cmocka_unit_test(test_whoami),
 		cmocka_unit_test(test_baseline_and_diff),

@@ -400,8 +400,8 @@ bool fa_ip_is_public(fa_ip_type t);
 /* The process group of a machine for grouping ("(none)" when metadata does not say). */
 const char *fa_machine_group(const fa_machine *m);
 
-/* True for a machine the audit reads: every state but destroyed/destroying (a state
- * flyaudit does not know is audited). */
+/* True for a machine the audit reads: every state but destroying and the terminal
+ * destroyed/replaced/migrated (a state flyaudit does not know, or none, is audited). */
 bool fa_machine_audited(const fa_machine *m);
 /* True for a machine that serves: started, or stopped/suspended with a service that
  * autostarts. Drift compares these. */
