@@ -653,6 +653,110 @@ static const cJSON *find_msg(const cJSON *results, const char *check, const char
 	return NULL;
 }
 
+/* A field of the wrong JSON type in a machine config, or a port that is not an integer
+ * 1..65535, is malformed: a coverage error naming the app, the machine and the field, the
+ * checks that need it unknown (never pass), exit 3. Served by flymock from a copy of the
+ * demo fixtures whose web-clean machine list is replaced. */
+static void test_malformed_machine_config(void **state)
+{
+	static const struct {
+		const char *config; /* the inside of "config": {...} */
+		const char *field;  /* named in the coverage error */
+		const char *check;  /* must not pass */
+	} cases[] = {
+		{ "\"env\":[\"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\"]", "config.env",
+		  "secrets.plaintext_env" },
+		{ "\"env\":{\"API_TOKEN\":12345678901}", "config.env.API_TOKEN",
+		  "secrets.plaintext_env" },
+		{ "\"services\":{\"internal_port\":6379,\"ports\":[{\"port\":6379}]}",
+		  "config.services", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":6379,\"ports\":{\"port\":6379}}]",
+		  "config.services[0].ports", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":80,\"ports\":[{\"port\":80,"
+		  "\"handlers\":{\"0\":\"http\"}}]}]",
+		  "config.services[0].ports[0].handlers", "tls.https_not_forced" },
+		{ "\"services\":[{\"internal_port\":443,\"ports\":[{\"port\":443,"
+		  "\"tls_options\":\"TLSv1.0\"}]}]",
+		  "config.services[0].ports[0].tls_options", "tls.weak_protocols" },
+		{ "\"services\":[{\"internal_port\":443,\"ports\":[{\"port\":443,"
+		  "\"tls_options\":{\"versions\":\"TLSv1.0\"}}]}]",
+		  "config.services[0].ports[0].tls_options.versions", "tls.weak_protocols" },
+		{ "\"services\":[{\"internal_port\":\"6379\",\"ports\":[{\"port\":443}]}]",
+		  "config.services[0].internal_port", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":8080,\"ports\":[{\"port\":\"6379\"}]}]",
+		  "config.services[0].ports[0].port", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":8080,\"ports\":[{\"port\":null}]}]",
+		  "config.services[0].ports[0].port", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":8080,\"ports\":[{\"port\":-6379}]}]",
+		  "config.services[0].ports[0].port", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":8080,\"ports\":[{\"port\":6379.5}]}]",
+		  "config.services[0].ports[0].port", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":8080,\"ports\":[{\"port\":71915}]}]",
+		  "config.services[0].ports[0].port", "network.private_service_public" },
+	};
+	char dir[300], cmd[1400], path[500], rp[500];
+	const char *extra[] = { "--fixtures", dir, NULL };
+	const char *a[] = { "--org", "demo", "--app", "web-clean", "audit", "--format", "json",
+			    "-o", rp, "--fail-on", "never", NULL };
+	size_t i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/malformed-fx", tmpdir);
+	snprintf(rp, sizeof(rp), "%s/malformed.json", tmpdir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s' && cp -r mocks/fixtures/demo '%s/'",
+		 dir, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/demo/apps/web-clean/machines.json", dir);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *f = fopen(path, "w");
+		mock m;
+		run r;
+		char *text;
+		cJSON *rep, *errs, *e, *results, *x;
+		bool named = false;
+
+		assert_non_null(f);
+		fprintf(f, "[{\"id\":\"0badc0f1e11d01\",\"state\":\"started\",\"region\":\"iad\","
+			   "\"host_status\":\"ok\",\"config\":{\"image\":\"registry.fly.io/web:v1\",%s}}]",
+			cases[i].config);
+		fclose(f);
+		mock_start(&m, "tok", extra);
+		fa_run(&r, m.url, "tok", ca_path, a);
+		if (r.code != 3)
+			fail_msg("case %zu (%s): exit %d, want 3", i, cases[i].field, r.code);
+		text = slurp(rp);
+		assert_non_null(text);
+		rep = cJSON_Parse(text);
+		assert_non_null(rep);
+		errs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rep, "coverage"),
+							"errors");
+		cJSON_ArrayForEach(e, errs) {
+			const char *msg = jstr(e, "message");
+			const char *want_end = cases[i].field;
+
+			if (strcmp(jstr(e, "app"), "web-clean") == 0 &&
+			    strcmp(jstr(e, "endpoint"), "machines") == 0 && msg &&
+			    strstr(msg, "machine 0badc0f1e11d01") && strstr(msg, want_end) &&
+			    !strstr(msg, "AKIA"))
+				named = true;
+		}
+		if (!named)
+			fail_msg("case %zu: no coverage error naming the machine and %s", i,
+				 cases[i].field);
+		results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+		cJSON_ArrayForEach(x, results) {
+			if (strcmp(jstr(x, "check"), cases[i].check) == 0 &&
+			    strcmp(jstr(x, "status"), "pass") == 0)
+				fail_msg("case %zu: %s passed on malformed data", i, cases[i].check);
+		}
+		assert_true(has_result(results, cases[i].check, "web-clean", "unknown"));
+		cJSON_Delete(rep);
+		free(text);
+		run_free(&r);
+		mock_stop(&m);
+	}
+}
+
 /* Multi-container machines, credentials outside env, machines in every state, legacy and
  * release_command groups: through the real binary against the demo org. */
 static void test_demo_containers_and_hidden_creds(void **state)
@@ -1309,6 +1413,7 @@ int main(void)
 		cmocka_unit_test(test_apps_lists_every_app),
 		cmocka_unit_test(test_audit_demo_findings),
 		cmocka_unit_test(test_demo_containers_and_hidden_creds),
+		cmocka_unit_test(test_malformed_machine_config),
 		cmocka_unit_test(test_exit_codes_fail_on),
 		cmocka_unit_test(test_whoami),
 		cmocka_unit_test(test_baseline_and_diff),
