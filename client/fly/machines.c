@@ -603,7 +603,8 @@ static void dec_checks(mdec *x, const cJSON *src, int named, fa_check_def **out,
 			subp(label, sizeof(label), "check \"%s\"", it->string ? it->string : "?");
 		} else {
 			subp(sub, sizeof(sub), "%s[%zu]", path, i);
-			subp(label, sizeof(label), "%s check %zu", path + strlen("config."), i);
+			/* "services[0].checks[1]": the place, as processes[0].cmd is named */
+			subp(label, sizeof(label), "%s", sub + strlen("config."));
 		}
 		if (!cJSON_IsObject(it)) {
 			mal(x, "%s", sub);
