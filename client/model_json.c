@@ -291,7 +291,7 @@ static cJSON *jport(const fa_port *p)
 		cJSON *h = cJSON_CreateObject();
 
 		if (!h || add(h, "name", jstr(p->resp_headers[i].name)) ||
-		    add(h, "value", jstr(p->resp_headers[i].value))) {
+		    add(h, "text", jstr(p->resp_headers[i].value))) {
 			cJSON_Delete(h);
 			rc = -1;
 			break;
@@ -1055,7 +1055,7 @@ static int header_from(const cJSON *j, const char *path, void *outp, char *err, 
 	fa_header *h = outp;
 
 	if (need_object(j, path, err, errlen) || get_str(j, "name", path, &h->name, err, errlen) ||
-	    get_str(j, "value", path, &h->value, err, errlen))
+	    get_str(j, "text", path, &h->value, err, errlen))
 		return -1;
 	if (!h->name || !h->value)
 		return jerr(err, errlen, path, NULL, "expected a name and a value");
