@@ -635,6 +635,7 @@ static const char *const expected_failures[][2] = {
 	{ "container.runs_as_root", "sidecar" },
 	{ "secrets.plaintext_env", "sidecar" },
 	{ "secrets.plaintext_env", "hidden-creds" },
+	{ "network.flycast_cross_org", "sidecar" },
 };
 
 /* The result of check/app/status whose message holds `part`, or NULL. */
@@ -787,6 +788,8 @@ static void test_demo_containers_and_hidden_creds(void **state)
 				 "container nginx env UPSTREAM_TOKEN (github_token"));
 	assert_non_null(find_msg(results, "container.image_unpinned", "sidecar", "pass",
 				 "container nginx image docker.io/library/nginx:1.27"));
+	assert_non_null(find_msg(results, "network.flycast_cross_org", "sidecar", "fail",
+				 "organization partner-corp, not demo"));
 	/* credentials in a check header, an inline file and a command argument */
 	assert_non_null(find_msg(results, "secrets.plaintext_env", "hidden-creds", "fail",
 				 "check \"http\" header Authorization (jwt, secret_name)"));

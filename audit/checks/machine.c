@@ -740,9 +740,50 @@ static int check_admin_allowlist(fa_run *r)
 	return r->err;
 }
 
+/* ---- network.flycast_cross_org -------------------------------------------------------- */
+
+static int check_flycast_org(fa_run *r)
+{
+	const fa_app *app = r->app;
+	const char *org = app->org_slug ? app->org_slug : r->ctx->org;
+	size_t i;
+
+	if (!fa_chk_loaded(app, FA_EP_IPS))
+		return fa_chk_emit_load_unknown(r, FA_CK_FLYCAST_CROSS_ORG, FA_EP_IPS);
+	for (i = 0; i < app->n_ips && !r->err; i++) {
+		const fa_ip *ip = &app->ips[i];
+		const char *addr = ip->address ? ip->address : "?";
+		const char *net = ip->network && ip->network[0] ? ip->network : "default";
+		fa_msg m;
+
+		if (ip->type != FA_IP_PRIVATE_V6)
+			continue;
+		fa_msg_init(&m);
+		if (!ip->network_org || !ip->network_org[0] || !org) {
+			fa_msg_addf(&m, "Flycast address %s (network %s): the API did not say which "
+				    "organization the network belongs to", addr, net);
+			fa_chk_emit(r, FA_CK_FLYCAST_CROSS_ORG, FA_STATUS_UNKNOWN, "ip", addr, NULL,
+				    ip->region, fa_msg_str(&m));
+		} else if (strcmp(ip->network_org, org) != 0) {
+			fa_msg_addf(&m, "Flycast address %s is in network %s of organization %s, not "
+				    "%s: that organization's machines can reach this app", addr, net,
+				    ip->network_org, org);
+			fa_chk_emit(r, FA_CK_FLYCAST_CROSS_ORG, FA_STATUS_FAIL, "ip", addr, NULL,
+				    ip->region, fa_msg_str(&m));
+		} else {
+			fa_msg_addf(&m, "Flycast address %s is in network %s of the app's own "
+				    "organization %s", addr, net, org);
+			fa_chk_emit(r, FA_CK_FLYCAST_CROSS_ORG, FA_STATUS_PASS, "ip", addr, NULL,
+				    ip->region, fa_msg_str(&m));
+		}
+	}
+	return r->err;
+}
+
 int fa_chk_app_network(fa_run *r)
 {
 	check_public_ip_unused(r);
+	check_flycast_org(r);
 	check_admin_allowlist(r);
 	return r->err;
 }
