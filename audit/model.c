@@ -63,6 +63,41 @@ static void check_defs_free(fa_check_def *cs, size_t n)
 	free(cs);
 }
 
+void fa_cred_scan_release(fa_cred_scan *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n_hits; i++)
+		free(c->hits[i].where);
+	free(c->hits);
+	memset(c, 0, sizeof(*c));
+}
+
+void fa_container_release(fa_container *c)
+{
+	if (!c)
+		return;
+	free(c->name);
+	free(c->image);
+	free(c->user);
+	fa_env_release(&c->env);
+	fa_cred_scan_release(&c->creds);
+	memset(c, 0, sizeof(*c));
+}
+
+static void port_release(fa_port *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_resp_headers; i++) {
+		free(p->resp_headers[i].name);
+		free(p->resp_headers[i].value);
+	}
+	free(p->resp_headers);
+}
+
 void fa_machine_release(fa_machine *m)
 {
 	size_t i;
@@ -81,10 +116,15 @@ void fa_machine_release(fa_machine *m)
 	free(m->image_digest);
 	free(m->image);
 	free(m->process_group);
+	free(m->malformed);
 	free(m->init_user);
 	fa_env_release(&m->env);
 	for (i = 0; i < m->n_services; i++) {
+		size_t j;
+
 		free(m->services[i].protocol);
+		for (j = 0; j < m->services[i].n_ports; j++)
+			port_release(&m->services[i].ports[j]);
 		free(m->services[i].ports);
 		check_defs_free(m->services[i].checks, m->services[i].n_checks);
 	}
@@ -101,6 +141,10 @@ void fa_machine_release(fa_machine *m)
 		free(m->mounts[i].name);
 	}
 	free(m->mounts);
+	for (i = 0; i < m->n_containers; i++)
+		fa_container_release(&m->containers[i]);
+	free(m->containers);
+	fa_cred_scan_release(&m->creds);
 	for (i = 0; i < m->n_check_status; i++) {
 		free(m->check_status[i].name);
 		free(m->check_status[i].status);
@@ -133,6 +177,7 @@ void fa_ip_release(fa_ip *ip)
 	free(ip->region);
 	free(ip->service_name);
 	free(ip->network);
+	free(ip->network_org);
 	free(ip->created_at);
 	memset(ip, 0, sizeof(*ip));
 }
@@ -318,7 +363,34 @@ bool fa_ip_is_public(fa_ip_type t)
 
 const char *fa_machine_group(const fa_machine *m)
 {
-	return (m && m->process_group && m->process_group[0]) ? m->process_group : "app";
+	return (m && m->process_group && m->process_group[0]) ? m->process_group : "(none)";
+}
+
+bool fa_machine_audited(const fa_machine *m)
+{
+	if (!m)
+		return false;
+	/* no state or an unknown one: audited (fail closed); only a machine that is gone or
+	 * on its way out is skipped: destroying, and the terminal states of Fly's docs */
+	return !m->state || (strcmp(m->state, "destroyed") != 0 &&
+			     strcmp(m->state, "destroying") != 0 &&
+			     strcmp(m->state, "replaced") != 0 && strcmp(m->state, "migrated") != 0);
+}
+
+bool fa_machine_serves(const fa_machine *m)
+{
+	size_t i;
+
+	if (!m || !m->state)
+		return false;
+	if (strcmp(m->state, "started") == 0)
+		return true;
+	if (strcmp(m->state, "stopped") != 0 && strcmp(m->state, "suspended") != 0)
+		return false;
+	for (i = 0; i < m->n_services; i++)
+		if (m->services[i].autostart != FA_TRI_FALSE)
+			return true; /* autostart is Fly's default */
+	return false;
 }
 
 void fa_image_release(fa_image *img)
@@ -430,5 +502,17 @@ const fa_image *fa_app_machine_image(const fa_app *app, const fa_machine *m)
 		if (!m->image_digest && m->image && img->digest && strcmp(m->image, img->digest) == 0)
 			return img;
 	}
+	return NULL;
+}
+
+const fa_image *fa_app_image_by_ref(const fa_app *app, const char *ref)
+{
+	size_t i;
+
+	if (!app || !ref)
+		return NULL;
+	for (i = 0; i < app->n_images; i++)
+		if (app->images[i].ref && strcmp(app->images[i].ref, ref) == 0)
+			return &app->images[i];
 	return NULL;
 }

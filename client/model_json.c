@@ -244,6 +244,7 @@ static cJSON *jcheck_def(const fa_check_def *c)
 	rc |= add(o, "interval", jstr(c->interval));
 	rc |= add(o, "timeout", jstr(c->timeout));
 	rc |= add(o, "kind", jstr(c->kind));
+	rc |= add(o, "tls_skip_verify", jtri(c->tls_skip_verify));
 	if (rc) {
 		cJSON_Delete(o);
 		return NULL;
@@ -270,6 +271,8 @@ static cJSON *jcheck_defs(const fa_check_def *cs, size_t n)
 static cJSON *jport(const fa_port *p)
 {
 	cJSON *o = cJSON_CreateObject();
+	cJSON *hs = NULL;
+	size_t i;
 	int rc = 0;
 
 	if (!o)
@@ -282,6 +285,20 @@ static cJSON *jport(const fa_port *p)
 	rc |= add(o, "force_https", jtri(p->force_https));
 	rc |= add(o, "tls_versions",
 		  jflags(p->tls_versions, tls_names, sizeof(tls_names) / sizeof(tls_names[0])));
+	rc |= add(o, "default_self_signed", jtri(p->default_self_signed));
+	hs = cJSON_CreateArray();
+	for (i = 0; hs && i < p->n_resp_headers; i++) {
+		cJSON *h = cJSON_CreateObject();
+
+		if (!h || add(h, "name", jstr(p->resp_headers[i].name)) ||
+		    add(h, "text", jstr(p->resp_headers[i].value))) {
+			cJSON_Delete(h);
+			rc = -1;
+			break;
+		}
+		rc |= push(hs, h);
+	}
+	rc |= add(o, "response_headers", hs);
 	if (rc) {
 		cJSON_Delete(o);
 		return NULL;
@@ -318,6 +335,59 @@ static cJSON *jservice(const fa_service *s)
 	return o;
 }
 
+static cJSON *jcreds(const fa_cred_scan *cs)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+	int rc = 0;
+
+	if (!o || !arr) {
+		cJSON_Delete(o);
+		cJSON_Delete(arr);
+		return NULL;
+	}
+	rc |= add(o, "places", jnum((long long)cs->n_places));
+	for (i = 0; i < cs->n_hits; i++) {
+		cJSON *h = cJSON_CreateObject();
+
+		if (!h || add(h, "where", jstr(cs->hits[i].where)) ||
+		    add(h, "detectors", jdetectors(cs->hits[i].detectors))) {
+			cJSON_Delete(h);
+			rc = -1;
+			break;
+		}
+		rc |= push(arr, h);
+	}
+	rc |= add(o, "hits", arr);
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *jcontainer(const fa_container *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	rc |= add(o, "name", jstr(c->name));
+	rc |= add(o, "image", jstr(c->image));
+	rc |= add(o, "user", jstr(c->user));
+	rc |= add(o, "env", fa_mj_env(&c->env));
+	rc |= add(o, "creds", jcreds(&c->creds));
+	rc |= add(o, "secrets", jnum((long long)c->n_secrets));
+	rc |= add(o, "healthchecks", jnum((long long)c->n_healthchecks));
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 cJSON *fa_mj_machine(const fa_machine *m)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -340,8 +410,15 @@ cJSON *fa_mj_machine(const fa_machine *m)
 	rc |= add(o, "has_config", jbool(m->has_config));
 	rc |= add(o, "image", jstr(m->image));
 	rc |= add(o, "process_group", jstr(m->process_group));
+	rc |= add(o, "release_command", jbool(m->release_command));
+	rc |= add(o, "malformed", jstr(m->malformed));
 	rc |= add(o, "init_user", jstr(m->init_user));
 	rc |= add(o, "env", fa_mj_env(&m->env));
+	rc |= add(o, "creds", jcreds(&m->creds));
+	arr = cJSON_CreateArray();
+	for (i = 0; arr && i < m->n_containers; i++)
+		rc |= push(arr, jcontainer(&m->containers[i]));
+	rc |= add(o, "containers", arr);
 
 	arr = cJSON_CreateArray();
 	for (i = 0; arr && i < m->n_services; i++)
@@ -458,6 +535,7 @@ cJSON *fa_mj_ip(const fa_ip *ip)
 	rc |= add(o, "region", jstr(ip->region));
 	rc |= add(o, "service_name", jstr(ip->service_name));
 	rc |= add(o, "network", jstr(ip->network));
+	rc |= add(o, "network_org", jstr(ip->network_org));
 	rc |= add(o, "created_at", jstr(ip->created_at));
 	if (rc) {
 		cJSON_Delete(o);
@@ -497,6 +575,9 @@ cJSON *fa_mj_cert(const fa_cert *c)
 	rc |= add(o, "dns_provider", jstr(c->dns_provider));
 	rc |= add(o, "has_custom_certificate", jtri(c->has_custom_certificate));
 	rc |= add(o, "has_fly_certificate", jtri(c->has_fly_certificate));
+	rc |= add(o, "acme_dns_configured", jtri(c->acme_dns_configured));
+	rc |= add(o, "acme_alpn_configured", jtri(c->acme_alpn_configured));
+	rc |= add(o, "acme_http_configured", jtri(c->acme_http_configured));
 	rc |= add(o, "created_at", jstr(c->created_at));
 	rc |= add(o, "updated_at", jstr(c->updated_at));
 	if (rc) {
@@ -1039,16 +1120,106 @@ static int check_def_from(const cJSON *j, const char *path, void *outp, char *er
 	    get_str(j, "protocol", path, &c->protocol, err, errlen) ||
 	    get_str(j, "interval", path, &c->interval, err, errlen) ||
 	    get_str(j, "timeout", path, &c->timeout, err, errlen) ||
-	    get_str(j, "kind", path, &c->kind, err, errlen))
+	    get_str(j, "kind", path, &c->kind, err, errlen) ||
+	    get_tri(j, "tls_skip_verify", path, &c->tls_skip_verify, err, errlen))
 		return -1;
+	return 0;
+}
+
+static int header_from(const cJSON *j, const char *path, void *outp, char *err, size_t errlen)
+{
+	fa_header *h = outp;
+
+	if (need_object(j, path, err, errlen) || get_str(j, "name", path, &h->name, err, errlen) ||
+	    get_str(j, "text", path, &h->value, err, errlen))
+		return -1;
+	if (!h->name || !h->value)
+		return jerr(err, errlen, path, NULL, "expected a name and a value");
+	return 0;
+}
+
+static int cred_hit_from(const cJSON *j, const char *path, void *outp, char *err,
+			 size_t errlen)
+{
+	fa_cred_hit *h = outp;
+	const cJSON *arr = NULL, *it = NULL;
+	char sub[PATHLEN];
+	long idx = 0;
+
+	if (need_object(j, path, err, errlen) || get_str(j, "where", path, &h->where, err, errlen) ||
+	    get_array(j, "detectors", path, &arr, err, errlen))
+		return -1;
+	if (!h->where)
+		return jerr(err, errlen, path, "where", "expected a string");
+	cJSON_ArrayForEach(it, arr)
+	{
+		uint32_t bit;
+
+		subpath(sub, sizeof(sub), path, "detectors", idx++);
+		if (!cJSON_IsString(it) || !it->valuestring)
+			return jerr(err, errlen, sub, NULL, "expected a detector name");
+		bit = detector_bit(it->valuestring);
+		if (!bit)
+			return jerr(err, errlen, sub, NULL, "unknown detector");
+		h->detectors |= bit;
+	}
+	return 0;
+}
+
+/* o[key]: {places, hits[]}, absent or null. Does not release on error. */
+static int creds_from(const cJSON *o, const char *key, const char *path, fa_cred_scan *cs,
+		      char *err, size_t errlen)
+{
+	const cJSON *j = field(o, key);
+	char sub[PATHLEN];
+	long long places = 0;
+	void *items = NULL;
+	int rc;
+
+	if (!j)
+		return 0;
+	subpath(sub, sizeof(sub), path, key, -1);
+	if (need_object(j, sub, err, errlen) ||
+	    get_ll(j, "places", sub, 0, JSON_INT_MAX, 0, &places, err, errlen))
+		return -1;
+	cs->n_places = (size_t)places;
+	rc = array_from(j, "hits", sub, sizeof(fa_cred_hit), cred_hit_from, &items, &cs->n_hits,
+			err, errlen);
+	cs->hits = items;
+	return rc;
+}
+
+static int container_from(const cJSON *j, const char *path, void *outp, char *err,
+			  size_t errlen)
+{
+	fa_container *c = outp;
+	char sub[PATHLEN];
+	long long n = 0;
+
+	if (need_object(j, path, err, errlen) || get_str(j, "name", path, &c->name, err, errlen) ||
+	    get_str(j, "image", path, &c->image, err, errlen) ||
+	    get_str(j, "user", path, &c->user, err, errlen))
+		return -1;
+	subpath(sub, sizeof(sub), path, "env", -1);
+	if (env_from(cJSON_GetObjectItemCaseSensitive(j, "env"), sub, &c->env, err, errlen) ||
+	    creds_from(j, "creds", path, &c->creds, err, errlen) ||
+	    get_ll(j, "secrets", path, 0, JSON_INT_MAX, 0, &n, err, errlen))
+		return -1;
+	c->n_secrets = (size_t)n;
+	if (get_ll(j, "healthchecks", path, 0, JSON_INT_MAX, 0, &n, err, errlen))
+		return -1;
+	c->n_healthchecks = (size_t)n;
 	return 0;
 }
 
 static int port_from(const cJSON *j, const char *path, void *outp, char *err, size_t errlen)
 {
 	fa_port *p = outp;
+	void *items = NULL;
+	int rc;
 
 	p->force_https = FA_TRI_UNKNOWN;
+	p->default_self_signed = FA_TRI_UNKNOWN;
 	if (need_object(j, path, err, errlen) ||
 	    get_int(j, "port", path, INT32_MIN, 0, &p->port, err, errlen) ||
 	    get_int(j, "start_port", path, INT32_MIN, 0, &p->start_port, err, errlen) ||
@@ -1058,9 +1229,13 @@ static int port_from(const cJSON *j, const char *path, void *outp, char *err, si
 		      errlen) ||
 	    get_tri(j, "force_https", path, &p->force_https, err, errlen) ||
 	    get_flags(j, "tls_versions", path, tls_names, sizeof(tls_names) / sizeof(tls_names[0]),
-		      &p->tls_versions, err, errlen))
+		      &p->tls_versions, err, errlen) ||
+	    get_tri(j, "default_self_signed", path, &p->default_self_signed, err, errlen))
 		return -1;
-	return 0;
+	rc = array_from(j, "response_headers", path, sizeof(fa_header), header_from, &items,
+			&p->n_resp_headers, err, errlen);
+	p->resp_headers = items;
+	return rc;
 }
 
 static int service_from(const cJSON *j, const char *path, void *outp, char *err,
@@ -1167,7 +1342,15 @@ static int machine_fill(const cJSON *j, const char *path, fa_machine *m, char *e
 	    get_bool(j, "has_config", path, &m->has_config, err, errlen) ||
 	    get_str(j, "image", path, &m->image, err, errlen) ||
 	    get_str(j, "process_group", path, &m->process_group, err, errlen) ||
-	    get_str(j, "init_user", path, &m->init_user, err, errlen))
+	    get_bool(j, "release_command", path, &m->release_command, err, errlen) ||
+	    get_str(j, "malformed", path, &m->malformed, err, errlen) ||
+	    get_str(j, "init_user", path, &m->init_user, err, errlen) ||
+	    creds_from(j, "creds", path, &m->creds, err, errlen))
+		return -1;
+	rc = array_from(j, "containers", path, sizeof(fa_container), container_from, &items,
+			&m->n_containers, err, errlen);
+	m->containers = items;
+	if (rc)
 		return -1;
 	subpath(sub, sizeof(sub), path, "env", -1);
 	if (env_from(cJSON_GetObjectItemCaseSensitive(j, "env"), sub, &m->env, err, errlen))
@@ -1260,6 +1443,7 @@ int fa_mj_ip_from(const cJSON *j, const char *path, fa_ip *ip, char *err, size_t
 	    get_str(j, "region", path, &ip->region, err, errlen) ||
 	    get_str(j, "service_name", path, &ip->service_name, err, errlen) ||
 	    get_str(j, "network", path, &ip->network, err, errlen) ||
+	    get_str(j, "network_org", path, &ip->network_org, err, errlen) ||
 	    get_str(j, "created_at", path, &ip->created_at, err, errlen)) {
 		fa_ip_release(ip);
 		return -1;
@@ -1293,11 +1477,15 @@ int fa_mj_cert_from(const cJSON *j, const char *path, fa_cert *c, char *err, siz
 	    get_tri(j, "has_custom_certificate", path, &c->has_custom_certificate, err,
 		    errlen) ||
 	    get_tri(j, "has_fly_certificate", path, &c->has_fly_certificate, err, errlen) ||
+	    get_tri(j, "acme_dns_configured", path, &c->acme_dns_configured, err, errlen) ||
+	    get_tri(j, "acme_alpn_configured", path, &c->acme_alpn_configured, err, errlen) ||
+	    get_tri(j, "acme_http_configured", path, &c->acme_http_configured, err, errlen) ||
 	    get_str(j, "created_at", path, &c->created_at, err, errlen) ||
 	    get_str(j, "updated_at", path, &c->updated_at, err, errlen)) {
 		fa_cert_release(c);
 		c->configured = c->has_custom_certificate = c->has_fly_certificate =
-			FA_TRI_UNKNOWN;
+			c->acme_dns_configured = c->acme_alpn_configured =
+				c->acme_http_configured = FA_TRI_UNKNOWN;
 		return -1;
 	}
 	return 0;

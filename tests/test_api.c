@@ -123,6 +123,14 @@ static void w_check(walk *w, const fa_check_def *c)
 	w_str(w, c->kind);
 }
 
+static void w_creds(walk *w, const fa_cred_scan *cs)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n_hits; i++)
+		w_str(w, cs->hits[i].where);
+}
+
 static void w_app(walk *w, const fa_app *a)
 {
 	size_t i, j, k;
@@ -148,9 +156,26 @@ static void w_app(walk *w, const fa_app *a)
 		w_str(w, m->image);
 		w_str(w, m->process_group);
 		w_str(w, m->init_user);
+		w_str(w, m->malformed);
 		w_env(w, &m->env);
+		w_creds(w, &m->creds);
+		for (j = 0; j < m->n_containers; j++) {
+			w_str(w, m->containers[j].name);
+			w_str(w, m->containers[j].image);
+			w_str(w, m->containers[j].user);
+			w_env(w, &m->containers[j].env);
+			w_creds(w, &m->containers[j].creds);
+		}
 		for (j = 0; j < m->n_services; j++) {
 			w_str(w, m->services[j].protocol);
+			for (k = 0; k < m->services[j].n_ports; k++) {
+				size_t h;
+
+				for (h = 0; h < m->services[j].ports[k].n_resp_headers; h++) {
+					w_str(w, m->services[j].ports[k].resp_headers[h].name);
+					w_str(w, m->services[j].ports[k].resp_headers[h].value);
+				}
+			}
 			for (k = 0; k < m->services[j].n_checks; k++)
 				w_check(w, &m->services[j].checks[k]);
 		}
@@ -186,6 +211,7 @@ static void w_app(walk *w, const fa_app *a)
 		w_str(w, a->ips[i].region);
 		w_str(w, a->ips[i].service_name);
 		w_str(w, a->ips[i].network);
+		w_str(w, a->ips[i].network_org);
 		w_str(w, a->ips[i].created_at);
 	}
 	for (i = 0; i < a->n_secrets; i++) {
@@ -514,6 +540,149 @@ static void test_apps_reference(void **state)
 
 /* ---- machines ------------------------------------------------------------------------- */
 
+static const fa_cred_hit *hit(const fa_cred_scan *cs, const char *where)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n_hits; i++)
+		if (strcmp(cs->hits[i].where, where) == 0)
+			return &cs->hits[i];
+	return NULL;
+}
+
+/* fly-go's shapes: containers, check headers, inline files, command lines, legacy group
+ * metadata, response headers; values classified and dropped. */
+static void test_machines_containers(void **state)
+{
+	char err[FA_API_ERRLEN] = "";
+	fa_app app = new_app("billing-api");
+	const fa_machine *m;
+	const fa_container *c;
+	const fa_port *p;
+	const fa_cred_hit *h;
+
+	(void)state;
+	assert_int_equal(dec_machines_fix("machines-containers.json", &app, err), 0);
+	assert_int_equal(app.n_machines, 1);
+	m = &app.machines[0];
+	assert_null(m->malformed);
+	assert_string_equal(m->state, "starting");
+	assert_string_equal(m->process_group, "web"); /* the legacy key */
+	assert_true(m->release_command);               /* metadata.fly_release_command */
+	/* credentials outside env: where, and which detectors; never the value */
+	assert_non_null(h = hit(&m->creds, "init.cmd argument 4"));
+	assert_true(h->detectors & FA_DET_GITHUB_TOKEN);
+	assert_non_null(h = hit(&m->creds, "init.cmd argument 6")); /* after --password */
+	assert_true(h->detectors & FA_DET_SECRET_NAME);
+	assert_non_null(h = hit(&m->creds, "check \"http\" header Authorization"));
+	assert_non_null(h = hit(&m->creds, "services[0].checks[0] header X-Api-Key"));
+	assert_true(h->detectors & FA_DET_GOOGLE_KEY);
+	assert_non_null(h = hit(&m->creds, "file /app/.env"));
+	assert_true(h->detectors & FA_DET_URL_PASSWORD);
+	assert_null(hit(&m->creds, "check \"http\" header Accept"));
+	assert_null(hit(&m->creds, "file /app/key.pem"));    /* secret_name: the safe form */
+	assert_null(hit(&m->creds, "file /app/readme.txt")); /* nothing in it */
+	assert_int_equal(m->creds.n_hits, 5);
+	assert_int_equal(m->creds.n_places, 16);
+	/* containers */
+	assert_int_equal(m->n_containers, 3);
+	c = &m->containers[0];
+	assert_string_equal(c->name, "app");
+	assert_string_equal(c->user, "app");
+	assert_int_equal(c->env.n_vars, 1);
+	assert_int_equal(c->n_secrets, 1);
+	assert_int_equal(c->n_healthchecks, 1);
+	assert_non_null(hit(&c->creds, "healthcheck \"alive\" header Cookie"));
+	c = &m->containers[1];
+	assert_string_equal(c->name, "nginx");
+	assert_string_equal(c->user, "root");
+	assert_string_equal(c->image, "nginx:latest");
+	assert_true(c->env.vars[0].detectors & FA_DET_STRIPE_KEY);
+	assert_non_null(h = hit(&c->creds, "file /etc/nginx/htpasswd"));
+	assert_true(h->detectors & FA_DET_PEM_PRIVATE);
+	assert_null(m->containers[2].user); /* the image decides: never guessed */
+	/* what else the config shows */
+	p = &m->services[0].ports[0];
+	assert_int_equal(p->default_self_signed, FA_TRI_TRUE);
+	assert_int_equal(p->n_resp_headers, 2);
+	assert_string_equal(p->resp_headers[0].name, "Strict-Transport-Security");
+	assert_string_equal(p->resp_headers[0].value, "max-age=63072000");
+	assert_string_equal(p->resp_headers[1].value, "a, b");
+	assert_int_equal(m->services[0].checks[0].tls_skip_verify, FA_TRI_TRUE);
+	/* no value anywhere in the model */
+	assert_absent(&app, "ghp_A1b2");
+	assert_absent(&app, "Tr0ub4dor");
+	assert_absent(&app, "dXNlcjpw");
+	assert_absent(&app, "AIzaSy");
+	assert_absent(&app, "s3cr3t");
+	assert_absent(&app, "sk_live");
+	assert_absent(&app, "session=");
+	assert_absent(&app, "BEGIN RSA");
+	fa_app_release(&app);
+}
+
+/* Hostile shapes: wrong types are malformed (named), never "absent"; nothing crashes. */
+static void test_machines_malformed(void **state)
+{
+	static const struct {
+		const char *cfg;
+		const char *field; /* NULL: not malformed */
+	} cases[] = {
+		{ "\"env\":[]", "config.env" },
+		{ "\"env\":null", NULL },
+		{ "\"env\":{\"A\":true}", "config.env.A" },
+		{ "\"services\":{}", "config.services" },
+		{ "\"services\":[1]", "config.services[0]" },
+		{ "\"services\":[{\"ports\":{}}]", "config.services[0].ports" },
+		{ "\"services\":[{\"ports\":[{\"handlers\":\"http\"}]}]",
+		  "config.services[0].ports[0].handlers" },
+		{ "\"services\":[{\"ports\":[{\"handlers\":[7]}]}]",
+		  "config.services[0].ports[0].handlers[0]" },
+		{ "\"services\":[{\"ports\":[{\"tls_options\":[]}]}]",
+		  "config.services[0].ports[0].tls_options" },
+		{ "\"services\":[{\"ports\":[{\"tls_options\":{\"versions\":{}}}]}]",
+		  "config.services[0].ports[0].tls_options.versions" },
+		{ "\"services\":[{\"ports\":[{\"port\":0}]}]", "config.services[0].ports[0].port" },
+		{ "\"services\":[{\"ports\":[{\"port\":65536}]}]",
+		  "config.services[0].ports[0].port" },
+		{ "\"services\":[{\"ports\":[{\"port\":65535}]}]", NULL },
+		{ "\"services\":[{\"internal_port\":true}]", "config.services[0].internal_port" },
+		{ "\"services\":[{\"checks\":{}}]", "config.services[0].checks" },
+		{ "\"checks\":[]", "config.checks" },
+		{ "\"checks\":{\"a\":{\"headers\":{}}}", "config.checks.a.headers" },
+		{ "\"checks\":{\"a\":{\"headers\":[{\"name\":\"X\",\"values\":[1]}]}}",
+		  "config.checks.a.headers[0].values" },
+		{ "\"processes\":{}", "config.processes" },
+		{ "\"containers\":{}", "config.containers" },
+		{ "\"containers\":[{\"env\":[]}]", "config.containers[0].env" },
+		{ "\"containers\":[{\"user\":0}]", "config.containers[0].user" },
+		{ "\"files\":[{\"raw_value\":\"not base64!\"}]", "config.files[0].raw_value" },
+		{ "\"files\":[{\"raw_value\":7}]", "config.files[0].raw_value" },
+		{ "\"init\":{\"cmd\":\"run --password=x\"}", "config.init.cmd" },
+		{ "\"init\":[]", "config.init" },
+		{ "\"metadata\":[]", "config.metadata" },
+		{ "\"services\":[{\"ports\":[{\"http_options\":{\"response\":{\"headers\":[]}}}]}]",
+		  "config.services[0].ports[0].http_options.response.headers" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char body[1024], err[FA_API_ERRLEN] = "";
+		fa_app app = new_app("a");
+
+		snprintf(body, sizeof(body), "[{\"id\":\"m1\",\"config\":{%s}}]", cases[i].cfg);
+		assert_int_equal(dec_machines_str(body, &app, err), 0);
+		if (!cases[i].field && app.machines[0].malformed)
+			fail_msg("case %zu: malformed %s", i, app.machines[0].malformed);
+		if (cases[i].field && (!app.machines[0].malformed ||
+				       strcmp(app.machines[0].malformed, cases[i].field) != 0))
+			fail_msg("case %zu: want %s, got %s", i, cases[i].field,
+				 app.machines[0].malformed ? app.machines[0].malformed : "(none)");
+		fa_app_release(&app);
+	}
+}
+
 static void test_machines_docs_1(void **state)
 {
 	char err[FA_API_ERRLEN] = "";
@@ -557,7 +726,7 @@ static void test_machines_docs_2_3(void **state)
 	assert_string_equal(app.machines[0].image, "flyio/fastify-functions:latest");
 	assert_int_equal(app.machines[0].env.n_vars, 0); /* "env": null */
 	assert_null(app.machines[0].process_group);      /* "metadata": {} */
-	assert_string_equal(fa_machine_group(&app.machines[0]), "app");
+	assert_string_equal(fa_machine_group(&app.machines[0]), "(none)"); /* never "app" */
 
 	assert_int_equal(dec_machines_fix("machines-list--docs-3.json", &app, err), 0);
 	assert_int_equal(app.n_machines, 2);
@@ -935,12 +1104,15 @@ static void test_huge_numbers(void **state)
 	(void)state;
 	assert_int_equal(dec_machines_str(body, &app, err), 0);
 	s = app.machines[0].services;
-	assert_int_equal(s[0].internal_port, 0);          /* not a port: absent */
+	/* not a port: malformed (the first one is named), never a port or "absent" */
+	assert_non_null(app.machines[0].malformed);
+	assert_string_equal(app.machines[0].malformed, "config.services[0].internal_port");
+	assert_int_equal(s[0].internal_port, 0);
 	assert_int_equal(s[0].min_machines_running, INT_MAX);
 	assert_int_equal(s[0].ports[0].port, 0);
 	assert_int_equal(s[0].ports[0].start_port, 0);
-	assert_int_equal(s[0].ports[0].end_port, 65535);
-	assert_int_equal(s[0].ports[1].port, 443);
+	assert_int_equal(s[0].ports[0].end_port, 0);
+	assert_int_equal(s[0].ports[1].port, 0);
 	assert_int_equal(s[1].internal_port, 0);
 	assert_int_equal(s[1].min_machines_running, 0);
 	assert_int_equal(s[2].min_machines_running, INT_MAX);
@@ -1940,6 +2112,8 @@ int main(void)
 		cmocka_unit_test(test_apps_docs),
 		cmocka_unit_test(test_apps_reference),
 		cmocka_unit_test(test_machines_docs_1),
+		cmocka_unit_test(test_machines_containers),
+		cmocka_unit_test(test_machines_malformed),
 		cmocka_unit_test(test_machines_docs_2_3),
 		cmocka_unit_test(test_machines_reference),
 		cmocka_unit_test(test_machines_env_secrets),

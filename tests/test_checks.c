@@ -18,6 +18,7 @@ static const struct {
 	{"secrets.plaintext_env", FA_SEV_CRITICAL, "machine"},
 	{"network.private_service_public", FA_SEV_HIGH, "machine"},
 	{"network.public_ip_unused", FA_SEV_MEDIUM, "app"},
+	{"network.flycast_cross_org", FA_SEV_MEDIUM, "ip"},
 	{"tls.https_not_forced", FA_SEV_HIGH, "machine"},
 	{"tls.weak_protocols", FA_SEV_MEDIUM, "machine"},
 	{"tls.certificate_not_ready", FA_SEV_MEDIUM, "certificate"},
@@ -274,6 +275,47 @@ static void test_private_service_public(void **state)
 	fx_run(&a, NULL, &rs);
 	fx_expect(&rs, "network.private_service_public", "m-none", FA_STATUS_PASS,
 		  "no service with public ports");
+	fa_results_release(&rs);
+	fa_app_release(&a);
+}
+
+/* ---- network.flycast_cross_org ---------------------------------------------------------- */
+
+static void test_flycast_cross_org(void **state)
+{
+	fa_app a;
+	fa_ip *ip;
+	fa_results rs;
+
+	(void)state;
+	fx_app(&a, "api");
+	ip = fx_ip(&a, "fdaa:0:1::3", FA_IP_PRIVATE_V6);
+	ip->network = fx_str("shared-net");
+	ip->network_org = fx_str("partner-corp");
+	ip = fx_ip(&a, "fdaa:0:1::4", FA_IP_PRIVATE_V6);
+	ip->network = fx_str("");
+	ip->network_org = fx_str("acme");
+	ip = fx_ip(&a, "fdaa:0:1::5", FA_IP_PRIVATE_V6); /* no org said: unknown, not pass */
+	ip->network = fx_str("");
+	fx_ip(&a, "2a09:8280:1::1", FA_IP_V6); /* public: not this check's */
+	fx_run(&a, NULL, &rs);
+	fx_expect(&rs, "network.flycast_cross_org", "fdaa:0:1::3", FA_STATUS_FAIL,
+		  "in network shared-net of organization partner-corp, not acme");
+	fx_expect(&rs, "network.flycast_cross_org", "fdaa:0:1::4", FA_STATUS_PASS,
+		  "network default of the app's own organization acme");
+	fx_expect(&rs, "network.flycast_cross_org", "fdaa:0:1::5", FA_STATUS_UNKNOWN,
+		  "did not say which organization");
+	assert_int_equal(fx_count(&rs, "network.flycast_cross_org"), 3);
+	assert_string_equal(fx_get(&rs, "network.flycast_cross_org", "fdaa:0:1::3")->resource_type,
+			    "ip");
+	fa_results_release(&rs);
+	fa_app_release(&a);
+
+	/* the IP list did not load: unknown */
+	fx_app(&a, "api");
+	fx_fail_load(&a, FA_EP_IPS, 500, "boom");
+	fx_run(&a, NULL, &rs);
+	fx_expect(&rs, "network.flycast_cross_org", "api", FA_STATUS_UNKNOWN, "boom");
 	fa_results_release(&rs);
 	fa_app_release(&a);
 }
@@ -550,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_plaintext_env_unknown),
 		cmocka_unit_test(test_private_service_public),
 		cmocka_unit_test(test_public_ip_unused),
+		cmocka_unit_test(test_flycast_cross_org),
 		cmocka_unit_test(test_https_not_forced),
 		cmocka_unit_test(test_weak_protocols),
 		cmocka_unit_test(test_certificate_not_ready),

@@ -35,11 +35,11 @@ static void test_runs_as_root(void **state)
 	fx_expect(&rs, "container.runs_as_root", "m-zero", FA_STATUS_FAIL,
 		  "processes[1] runs as user \"0:0\"");
 	fx_expect(&rs, "container.runs_as_root", "m-app", FA_STATUS_PASS, "non-root user");
-	fx_expect(&rs, "container.runs_as_root", "m-two", FA_STATUS_PASS, "every process (2)");
+	fx_expect(&rs, "container.runs_as_root", "m-two", FA_STATUS_PASS, "every process and container (2)");
 	fx_expect(&rs, "container.runs_as_root", "m-none", FA_STATUS_UNKNOWN, "fly ssh console -C id");
 	fx_expect(&rs, "container.runs_as_root", "m-none", FA_STATUS_UNKNOWN, "USER");
 	fx_expect(&rs, "container.runs_as_root", "m-partial", FA_STATUS_UNKNOWN,
-		  "1 of 2 processes name no user");
+		  "1 of 2 processes and containers name no user");
 	fa_results_release(&rs);
 	fa_app_release(&a);
 
@@ -531,7 +531,7 @@ static void test_config_drift(void **state)
 	drift_machine(&a, "m2", "syd");
 	fx_run(&a, NULL, &rs);
 	fx_expect(&rs, "regions.config_drift", "web/app", FA_STATUS_FAIL,
-		  "1 of 3 started machines differ from m2 (the most common config): "
+		  "1 of 3 serving machines differ from m2 (the most common config): "
 		  "m1 (ams): env LOG_LEVEL (value), DEBUG (extra)");
 	fa_results_release(&rs);
 	fa_app_release(&a);
@@ -562,15 +562,41 @@ static void test_config_drift(void **state)
 		m->services[0].ports[1] = p;
 	}
 	m = fx_machine(&a, "m3", "stopped");
+	m->services[0].autostart = FA_TRI_FALSE; /* stopped for good: does not serve */
 	set_image(m, "nginx:latest");
 	m = fx_machine(&a, "w1", "started");
 	free(m->process_group);
 	m->process_group = fx_str("worker");
 	set_image(m, "registry.fly.io/web:worker");
+	/* a one-shot release_command machine of the same group is never compared */
+	m = fx_machine(&a, "r1", "started");
+	m->release_command = true;
+	set_image(m, "registry.fly.io/web:release");
+	/* a machine without group metadata is its own group, never "app" */
+	m = fx_machine(&a, "n1", "started");
+	free(m->process_group);
+	m->process_group = NULL;
+	set_image(m, "registry.fly.io/web:other");
 	fx_run(&a, NULL, &rs);
-	fx_expect(&rs, "regions.config_drift", "web/app", FA_STATUS_PASS, "2 started machines share");
-	fx_expect(&rs, "regions.config_drift", "web/worker", FA_STATUS_PASS, "only one started machine (w1)");
-	assert_int_equal(fx_count(&rs, "regions.config_drift"), 2);
+	fx_expect(&rs, "regions.config_drift", "web/app", FA_STATUS_PASS, "2 serving machines share");
+	fx_expect(&rs, "regions.config_drift", "web/worker", FA_STATUS_PASS, "only one serving machine (w1)");
+	fx_expect(&rs, "regions.config_drift", "web/(none)", FA_STATUS_PASS, "only one serving machine (n1)");
+	assert_int_equal(fx_count(&rs, "regions.config_drift"), 3);
+	fa_results_release(&rs);
+	fa_app_release(&a);
+
+	/* fail: a stopped machine that autostarts serves, and is compared */
+	fx_app(&a, "web");
+	drift_machine(&a, "m1", "iad");
+	drift_machine(&a, "m2", "syd");
+	m = drift_machine(&a, "m3", "fra");
+	free(m->state);
+	m->state = fx_str("suspended");
+	m->services[0].autostart = FA_TRI_TRUE;
+	set_image(m, "registry.fly.io/web:old");
+	fx_run(&a, NULL, &rs);
+	fx_expect(&rs, "regions.config_drift", "web/app", FA_STATUS_FAIL,
+		  "m3 (fra): image registry.fly.io/web:old");
 	fa_results_release(&rs);
 	fa_app_release(&a);
 
@@ -582,7 +608,7 @@ static void test_config_drift(void **state)
 	m->has_config = false;
 	fx_run(&a, NULL, &rs);
 	fx_expect(&rs, "regions.config_drift", "web/app", FA_STATUS_UNKNOWN,
-		  "2 started machines agree, but config not available for m3");
+		  "2 serving machines agree, but config not available for m3");
 	fa_results_release(&rs);
 	fa_app_release(&a);
 
@@ -610,8 +636,10 @@ static void test_skipped_states_and_nothing_to_check(void **state)
 	fx_app(&a, "ghost");
 	m = fx_machine(&a, "m-destroyed", "destroyed");
 	fx_env(&m->env, "API_TOKEN", FA_DET_SECRET_NAME, 1);
+	m = fx_machine(&a, "m-destroying", "destroying");
+	fx_env(&m->env, "API_TOKEN", FA_DET_SECRET_NAME, 1);
 	fx_machine(&a, "m-replaced", "replaced");
-	fx_machine(&a, "m-creating", "creating");
+	fx_machine(&a, "m-migrated", "migrated");
 	fx_run(&a, NULL, &rs);
 	for (i = 0; i < rs.n; i++)
 		if (strcmp(rs.items[i].resource_type, "machine") == 0)
@@ -621,6 +649,26 @@ static void test_skipped_states_and_nothing_to_check(void **state)
 	assert_int_equal(rs.n, 1);
 	fa_results_release(&rs);
 	fa_app_release(&a);
+
+	/* every other state has a config worth auditing: transient, failed, created, unknown */
+	{
+		static const char *const states[] = { "created", "creating", "starting", "stopping",
+						       "restarting", "suspending", "updating",
+						       "replacing", "failed", "launch_failed",
+						       "brand-new-state" };
+
+		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+			fx_app(&a, "busy");
+			m = fx_machine(&a, "m1", states[i]);
+			fx_env(&m->env, "API_TOKEN", FA_DET_SECRET_NAME, 1);
+			fx_run(&a, NULL, &rs);
+			fx_expect(&rs, "secrets.plaintext_env", "m1", FA_STATUS_FAIL, "API_TOKEN");
+			/* live status applies to started machines only */
+			assert_int_equal(fx_count(&rs, "health.checks_failing"), 0);
+			fa_results_release(&rs);
+			fa_app_release(&a);
+		}
+	}
 
 	/* every endpoint failed: only unknowns, never a pass */
 	fx_app(&a, "dark");

@@ -632,7 +632,213 @@ static const char *const expected_failures[][2] = {
 	{ "regions.config_drift", "drifted" },
 	{ "tokens.long_lived", "web-clean" },
 	{ "tokens.long_lived", NULL },
+	{ "container.runs_as_root", "sidecar" },
+	{ "secrets.plaintext_env", "sidecar" },
+	{ "secrets.plaintext_env", "hidden-creds" },
+	{ "network.flycast_cross_org", "sidecar" },
 };
+
+/* The result of check/app/status whose message holds `part`, or NULL. */
+static const cJSON *find_msg(const cJSON *results, const char *check, const char *app,
+			     const char *status, const char *part)
+{
+	const cJSON *x;
+
+	cJSON_ArrayForEach(x, results) {
+		const char *xa = jstr(x, "app"), *msg = jstr(x, "message");
+
+		if (strcmp(jstr(x, "check"), check) == 0 && strcmp(jstr(x, "status"), status) == 0 &&
+		    xa && strcmp(app, xa) == 0 && msg && strstr(msg, part))
+			return x;
+	}
+	return NULL;
+}
+
+/* A field of the wrong JSON type in a machine config, or a port that is not an integer
+ * 1..65535, is malformed: a coverage error naming the app, the machine and the field, the
+ * checks that need it unknown (never pass), exit 3. Served by flymock from a copy of the
+ * demo fixtures whose web-clean machine list is replaced. */
+static void test_malformed_machine_config(void **state)
+{
+	static const struct {
+		const char *config; /* the inside of "config": {...} */
+		const char *field;  /* named in the coverage error */
+		const char *check;  /* must not pass */
+	} cases[] = {
+		{ "\"env\":[\"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\"]", "config.env",
+		  "secrets.plaintext_env" },
+		{ "\"env\":{\"API_TOKEN\":12345678901}", "config.env.API_TOKEN",
+		  "secrets.plaintext_env" },
+		{ "\"services\":{\"internal_port\":6379,\"ports\":[{\"port\":6379}]}",
+		  "config.services", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":6379,\"ports\":{\"port\":6379}}]",
+		  "config.services[0].ports", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":80,\"ports\":[{\"port\":80,"
+		  "\"handlers\":{\"0\":\"http\"}}]}]",
+		  "config.services[0].ports[0].handlers", "tls.https_not_forced" },
+		{ "\"services\":[{\"internal_port\":443,\"ports\":[{\"port\":443,"
+		  "\"tls_options\":\"TLSv1.0\"}]}]",
+		  "config.services[0].ports[0].tls_options", "tls.weak_protocols" },
+		{ "\"services\":[{\"internal_port\":443,\"ports\":[{\"port\":443,"
+		  "\"tls_options\":{\"versions\":\"TLSv1.0\"}}]}]",
+		  "config.services[0].ports[0].tls_options.versions", "tls.weak_protocols" },
+		{ "\"services\":[{\"internal_port\":\"6379\",\"ports\":[{\"port\":443}]}]",
+		  "config.services[0].internal_port", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":8080,\"ports\":[{\"port\":\"6379\"}]}]",
+		  "config.services[0].ports[0].port", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":8080,\"ports\":[{\"port\":null}]}]",
+		  "config.services[0].ports[0].port", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":8080,\"ports\":[{\"port\":-6379}]}]",
+		  "config.services[0].ports[0].port", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":8080,\"ports\":[{\"port\":6379.5}]}]",
+		  "config.services[0].ports[0].port", "network.private_service_public" },
+		{ "\"services\":[{\"internal_port\":8080,\"ports\":[{\"port\":71915}]}]",
+		  "config.services[0].ports[0].port", "network.private_service_public" },
+	};
+	char dir[300], cmd[1400], path[500], rp[500];
+	const char *extra[] = { "--fixtures", dir, NULL };
+	const char *a[] = { "--org", "demo", "--app", "web-clean", "audit", "--format", "json",
+			    "-o", rp, "--fail-on", "never", NULL };
+	size_t i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/malformed-fx", tmpdir);
+	snprintf(rp, sizeof(rp), "%s/malformed.json", tmpdir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s' && cp -r mocks/fixtures/demo '%s/'",
+		 dir, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/demo/apps/web-clean/machines.json", dir);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *f = fopen(path, "w");
+		mock m;
+		run r;
+		char *text;
+		cJSON *rep, *errs, *e, *results, *x;
+		bool named = false;
+
+		assert_non_null(f);
+		fprintf(f, "[{\"id\":\"0badc0f1e11d01\",\"state\":\"started\",\"region\":\"iad\","
+			   "\"host_status\":\"ok\",\"config\":{\"image\":\"registry.fly.io/web:v1\",%s}}]",
+			cases[i].config);
+		fclose(f);
+		mock_start(&m, "tok", extra);
+		fa_run(&r, m.url, "tok", ca_path, a);
+		if (r.code != 3)
+			fail_msg("case %zu (%s): exit %d, want 3", i, cases[i].field, r.code);
+		text = slurp(rp);
+		assert_non_null(text);
+		rep = cJSON_Parse(text);
+		assert_non_null(rep);
+		errs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rep, "coverage"),
+							"errors");
+		cJSON_ArrayForEach(e, errs) {
+			const char *msg = jstr(e, "message");
+			const char *want_end = cases[i].field;
+
+			if (strcmp(jstr(e, "app"), "web-clean") == 0 &&
+			    strcmp(jstr(e, "endpoint"), "machines") == 0 && msg &&
+			    strstr(msg, "machine 0badc0f1e11d01") && strstr(msg, want_end) &&
+			    !strstr(msg, "AKIA"))
+				named = true;
+		}
+		if (!named)
+			fail_msg("case %zu: no coverage error naming the machine and %s", i,
+				 cases[i].field);
+		results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+		cJSON_ArrayForEach(x, results) {
+			if (strcmp(jstr(x, "check"), cases[i].check) == 0 &&
+			    strcmp(jstr(x, "status"), "pass") == 0)
+				fail_msg("case %zu: %s passed on malformed data", i, cases[i].check);
+		}
+		assert_true(has_result(results, cases[i].check, "web-clean", "unknown"));
+		cJSON_Delete(rep);
+		free(text);
+		run_free(&r);
+		mock_stop(&m);
+	}
+}
+
+/* Multi-container machines, credentials outside env, machines in every state, legacy and
+ * release_command groups: through the real binary against the demo org. */
+static void test_demo_containers_and_hidden_creds(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "--org", "demo", "--app", "sidecar", "--app", "hidden-creds", "audit",
+			    "--format", "json", "--fail-on", "never", NULL };
+	const char *t[] = { "--org", "demo", "--app", "sidecar", "--app", "hidden-creds", "audit",
+			    "--fail-on", "never", NULL };
+	const char *v[] = { "--org", "demo", "machines", "sidecar", NULL };
+	static const char *const values[] = { "hunter2", "sk_live_51Hx", "eyJhbGci", "ghp_A1b2",
+					      "xoxb-1234", "A1b2C3d4E5f6" };
+	cJSON *rep, *results, *cov, *x;
+	size_t i;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	/* the sidecar runs as root with a credential in its env: both name the container */
+	assert_non_null(find_msg(results, "container.runs_as_root", "sidecar", "fail",
+				 "container nginx runs as user \"root\""));
+	assert_non_null(find_msg(results, "secrets.plaintext_env", "sidecar", "fail",
+				 "container nginx env UPSTREAM_TOKEN (github_token"));
+	assert_non_null(find_msg(results, "container.image_unpinned", "sidecar", "pass",
+				 "container nginx image localhost:"));
+	assert_non_null(find_msg(results, "network.flycast_cross_org", "sidecar", "fail",
+				 "organization partner-corp, not demo"));
+	/* credentials in a check header, an inline file and a command argument */
+	assert_non_null(find_msg(results, "secrets.plaintext_env", "hidden-creds", "fail",
+				 "check \"http\" header Authorization (jwt, secret_name)"));
+	assert_non_null(find_msg(results, "secrets.plaintext_env", "hidden-creds", "fail",
+				 "file /app/.env (url_password"));
+	assert_non_null(find_msg(results, "secrets.plaintext_env", "hidden-creds", "fail",
+				 "init.cmd argument 4 (stripe_key"));
+	/* a machine mid-start is audited */
+	assert_non_null(find_msg(results, "secrets.plaintext_env", "hidden-creds", "fail",
+				 "SLACK_BOT_TOKEN (slack_token"));
+	/* the failed machine is audited too; its live checks are not judged */
+	assert_non_null(find_msg(results, "tls.https_not_forced", "hidden-creds", "pass", "all with"));
+	/* drift: legacy process_group is its own group; release_command is never compared */
+	assert_non_null(find_msg(results, "regions.config_drift", "hidden-creds", "pass",
+				 "only one serving machine"));
+	cJSON_ArrayForEach(x, results) {
+		const cJSON *res = cJSON_GetObjectItemCaseSensitive(x, "resource");
+		const char *id = jstr(res, "id");
+
+		assert_null(strstr(id ? id : "", "release_command"));
+		if (strcmp(jstr(x, "check"), "regions.config_drift") == 0 &&
+		    strcmp(jstr(x, "app"), "hidden-creds") == 0)
+			assert_true(strcmp(id, "hidden-creds/app") == 0 ||
+				    strcmp(id, "hidden-creds/worker") == 0);
+	}
+	/* coverage: every machine the API returned is counted; the destroyed one not audited */
+	cov = cJSON_GetObjectItemCaseSensitive(rep, "coverage");
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(cov, "machines")->valueint, 7);
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(cov, "machines_audited")->valueint, 6);
+	/* never a value */
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		if (strstr(r.out, values[i]) || strstr(r.err, values[i]))
+			fail_msg("a credential value reached the report: %s", values[i]);
+	cJSON_Delete(rep);
+	run_free(&r);
+
+	/* the text report says why machines were left out */
+	fa_run(&r, m.url, "tok", ca_path, t);
+	assert_non_null(strstr(r.out, "6 of 7 machines audited (1 destroyed"));
+	run_free(&r);
+
+	/* the machines view shows the containers and their users */
+	fa_run(&r, m.url, "tok", ca_path, v);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "CONTAINERS"));
+	assert_non_null(strstr(r.out, "app(app),nginx(root)"));
+	run_free(&r);
+	mock_stop(&m);
+}
 
 
 static void test_audit_demo_findings(void **state)
@@ -1126,7 +1332,7 @@ static void test_snapshot_resume_after_revoke(void **state)
 	for (p = text; *p; p++)
 		if (*p == '\n')
 			lines++;
-	assert_int_equal(lines, 14 + 2); /* header, 14 apps, closing line */
+	assert_int_equal(lines, 16 + 2); /* header, 16 apps, closing line */
 	free(text);
 }
 
@@ -1210,6 +1416,8 @@ int main(void)
 		cmocka_unit_test(test_view_missing_app),
 		cmocka_unit_test(test_apps_lists_every_app),
 		cmocka_unit_test(test_audit_demo_findings),
+		cmocka_unit_test(test_demo_containers_and_hidden_creds),
+		cmocka_unit_test(test_malformed_machine_config),
 		cmocka_unit_test(test_exit_codes_fail_on),
 		cmocka_unit_test(test_whoami),
 		cmocka_unit_test(test_baseline_and_diff),

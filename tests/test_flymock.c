@@ -334,8 +334,8 @@ static void test_rest_shapes(void **state)
 	get(&m, "/v1/apps?org_slug=demo", &r);
 	j = json_of(&r);
 	ap = cJSON_GetObjectItemCaseSensitive(j, "apps");
-	assert_int_equal(cJSON_GetArraySize(ap), 14);
-	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "total_apps")->valueint, 14);
+	assert_int_equal(cJSON_GetArraySize(ap), 16);
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "total_apps")->valueint, 16);
 	cJSON_Delete(j);
 	fa_buf_release(&r.body);
 

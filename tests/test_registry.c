@@ -490,6 +490,53 @@ static void test_image_checks_unread(void **state)
 	fa_app_release(&a);
 }
 
+/* Multi-container machines: each container that names no user takes its own image's USER. */
+static void test_container_images(void **state)
+{
+	fa_app a;
+	fa_machine *m;
+	fa_container *c;
+	fa_image *img;
+	fa_results rs;
+
+	(void)state;
+	fx_app(&a, "web");
+	fa_load_ok(&a.load[FA_EP_IMAGES]);
+	img = fx_image(&a, D1, "app", "2025-12-01T00:00:00Z");
+	free(img->ref);
+	img->ref = fx_str("registry.fly.io/web:v1");
+	img = fx_image(&a, "nginx:1.27", "", "2025-12-01T00:00:00Z");
+	free(img->ref);
+	img->ref = fx_str("nginx:1.27");
+	fx_env(&img->env, "UPSTREAM_TOKEN", FA_DET_GITHUB_TOKEN, 1);
+	m = fx_machine_bare(&a, "m-multi", "started");
+	c = FX_PUSH(m->containers, m->n_containers);
+	c->name = fx_str("app");
+	c->image = fx_str("registry.fly.io/web:v1");
+	c = FX_PUSH(m->containers, m->n_containers);
+	c->name = fx_str("nginx");
+	c->image = fx_str("nginx:1.27");
+	m->image_digest = fx_str(D1);
+	fx_run(&a, NULL, &rs);
+	fx_expect(&rs, "container.runs_as_root", "m-multi", FA_STATUS_FAIL,
+		  "container nginx runs as root: the image (nginx:1.27) sets no USER");
+	fx_expect(&rs, "secrets.image_env", "m-multi", FA_STATUS_FAIL, "UPSTREAM_TOKEN");
+	fa_results_release(&rs);
+	/* the nginx container names a user: only the app container's image decides, and passes */
+	m->containers[1].user = fx_str("nginx");
+	fx_run(&a, NULL, &rs);
+	fx_expect(&rs, "container.runs_as_root", "m-multi", FA_STATUS_PASS,
+		  "container app runs as the image's USER \"app\"");
+	fa_results_release(&rs);
+	/* an unread container image: unknown, never pass */
+	free(m->containers[0].image);
+	m->containers[0].image = fx_str("registry.fly.io/other:v9");
+	fx_run(&a, NULL, &rs);
+	fx_expect(&rs, "container.runs_as_root", "m-multi", FA_STATUS_UNKNOWN, "not read");
+	fa_results_release(&rs);
+	fa_app_release(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_registry_base),
 		cmocka_unit_test(test_image_checks),
 		cmocka_unit_test(test_image_checks_unread),
+		cmocka_unit_test(test_container_images),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

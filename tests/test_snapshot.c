@@ -119,6 +119,17 @@ static void fill_check(fa_check_def *c, const char *name)
 	c->interval = xstrdup("15s");
 	c->timeout = xstrdup("2s");
 	c->kind = name ? xstrdup("readiness") : NULL;
+	c->tls_skip_verify = name ? FA_TRI_TRUE : FA_TRI_UNKNOWN;
+}
+
+static void fill_creds(fa_cred_scan *cs, const char *where)
+{
+	cs->n_places = 7;
+	cs->n_hits = 1;
+	cs->hits = calloc(1, sizeof(*cs->hits));
+	assert_non_null(cs->hits);
+	cs->hits[0].where = xstrdup(where);
+	cs->hits[0].detectors = FA_DET_JWT | FA_DET_SECRET_NAME;
 }
 
 static void fill_machine(fa_machine *m, const char *id)
@@ -139,7 +150,21 @@ static void fill_machine(fa_machine *m, const char *id)
 	m->image = xstrdup("registry.fly.io/web:deployment-1");
 	m->process_group = xstrdup("app");
 	m->init_user = xstrdup("nobody");
+	m->release_command = true;
+	m->malformed = xstrdup("config.services[0].ports[0].port");
 	fill_env(&m->env, "MAIN", 3);
+	fill_creds(&m->creds, "check \"http\" header Authorization");
+	m->n_containers = 2;
+	m->containers = calloc(2, sizeof(*m->containers));
+	assert_non_null(m->containers);
+	m->containers[0].name = xstrdup("nginx");
+	m->containers[0].image = xstrdup("nginx:1.27");
+	m->containers[0].user = xstrdup("root");
+	fill_env(&m->containers[0].env, "SIDE", 5);
+	fill_creds(&m->containers[0].creds, "file /etc/nginx/.env");
+	m->containers[0].n_secrets = 2;
+	m->containers[0].n_healthchecks = 1;
+	/* the second container: everything absent */
 
 	m->n_services = 2;
 	m->services = calloc(2, sizeof(*m->services));
@@ -153,6 +178,13 @@ static void fill_machine(fa_machine *m, const char *id)
 	s->ports[0].port = 80;
 	s->ports[0].handlers = FA_HANDLER_HTTP;
 	s->ports[0].force_https = FA_TRI_TRUE;
+	s->ports[0].default_self_signed = FA_TRI_TRUE;
+	s->ports[0].n_resp_headers = 1;
+	s->ports[0].resp_headers = calloc(1, sizeof(*s->ports[0].resp_headers));
+	assert_non_null(s->ports[0].resp_headers);
+	s->ports[0].resp_headers[0].name = xstrdup("Strict-Transport-Security");
+	s->ports[0].resp_headers[0].value = xstrdup("max-age=63072000");
+	s->ports[1].default_self_signed = FA_TRI_UNKNOWN;
 	s->ports[1].start_port = 8000;
 	s->ports[1].end_port = 8010;
 	s->ports[1].handlers = FA_HANDLER_TLS | FA_HANDLER_HTTP | FA_HANDLER_PROXY_PROTO |
@@ -261,6 +293,7 @@ static void fill_app(fa_app *a, const char *name)
 	a->ips[1].address = xstrdup("fdaa:0:1:0:1::2");
 	a->ips[1].type = FA_IP_PRIVATE_V6;
 	a->ips[1].network = xstrdup("");
+	a->ips[1].network_org = xstrdup("other-org");
 
 	a->n_secrets = 1;
 	a->secrets = calloc(1, sizeof(*a->secrets));
@@ -279,6 +312,9 @@ static void fill_app(fa_app *a, const char *name)
 	a->certs[0].dns_provider = xstrdup("cloudflare");
 	a->certs[0].has_custom_certificate = FA_TRI_UNKNOWN;
 	a->certs[0].has_fly_certificate = FA_TRI_TRUE;
+	a->certs[0].acme_dns_configured = FA_TRI_TRUE;
+	a->certs[0].acme_alpn_configured = FA_TRI_FALSE;
+	a->certs[0].acme_http_configured = FA_TRI_UNKNOWN;
 	a->certs[0].created_at = xstrdup("2024-01-01T00:00:00Z");
 	a->certs[0].updated_at = xstrdup("2024-01-03T00:00:00Z");
 
@@ -348,6 +384,19 @@ static void cmp_checks(const fa_check_def *a, const fa_check_def *b, size_t n)
 		assert_str_or_null(a[i].interval, b[i].interval);
 		assert_str_or_null(a[i].timeout, b[i].timeout);
 		assert_str_or_null(a[i].kind, b[i].kind);
+		assert_int_equal(a[i].tls_skip_verify, b[i].tls_skip_verify);
+	}
+}
+
+static void cmp_creds(const fa_cred_scan *a, const fa_cred_scan *b)
+{
+	size_t i;
+
+	assert_int_equal(a->n_places, b->n_places);
+	assert_int_equal(a->n_hits, b->n_hits);
+	for (i = 0; i < a->n_hits; i++) {
+		assert_str_or_null(a->hits[i].where, b->hits[i].where);
+		assert_int_equal(a->hits[i].detectors, b->hits[i].detectors);
 	}
 }
 
@@ -369,7 +418,22 @@ static void cmp_machine(const fa_machine *a, const fa_machine *b)
 	assert_str_or_null(a->image, b->image);
 	assert_str_or_null(a->process_group, b->process_group);
 	assert_str_or_null(a->init_user, b->init_user);
+	assert_int_equal(a->release_command, b->release_command);
+	assert_str_or_null(a->malformed, b->malformed);
 	cmp_env(&a->env, &b->env);
+	cmp_creds(&a->creds, &b->creds);
+	assert_int_equal(a->n_containers, b->n_containers);
+	for (i = 0; i < a->n_containers; i++) {
+		const fa_container *c = &a->containers[i], *d = &b->containers[i];
+
+		assert_str_or_null(c->name, d->name);
+		assert_str_or_null(c->image, d->image);
+		assert_str_or_null(c->user, d->user);
+		cmp_env(&c->env, &d->env);
+		cmp_creds(&c->creds, &d->creds);
+		assert_int_equal(c->n_secrets, d->n_secrets);
+		assert_int_equal(c->n_healthchecks, d->n_healthchecks);
+	}
 	assert_int_equal(a->n_services, b->n_services);
 	for (i = 0; i < a->n_services; i++) {
 		const fa_service *s = &a->services[i], *t = &b->services[i];
@@ -384,6 +448,15 @@ static void cmp_machine(const fa_machine *a, const fa_machine *b)
 			assert_int_equal(s->ports[k].handlers, t->ports[k].handlers);
 			assert_int_equal(s->ports[k].force_https, t->ports[k].force_https);
 			assert_int_equal(s->ports[k].tls_versions, t->ports[k].tls_versions);
+			assert_int_equal(s->ports[k].default_self_signed,
+					 t->ports[k].default_self_signed);
+			assert_int_equal(s->ports[k].n_resp_headers, t->ports[k].n_resp_headers);
+			if (s->ports[k].n_resp_headers) {
+				assert_str_or_null(s->ports[k].resp_headers[0].name,
+						   t->ports[k].resp_headers[0].name);
+				assert_str_or_null(s->ports[k].resp_headers[0].value,
+						   t->ports[k].resp_headers[0].value);
+			}
 		}
 		assert_int_equal(s->autostop, t->autostop);
 		assert_int_equal(s->autostart, t->autostart);
@@ -473,6 +546,7 @@ static void cmp_app(const fa_app *a, const fa_app *b)
 		assert_str_or_null(a->ips[i].region, b->ips[i].region);
 		assert_str_or_null(a->ips[i].service_name, b->ips[i].service_name);
 		assert_str_or_null(a->ips[i].network, b->ips[i].network);
+		assert_str_or_null(a->ips[i].network_org, b->ips[i].network_org);
 		assert_str_or_null(a->ips[i].created_at, b->ips[i].created_at);
 	}
 	assert_int_equal(a->n_secrets, b->n_secrets);
@@ -492,6 +566,9 @@ static void cmp_app(const fa_app *a, const fa_app *b)
 		assert_str_or_null(c->dns_provider, d->dns_provider);
 		assert_int_equal(c->has_custom_certificate, d->has_custom_certificate);
 		assert_int_equal(c->has_fly_certificate, d->has_fly_certificate);
+		assert_int_equal(c->acme_dns_configured, d->acme_dns_configured);
+		assert_int_equal(c->acme_alpn_configured, d->acme_alpn_configured);
+		assert_int_equal(c->acme_http_configured, d->acme_http_configured);
 		assert_str_or_null(c->created_at, d->created_at);
 		assert_str_or_null(c->updated_at, d->updated_at);
 	}

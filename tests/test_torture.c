@@ -219,6 +219,7 @@ static void test_decoders(void **state)
 	(void)state;
 	run_decoder("machines-env-secrets.json", 0);
 	run_decoder("ref-machines-list.json", 0);
+	run_decoder("machines-containers.json", 0);
 	run_decoder("ref-volumes-list.json", 1);
 	run_decoder("ref-ips-list.json", 2);
 	run_decoder("ref-secrets-list.json", 3);

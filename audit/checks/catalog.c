@@ -49,6 +49,8 @@ static const char *const refs_backups[] = {DOC "volumes/snapshots/", DOC "volume
 	NULL};
 static const char *const refs_allowlist[] = {DOC "networking/request-headers/",
 	DOC "networking/flycast/", NULL};
+static const char *const refs_flycast[] = {DOC "networking/flycast/",
+	DOC "networking/custom-private-networks/", DOC "flyctl/ips-release/", NULL};
 static const char *const refs_drift[] = {DOC "apps/scale-count/", DOC "launch/deploy/",
 	DOC "machines/api/machines-resource/", NULL};
 
@@ -70,7 +72,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"container.image_unpinned", FA_SEV_LOW,
 		"Machine images are pinned to a version",
 		"Dockerfile uses non-root user (\"Use specific versions, not 'latest'\")",
-		"A machine's config.image must name a specific tag or digest. The `latest` tag or "
+		"A machine's config.image, and each container's image, must name a specific tag or "
+		"digest (the message names the container). The `latest` tag or "
 		"no tag (which means `latest`) changes under you: the next update, clone or restart "
 		"from config can run a different image. An image pinned by digest (@sha256:...) passes.",
 		"An unreviewed image can reach production, and one region can end up running a "
@@ -83,10 +86,12 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"container.runs_as_root", FA_SEV_MEDIUM,
 		"Processes run as a non-root user",
 		"Dockerfile uses non-root user",
-		"Fails when a process in the machine config names `root` or `0` as its user. A "
-		"process that names no user runs as the image's `USER` (Dockerfile), read from the "
-		"image config in its registry: empty, `root`, `0` and `0:*` are root. Unknown when "
-		"the image could not be read (the reason says why) or was not asked for.",
+		"Fails when a process (`processes[].user`) or a container of a multi-container machine "
+		"(`containers[].user`) names `root` or `0` as its user; the message names the "
+		"container. What names no user runs as its image's `USER` (Dockerfile), read from the "
+		"image config in its registry: empty, `root`, `0` and `0:*` are root. Passes when "
+		"every process and container runs as a non-root user. Unknown when the image could "
+		"not be read (the reason says why) or was not asked for.",
 		"A compromised process running as root owns the whole VM: it can read every secret, "
 		"tamper with volumes and install persistence.",
 		"Add `USER appuser` (created with `adduser -S appuser`) to the Dockerfile and drop any "
@@ -140,6 +145,20 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"admin interface to a private service reached over Flycast/.internal "
 		"(`fly ips allocate-v6 --private`).",
 		refs_allowlist, "app", tags_network},
+	[FA_CK_FLYCAST_CROSS_ORG] = {
+		"network.flycast_cross_org", FA_SEV_MEDIUM,
+		"Flycast addresses live in the app's own organization",
+		"Internal services use private networking (.internal or .flycast)",
+		"Looks at every Flycast (private_v6) address of the app: fails when its network "
+		"belongs to another organization (`network.org_slug` of the IP assignment is not the "
+		"app's org), since that org's machines can then reach the service. Unknown when the "
+		"API does not say which org the network belongs to.",
+		"A private service published into another organization's network is reachable by "
+		"every machine and WireGuard peer of that organization: private, but not to you.",
+		"Release the address with `fly ips release ADDR -a APP` and allocate one in the app's "
+		"own org: `fly ips allocate-v6 --private -a APP` (add `--org` only for an org you "
+		"mean to share with, and record why).",
+		refs_flycast, "ip", tags_network},
 	[FA_CK_PRIVATE_SERVICE_PUBLIC] = {
 		"network.private_service_public", FA_SEV_HIGH,
 		"Internal services are not exposed publicly",
@@ -170,11 +189,14 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Machines of a process group share one configuration",
 		"Each instance needs the same security configuration (\"Scaling Security "
 		"Considerations\")",
-		"Compares the started machines of one app and process group: image, env names and "
-		"value hashes (not FLY_* variables, which the platform manages), processes (user, env), "
-		"services (protocol, internal port, ports, handlers, force_https, TLS versions, "
-		"autostop) and health checks. Per-machine things (id, region, volumes, mounts) are "
-		"not drift. One result per process group (`app/group`).",
+		"Compares the machines that serve (started, or stopped/suspended with a service that "
+		"autostarts) of one app and process group (`metadata.fly_process_group`, else the "
+		"legacy `process_group`; a machine with neither is group `(none)`): image, env names "
+		"and value hashes (not FLY_* variables, which the platform manages), processes (user, "
+		"env), containers (name, image, user, env), services (protocol, internal port, ports, "
+		"handlers, force_https, TLS versions, autostop) and health checks. One-shot "
+		"release_command machines are never compared. Per-machine things (id, region, "
+		"volumes, mounts) are not drift. One result per process group (`app/group`).",
 		"A fix rolled out to some regions only leaves the others exposed, and results of the "
 		"other checks on one machine stop describing the app.",
 		"Redeploy every machine from one fly.toml: `fly deploy -a APP` (or "
@@ -210,17 +232,25 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"secrets.plaintext_env", FA_SEV_CRITICAL,
 		"Secrets are not in [env]",
 		"All secrets stored via fly secrets set, not in fly.toml",
-		"Fails when a machine's config.env or processes[].env holds a value in a known "
-		"credential format (Fly token, AWS key, Stripe secret or restricted key, GitHub token, "
-		"Slack token, SendGrid key, Google API key, PEM private key, JWT, URL with a "
-		"password), a secret-like name (...SECRET..., ...PASSWORD..., ...TOKEN..., "
+		"Fails when a machine's config.env, processes[].env or a container's env holds a "
+		"value in a known credential format (Fly token, AWS key, Stripe secret or restricted "
+		"key, GitHub token, Slack token, SendGrid key, Google API key, PEM private key, JWT, "
+		"URL with a password), a secret-like name (...SECRET..., ...PASSWORD..., ...TOKEN..., "
 		"...API_KEY..., ...PRIVATE_KEY..., ..._KEY, ...CREDENTIAL...) with a non-trivial "
-		"value, or a name that is also an app secret. Messages name variables and detectors, "
-		"never values.",
+		"value, or a name that is also an app secret. The same detectors also read the places "
+		"credentials hide outside env: health-check header values (machine, service and "
+		"container checks; an Authorization or Cookie header with a value always counts), "
+		"inline files (`files[].raw_value`, decoded; `secret_name` files are the safe form), "
+		"and command lines (`init.exec/entrypoint/cmd`, `processes[]`, each container's). "
+		"Messages name the variable or the place (`check \"http\" header Authorization`, "
+		"`file /app/.env`, `init.cmd argument 3`, `container nginx env TOKEN`), never values.",
 		"[env] values live in fly.toml, version control, CI logs and the machine config, "
-		"readable by anyone with read access to the app or the repository.",
-		"`fly secrets set NAME=...` for each variable named, then remove it from [env] in "
-		"fly.toml and `fly deploy`; rotate any credential that was in [env].",
+		"readable by anyone with read access to the app or the repository; headers, inline "
+		"files and command lines are in the same machine config.",
+		"`fly secrets set NAME=...` for each credential named, then remove it from [env] in "
+		"fly.toml (check headers: read the secret in the app instead; inline files: use "
+		"`[[files]] secret_name = \"NAME\"`; command lines: read it from the environment) "
+		"and `fly deploy`; rotate every credential that was in the config.",
 		refs_secrets, "machine", tags_secrets},
 	[FA_CK_CERT_NOT_READY] = {
 		"tls.certificate_not_ready", FA_SEV_MEDIUM,
@@ -469,10 +499,7 @@ int fa_chk_emit_load_unknown(fa_run *r, int idx, fa_endpoint ep)
 
 bool fa_chk_machine_audited(const fa_machine *m)
 {
-	if (!m->state)
-		return false;
-	return strcmp(m->state, "started") == 0 || strcmp(m->state, "stopped") == 0 ||
-	       strcmp(m->state, "suspended") == 0;
+	return fa_machine_audited(m);
 }
 
 bool fa_chk_service_public(const fa_service *s)

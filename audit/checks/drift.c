@@ -1,4 +1,4 @@
-/* checks/drift.c: regions.config_drift, comparing the started machines of each app and
+/* checks/drift.c: regions.config_drift, comparing the serving machines of each app and
  * process group on the parts of their config that one fly.toml sets for all of them. */
 #include "internal.h"
 
@@ -104,7 +104,7 @@ static uint64_t h_checkdef(uint64_t h, const fa_check_def *c)
 }
 
 typedef struct sig {
-	uint64_t image, env, procs, services, checks, all;
+	uint64_t image, env, procs, containers, services, checks, all;
 } sig;
 
 static int sign_machine(const fa_machine *mc, sig *s)
@@ -122,6 +122,16 @@ static int sign_machine(const fa_machine *mc, sig *s)
 	for (i = 0; i < mc->n_processes && !err; i++) {
 		s->procs = h_str(s->procs, mc->processes[i].user);
 		s->procs = h_int(s->procs, (long long)h_env(&mc->processes[i].env, &err));
+	}
+	/* containers: name, image, user and env, in order */
+	s->containers = h_int(H0, (long long)mc->n_containers);
+	for (i = 0; i < mc->n_containers && !err; i++) {
+		const fa_container *c = &mc->containers[i];
+
+		s->containers = h_str(s->containers, c->name);
+		s->containers = h_str(s->containers, c->image);
+		s->containers = h_str(s->containers, c->user);
+		s->containers = h_int(s->containers, (long long)h_env(&c->env, &err));
 	}
 
 	/* services, each with its ports as a set; the services as a set */
@@ -190,6 +200,7 @@ static int sign_machine(const fa_machine *mc, sig *s)
 				   (long long)s->procs),
 			     (long long)s->services),
 		       (long long)s->checks);
+	s->all = h_int(s->all, (long long)s->containers);
 	return 0;
 }
 
@@ -254,6 +265,11 @@ static void describe(fa_msg *m, const fa_machine *ref, const sig *rs, const fa_m
 			fa_msg_add(m, ", ");
 		fa_msg_add(m, "processes");
 	}
+	if (rs->containers != ms->containers) {
+		if (k++)
+			fa_msg_add(m, ", ");
+		fa_msg_add(m, "containers");
+	}
 	if (rs->services != ms->services) {
 		if (k++)
 			fa_msg_add(m, ", ");
@@ -268,9 +284,17 @@ static void describe(fa_msg *m, const fa_machine *ref, const sig *rs, const fa_m
 
 /* ---- the check ------------------------------------------------------------------------- */
 
+/* The machines drift compares: those that serve (started, or stopped/suspended with a
+ * service that autostarts), never a one-shot release_command machine. Only machines of
+ * one group are ever compared (a machine without group metadata is group "(none)"). */
 static bool is_started(const fa_machine *mc)
 {
-	return mc->state && strcmp(mc->state, "started") == 0;
+	return fa_machine_serves(mc) && !mc->release_command;
+}
+
+static bool cfg_ok(const fa_machine *mc)
+{
+	return mc->has_config && !mc->malformed;
 }
 
 static bool same_group(const fa_machine *a, const fa_machine *b)
@@ -285,7 +309,7 @@ static int id_cmp(const fa_machine *a, const fa_machine *b)
 	return strcmp(a->id ? a->id : "", b->id ? b->id : "");
 }
 
-/* Lists the started machines of the group of machines[first] without a config, in id
+/* Lists the serving machines of the group of machines[first] without a config, in id
  * order (a stable message whatever the list order). */
 static void add_missing(fa_msg *miss, const fa_app *app, size_t first)
 {
@@ -298,7 +322,7 @@ static void add_missing(fa_msg *miss, const fa_app *app, size_t first)
 		for (i = first; i < app->n_machines; i++) {
 			const fa_machine *mc = &app->machines[i];
 
-			if (!is_started(mc) || mc->has_config || !same_group(mc, &app->machines[first]))
+			if (!is_started(mc) || cfg_ok(mc) || !same_group(mc, &app->machines[first]))
 				continue;
 			if (last && id_cmp(mc, last) <= 0)
 				continue;
@@ -312,7 +336,7 @@ static void add_missing(fa_msg *miss, const fa_app *app, size_t first)
 	}
 }
 
-/* Compares the started machines of the group of machines[first]; `partial` when the
+/* Compares the serving machines of the group of machines[first]; `partial` when the
  * machine list is incomplete (a pass is then not given). */
 static int drift_group(fa_run *r, size_t first, bool partial)
 {
@@ -325,7 +349,7 @@ static int drift_group(fa_run *r, size_t first, bool partial)
 	fa_msg m, miss;
 	int k;
 
-	k = snprintf(rid, sizeof(rid), "%s/%s", app->name ? app->name : "?", group ? group : "app");
+	k = snprintf(rid, sizeof(rid), "%s/%s", app->name ? app->name : "?", group ? group : "(none)");
 	if (k < 0 || (size_t)k >= sizeof(rid))
 		rid[sizeof(rid) - 1] = '\0';
 	idx = calloc(app->n_machines, sizeof(*idx));
@@ -340,7 +364,7 @@ static int drift_group(fa_run *r, size_t first, bool partial)
 
 		if (!is_started(mc) || !same_group(mc, &app->machines[first]))
 			continue;
-		if (!mc->has_config) {
+		if (!cfg_ok(mc)) {
 			nocfg++;
 			continue;
 		}
@@ -354,12 +378,12 @@ static int drift_group(fa_run *r, size_t first, bool partial)
 	fa_msg_init(&m);
 	if (n < 2) {
 		if (nocfg > 0) {
-			fa_msg_addf(&m, "%zu started machine(s) with a readable config; config not "
+			fa_msg_addf(&m, "%zu serving machine(s) with a readable config; config not "
 				    "available for %s", n, fa_msg_str(&miss));
 			fa_chk_emit(r, FA_CK_CONFIG_DRIFT, FA_STATUS_UNKNOWN, "process_group", rid, NULL,
 				    NULL, fa_msg_str(&m));
 		} else if (n == 1 && !partial) {
-			fa_msg_addf(&m, "only one started machine (%s): nothing to compare",
+			fa_msg_addf(&m, "only one serving machine (%s): nothing to compare",
 				    app->machines[idx[0]].id ? app->machines[idx[0]].id : "?");
 			fa_chk_emit(r, FA_CK_CONFIG_DRIFT, FA_STATUS_PASS, "process_group", rid, NULL, NULL,
 				    fa_msg_str(&m));
@@ -383,7 +407,7 @@ static int drift_group(fa_run *r, size_t first, bool partial)
 		const fa_machine *rm = &app->machines[idx[ref]];
 		size_t shown = 0;
 
-		fa_msg_addf(&m, "%zu of %zu started machines differ from %s (the most common config): ",
+		fa_msg_addf(&m, "%zu of %zu serving machines differ from %s (the most common config): ",
 			    ndiff, n, rm->id ? rm->id : "?");
 		/* list the differing machines in id order for a stable message */
 		for (;;) {
@@ -409,12 +433,12 @@ static int drift_group(fa_run *r, size_t first, bool partial)
 		fa_chk_emit(r, FA_CK_CONFIG_DRIFT, FA_STATUS_FAIL, "process_group", rid, NULL, NULL,
 			    fa_msg_str(&m));
 	} else if (nocfg > 0) {
-		fa_msg_addf(&m, "%zu started machines agree, but config not available for %s", n,
+		fa_msg_addf(&m, "%zu serving machines agree, but config not available for %s", n,
 			    fa_msg_str(&miss));
 		fa_chk_emit(r, FA_CK_CONFIG_DRIFT, FA_STATUS_UNKNOWN, "process_group", rid, NULL, NULL,
 			    fa_msg_str(&m));
 	} else if (!partial) {
-		fa_msg_addf(&m, "%zu started machines share image, env, processes, services and checks",
+		fa_msg_addf(&m, "%zu serving machines share image, env, processes, containers, services and checks",
 			    n);
 		fa_chk_emit(r, FA_CK_CONFIG_DRIFT, FA_STATUS_PASS, "process_group", rid, NULL, NULL,
 			    fa_msg_str(&m));

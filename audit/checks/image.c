@@ -59,86 +59,177 @@ static const char *image_name(const fa_image *img)
 	return img->ref ? img->ref : img->digest ? img->digest : "(unnamed image)";
 }
 
-static int check_env(fa_run *r, const fa_machine *mc, const fa_image *img)
+/* The images one machine runs: its own, and each container's. */
+#define MAX_IMGS 16
+typedef struct machine_images {
+	const fa_image *img[MAX_IMGS];
+	size_t n;
+	fa_msg unread; /* why some image could not be read */
+	size_t n_unread;
+} machine_images;
+
+static void collect(const fa_app *app, const fa_machine *mc, machine_images *mi)
 {
-	size_t i, hits = 0;
-	fa_msg m;
+	size_t i, j;
 
-	fa_msg_init(&m);
-	fa_msg_addf(&m, "image %s sets secret-like ENV: ", image_name(img));
-	for (i = 0; i < img->env.n_vars; i++) {
-		const fa_env_var *v = &img->env.vars[i];
-		uint32_t bits = v->detectors & (FA_DET_VALUE_MASK | FA_DET_SECRET_NAME);
+	memset(mi, 0, sizeof(*mi));
+	fa_msg_init(&mi->unread);
+	if (mc->image && mc->image[0]) {
+		const fa_image *img = NULL;
+		fa_msg why;
 
-		if (!bits)
-			continue;
-		if (hits++)
-			fa_msg_add(&m, ", ");
-		fa_msg_add(&m, v->name ? v->name : "?");
-		add_detectors(&m, bits);
+		fa_msg_init(&why);
+		fa_chk_machine_image(app, mc, &img, &why);
+		if (img) {
+			mi->img[mi->n++] = img;
+		} else {
+			mi->n_unread++;
+			fa_msg_add(&mi->unread, fa_msg_str(&why));
+		}
 	}
-	if (hits)
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_ENV, FA_STATUS_FAIL, mc, fa_msg_str(&m));
-	fa_msg_init(&m);
-	fa_msg_addf(&m, "image %s: no credential among %zu ENV variables", image_name(img),
-		    img->env.n_vars);
-	return fa_chk_emit_machine(r, FA_CK_IMAGE_ENV, FA_STATUS_PASS, mc, fa_msg_str(&m));
+	for (i = 0; i < mc->n_containers && mi->n < MAX_IMGS; i++) {
+		const char *ref = mc->containers[i].image;
+		const fa_image *img;
+
+		if (!ref || !ref[0])
+			continue;
+		img = fa_app_image_by_ref(app, ref);
+		if (img && img->load.loaded) {
+			for (j = 0; j < mi->n && mi->img[j] != img; j++)
+				;
+			if (j == mi->n)
+				mi->img[mi->n++] = img;
+		} else if (mi->n_unread++ == 0) {
+			if (img)
+				fa_chk_load_reason_l(&mi->unread, &img->load, "the image");
+			else
+				fa_msg_addf(&mi->unread, "the image of container %s was not read",
+					    mc->containers[i].name ? mc->containers[i].name : "?");
+		}
+	}
 }
 
-static int check_history(fa_run *r, const fa_machine *mc, const fa_image *img)
+/* Emits the result of one check over the machine's images: fail when any image fails,
+ * unknown when one could not be read and none fails, else pass. */
+static int emit(fa_run *r, int idx, const fa_machine *mc, const machine_images *mi, size_t fails,
+		fa_msg *bad, fa_msg *good)
 {
-	size_t i, hits = 0;
-	fa_msg m;
+	if (fails)
+		return fa_chk_emit_machine(r, idx, FA_STATUS_FAIL, mc, fa_msg_str(bad));
+	if (mi->n_unread || mi->n == 0) {
+		fa_msg m = mi->unread;
 
-	fa_msg_init(&m);
-	fa_msg_addf(&m, "image %s has build steps carrying a credential: ", image_name(img));
-	for (i = 0; i < img->n_history; i++) {
-		uint32_t bits = img->history[i].detectors;
-
-		if (!bits)
-			continue;
-		if (hits++)
-			fa_msg_add(&m, ", ");
-		fa_msg_addf(&m, "step %zu", i + 1);
-		add_detectors(&m, bits);
+		if (mi->n == 0 && mi->n_unread == 0)
+			fa_msg_add(&m, "the machine names no image");
+		return fa_chk_emit_machine(r, idx, FA_STATUS_UNKNOWN, mc, fa_msg_str(&m));
 	}
-	if (hits)
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_HISTORY, FA_STATUS_FAIL, mc,
-					   fa_msg_str(&m));
-	fa_msg_init(&m);
-	fa_msg_addf(&m, "image %s: no credential in %zu build steps", image_name(img),
-		    img->n_history);
-	return fa_chk_emit_machine(r, FA_CK_IMAGE_HISTORY, FA_STATUS_PASS, mc, fa_msg_str(&m));
+	return fa_chk_emit_machine(r, idx, FA_STATUS_PASS, mc, fa_msg_str(good));
 }
 
-static int check_stale(fa_run *r, const fa_machine *mc, const fa_image *img)
+static int check_env(fa_run *r, const fa_machine *mc, const machine_images *mi)
+{
+	size_t i, k, fails = 0;
+	fa_msg bad, good;
+
+	fa_msg_init(&bad);
+	fa_msg_init(&good);
+	for (k = 0; k < mi->n; k++) {
+		const fa_image *img = mi->img[k];
+		size_t hits = 0;
+
+		for (i = 0; i < img->env.n_vars; i++) {
+			const fa_env_var *v = &img->env.vars[i];
+			uint32_t bits = v->detectors & (FA_DET_VALUE_MASK | FA_DET_SECRET_NAME);
+
+			if (!bits)
+				continue;
+			if (hits++ == 0)
+				fa_msg_addf(&bad, "%simage %s sets secret-like ENV: ", fails ? "; " : "",
+					    image_name(img));
+			else
+				fa_msg_add(&bad, ", ");
+			fa_msg_add(&bad, v->name ? v->name : "?");
+			add_detectors(&bad, bits);
+		}
+		if (hits)
+			fails++;
+		fa_msg_addf(&good, "%simage %s: no credential among %zu ENV variables", k ? "; " : "",
+			    image_name(img), img->env.n_vars);
+	}
+	return emit(r, FA_CK_IMAGE_ENV, mc, mi, fails, &bad, &good);
+}
+
+static int check_history(fa_run *r, const fa_machine *mc, const machine_images *mi)
+{
+	size_t i, k, fails = 0;
+	fa_msg bad, good;
+
+	fa_msg_init(&bad);
+	fa_msg_init(&good);
+	for (k = 0; k < mi->n; k++) {
+		const fa_image *img = mi->img[k];
+		size_t hits = 0;
+
+		for (i = 0; i < img->n_history; i++) {
+			uint32_t bits = img->history[i].detectors;
+
+			if (!bits)
+				continue;
+			if (hits++ == 0)
+				fa_msg_addf(&bad, "%simage %s has build steps carrying a credential: ",
+					    fails ? "; " : "", image_name(img));
+			else
+				fa_msg_add(&bad, ", ");
+			fa_msg_addf(&bad, "step %zu", i + 1);
+			add_detectors(&bad, bits);
+		}
+		if (hits)
+			fails++;
+		fa_msg_addf(&good, "%simage %s: no credential in %zu build steps", k ? "; " : "",
+			    image_name(img), img->n_history);
+	}
+	return emit(r, FA_CK_IMAGE_HISTORY, mc, mi, fails, &bad, &good);
+}
+
+static int check_stale(fa_run *r, const fa_machine *mc, const machine_images *mi)
 {
 	int max_days = r->ctx->max_image_age_days > 0 ? r->ctx->max_image_age_days
 						       : DEFAULT_MAX_AGE_DAYS;
-	long long created = 0, age;
-	fa_msg m;
+	size_t k, fails = 0, undated = 0;
+	fa_msg bad, good, und;
+	machine_images copy = *mi;
 
-	fa_msg_init(&m);
-	if (!img->created || fa_chk_parse_rfc3339(img->created, &created) < 0) {
-		fa_msg_addf(&m, "image %s does not say when it was built", image_name(img));
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_STALE, FA_STATUS_UNKNOWN, mc,
-					   fa_msg_str(&m));
+	fa_msg_init(&bad);
+	fa_msg_init(&good);
+	fa_msg_init(&und);
+	for (k = 0; k < mi->n; k++) {
+		const fa_image *img = mi->img[k];
+		long long created = 0, age;
+
+		if (!img->created || fa_chk_parse_rfc3339(img->created, &created) < 0) {
+			fa_msg_addf(&und, "%simage %s does not say when it was built", undated++ ? "; " : "",
+				    image_name(img));
+			continue;
+		}
+		if (created < 946684800LL) { /* before 2000: the epoch of a reproducible build */
+			fa_msg_addf(&und, "%simage %s has the placeholder build date %.10s (a "
+				    "reproducible build): its age cannot be told", undated++ ? "; " : "",
+				    image_name(img), img->created);
+			continue;
+		}
+		age = ((long long)r->ctx->now - created) / DAY;
+		if (age > max_days)
+			fa_msg_addf(&bad, "%simage %s was built %lld days ago (%.10s), more than %d",
+				    fails++ ? "; " : "", image_name(img), age, img->created, max_days);
+		else
+			fa_msg_addf(&good, "%simage %s was built %lld days ago (%.10s)", k ? "; " : "",
+				    image_name(img), age < 0 ? 0 : age, img->created);
 	}
-	if (created < 946684800LL) { /* before 2000: the epoch of a reproducible build */
-		fa_msg_addf(&m, "image %s has the placeholder build date %.10s (a reproducible "
-			    "build): its age cannot be told", image_name(img), img->created);
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_STALE, FA_STATUS_UNKNOWN, mc,
-					   fa_msg_str(&m));
+	if (!fails && undated) {
+		copy.n_unread += undated;
+		copy.unread = und;
 	}
-	age = ((long long)r->ctx->now - created) / DAY;
-	if (age > max_days) {
-		fa_msg_addf(&m, "image %s was built %lld days ago (%.10s), more than %d",
-			    image_name(img), age, img->created, max_days);
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_STALE, FA_STATUS_FAIL, mc, fa_msg_str(&m));
-	}
-	fa_msg_addf(&m, "image %s was built %lld days ago (%.10s)", image_name(img),
-		    age < 0 ? 0 : age, img->created);
-	return fa_chk_emit_machine(r, FA_CK_IMAGE_STALE, FA_STATUS_PASS, mc, fa_msg_str(&m));
+	return emit(r, FA_CK_IMAGE_STALE, mc, &copy, fails, &bad, &good);
 }
 
 int fa_chk_images(fa_run *r)
@@ -150,24 +241,14 @@ int fa_chk_images(fa_run *r)
 		return r->err; /* not asked for; machines that did not load say so elsewhere */
 	for (i = 0; i < app->n_machines && !r->err; i++) {
 		const fa_machine *mc = &app->machines[i];
-		const fa_image *img = NULL;
-		fa_msg m;
+		machine_images mi;
 
-		if (!fa_chk_machine_audited(mc) || !mc->has_config)
+		if (!fa_chk_machine_audited(mc) || !mc->has_config || mc->malformed)
 			continue;
-		fa_msg_init(&m);
-		fa_chk_machine_image(app, mc, &img, &m);
-		if (!img) {
-			const char *why = fa_msg_str(&m);
-
-			fa_chk_emit_machine(r, FA_CK_IMAGE_ENV, FA_STATUS_UNKNOWN, mc, why);
-			fa_chk_emit_machine(r, FA_CK_IMAGE_HISTORY, FA_STATUS_UNKNOWN, mc, why);
-			fa_chk_emit_machine(r, FA_CK_IMAGE_STALE, FA_STATUS_UNKNOWN, mc, why);
-			continue;
-		}
-		check_env(r, mc, img);
-		check_history(r, mc, img);
-		check_stale(r, mc, img);
+		collect(app, mc, &mi);
+		check_env(r, mc, &mi);
+		check_history(r, mc, &mi);
+		check_stale(r, mc, &mi);
 	}
 	return r->err;
 }

@@ -18,6 +18,7 @@ enum {
 	FA_CK_CHECKS_MISSING,
 	FA_CK_AUTOSTOP_DISABLED,
 	FA_CK_ADMIN_ALLOWLIST,
+	FA_CK_FLYCAST_CROSS_ORG,
 	FA_CK_PRIVATE_SERVICE_PUBLIC,
 	FA_CK_PUBLIC_IP_UNUSED,
 	FA_CK_CONFIG_DRIFT,
@@ -80,7 +81,7 @@ void fa_chk_load_reason_l(fa_msg *m, const fa_load *l, const char *what);
 /* Emits one `unknown` result for the app (resource "app") naming why `ep` is missing. */
 int fa_chk_emit_load_unknown(fa_run *r, int idx, fa_endpoint ep);
 
-/* True for machines the checks look at: state started, stopped or suspended. */
+/* True for machines the checks look at: every state but destroyed/destroying. */
 bool fa_chk_machine_audited(const fa_machine *m);
 /* True when the service has at least one public port. */
 bool fa_chk_service_public(const fa_service *s);

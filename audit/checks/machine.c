@@ -36,10 +36,21 @@ static void sep(fa_msg *m, size_t *count)
 
 static void add_no_config(fa_msg *m, const fa_machine *mc)
 {
+	if (mc->has_config && mc->malformed) {
+		fa_msg_addf(m, "machine config field %s is malformed (wrong JSON type or out of "
+			    "range); the check cannot be evaluated", mc->malformed);
+		return;
+	}
 	fa_msg_add(m, "machine config is not available");
 	if (mc->host_status)
 		fa_msg_addf(m, " (host_status %s)", mc->host_status);
 	fa_msg_add(m, "; the check cannot be evaluated");
+}
+
+/* The config was read whole: present, and no field of the wrong type. */
+static bool config_ok(const fa_machine *mc)
+{
+	return mc->has_config && !mc->malformed;
 }
 
 static int emit_no_config(fa_run *r, int idx, const fa_machine *mc)
@@ -127,16 +138,35 @@ static void scan_env(const fa_app *app, bool secrets_ok, const fa_env *env, cons
 	}
 }
 
+static void scan_creds(const fa_cred_scan *cs, const char *prefix, fa_msg *m, size_t *hits,
+		       size_t *nplaces)
+{
+	size_t i;
+
+	*nplaces += cs->n_places;
+	for (i = 0; i < cs->n_hits; i++) {
+		const fa_cred_hit *h = &cs->hits[i];
+
+		if (!h->detectors)
+			continue;
+		if (*hits > 0)
+			fa_msg_add(m, ", ");
+		(*hits)++;
+		fa_msg_addf(m, "%s%s", prefix, h->where ? h->where : "(somewhere)");
+		add_detectors(m, h->detectors);
+	}
+}
+
 static int check_plaintext_env(fa_run *r, const fa_machine *mc)
 {
 	bool secrets_ok = fa_chk_loaded(r->app, FA_EP_SECRETS);
-	size_t hits = 0, nvars = 0, i;
+	size_t hits = 0, nvars = 0, nplaces = 0, i;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_PLAINTEXT_ENV, mc);
 	fa_msg_init(&m);
-	fa_msg_add(&m, "secret-like env vars in the machine config: ");
+	fa_msg_add(&m, "secret-like values in the machine config: ");
 	scan_env(r->app, secrets_ok, &mc->env, "", &m, &hits, &nvars);
 	for (i = 0; i < mc->n_processes; i++) {
 		char where[48];
@@ -146,20 +176,38 @@ static int check_plaintext_env(fa_run *r, const fa_machine *mc)
 			where[0] = '\0';
 		scan_env(r->app, secrets_ok, &mc->processes[i].env, where, &m, &hits, &nvars);
 	}
+	scan_creds(&mc->creds, "", &m, &hits, &nplaces);
+	for (i = 0; i < mc->n_containers; i++) {
+		const fa_container *c = &mc->containers[i];
+		char where[160];
+		int k = snprintf(where, sizeof(where), "container %s env ", c->name ? c->name : "?");
+
+		if (k < 0 || (size_t)k >= sizeof(where))
+			snprintf(where, sizeof(where), "container %zu env ", i);
+		scan_env(r->app, secrets_ok, &c->env, where, &m, &hits, &nvars);
+		k = snprintf(where, sizeof(where), "container %s ", c->name ? c->name : "?");
+		if (k < 0 || (size_t)k >= sizeof(where))
+			snprintf(where, sizeof(where), "container %zu ", i);
+		scan_creds(&c->creds, where, &m, &hits, &nplaces);
+	}
 	if (hits > 0) {
 		fa_msg_add(&m, "; move them to fly secrets");
 		return fa_chk_emit_machine(r, FA_CK_PLAINTEXT_ENV, FA_STATUS_FAIL, mc, fa_msg_str(&m));
 	}
 	fa_msg_init(&m);
 	if (!secrets_ok) {
-		fa_msg_addf(&m, "no credential-format value or secret-like name in %zu env vars, but "
-			    "the overlap with app secret names cannot be checked: ", nvars);
+		fa_msg_addf(&m, "no credential-format value or secret-like name in %zu env vars and "
+			    "%zu other places, but the overlap with app secret names cannot be "
+			    "checked: ", nvars, nplaces);
 		fa_chk_load_reason(&m, r->app, FA_EP_SECRETS);
 		return fa_chk_emit_machine(r, FA_CK_PLAINTEXT_ENV, FA_STATUS_UNKNOWN, mc,
 					   fa_msg_str(&m));
 	}
 	fa_msg_addf(&m, "%zu env vars checked: no credential-format value, secret-like name or "
 		    "app secret name", nvars);
+	if (nplaces > 0)
+		fa_msg_addf(&m, "; no credential in %zu check headers, files or command-line "
+			    "arguments", nplaces);
 	return fa_chk_emit_machine(r, FA_CK_PLAINTEXT_ENV, FA_STATUS_PASS, mc, fa_msg_str(&m));
 }
 
@@ -183,7 +231,7 @@ static int check_private_service(fa_run *r, const fa_machine *mc)
 	size_t i, j, k, hits = 0, npub = 0;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_PRIVATE_SERVICE_PUBLIC, mc);
 	fa_msg_init(&m);
 	for (i = 0; i < mc->n_services; i++) {
@@ -241,7 +289,7 @@ static int check_https(fa_run *r, const fa_machine *mc)
 	size_t i, j, hits = 0, nhttp = 0;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_HTTPS_NOT_FORCED, mc);
 	fa_msg_init(&m);
 	for (i = 0; i < mc->n_services; i++) {
@@ -280,7 +328,7 @@ static int check_weak_tls(fa_run *r, const fa_machine *mc)
 	size_t i, j, hits = 0, nset = 0;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_WEAK_PROTOCOLS, mc);
 	fa_msg_init(&m);
 	for (i = 0; i < mc->n_services; i++) {
@@ -328,44 +376,64 @@ bool fa_chk_user_is_root(const char *u)
 	return (n == 4 && strncmp(u, "root", 4) == 0) || (n == 1 && u[0] == '0');
 }
 
-/* The user of what names none comes from the image's USER, when the image was read. */
-static int root_from_image(fa_run *r, const fa_machine *mc, size_t named)
+/* What names no user runs as its image's USER. Resolves one such image: returns 1 (root:
+ * the reason in bad), 0 (not root: in good), -1 (unknown: why in unk), -2 (images were
+ * not asked for). `who` names the process or container; `img_ref` is its image reference
+ * (NULL: the machine's own image, by digest). */
+static int image_user(fa_run *r, const fa_machine *mc, const char *who, const char *img_ref,
+		      fa_msg *bad, size_t *hits, fa_msg *good, size_t *oks, fa_msg *unk, size_t *unks)
 {
 	const fa_image *img = NULL;
-	fa_msg m, why;
-	const char *who;
+	fa_msg why;
 
 	fa_msg_init(&why);
-	if (!fa_chk_machine_image(r->app, mc, &img, &why))
-		return 1; /* images not asked for */
-	fa_msg_init(&m);
-	who = named > 0 ? "the processes that name no user" : "the machine's processes";
+	if (img_ref) {
+		if (!r->app->load[FA_EP_IMAGES].tried)
+			return -2;
+		img = fa_app_image_by_ref(r->app, img_ref);
+		if (img && !img->load.loaded) {
+			fa_chk_load_reason_l(&why, &img->load, "the image");
+			img = NULL;
+		} else if (!img) {
+			if (fa_load_failed(&r->app->load[FA_EP_IMAGES]))
+				fa_chk_load_reason_l(&why, &r->app->load[FA_EP_IMAGES], "the images");
+			else
+				fa_msg_add(&why, "the image was not read");
+		}
+	} else if (!fa_chk_machine_image(r->app, mc, &img, &why)) {
+		return -2;
+	}
 	if (!img) {
-		fa_msg_addf(&m, "%s take the image's USER, and ", who);
-		fa_msg_add(&m, fa_msg_str(&why));
-		return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_UNKNOWN, mc, fa_msg_str(&m));
+		sep(unk, unks);
+		fa_msg_addf(unk, "%s takes its image's USER, and %s", who, fa_msg_str(&why));
+		return -1;
 	}
 	if (fa_chk_user_is_root(img->user)) {
+		sep(bad, hits);
 		if (img->user && img->user[0])
-			fa_msg_addf(&m, "%s run as the image's USER \"%s\" (%s)", who, img->user,
+			fa_msg_addf(bad, "%s runs as the image's USER \"%s\" (%s)", who, img->user,
 				    img->ref ? img->ref : "image");
 		else
-			fa_msg_addf(&m, "%s run as root: the image (%s) sets no USER", who,
+			fa_msg_addf(bad, "%s runs as root: the image (%s) sets no USER", who,
 				    img->ref ? img->ref : "unnamed");
-		return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_FAIL, mc, fa_msg_str(&m));
+		return 1;
 	}
-	fa_msg_addf(&m, "%s run as the image's USER \"%s\"", who, img->user);
-	return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_PASS, mc, fa_msg_str(&m));
+	sep(good, oks);
+	fa_msg_addf(good, "%s runs as the image's USER \"%s\"", who, img->user);
+	return 0;
 }
 
 static int check_root(fa_run *r, const fa_machine *mc)
 {
-	size_t i, hits = 0, named = 0, unnamed = 0;
-	fa_msg m;
+	size_t i, hits = 0, named = 0, unnamed = 0, oks = 0, unks = 0;
+	bool not_asked = false;
+	fa_msg m, good, unk;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_RUNS_AS_ROOT, mc);
 	fa_msg_init(&m);
+	fa_msg_init(&good);
+	fa_msg_init(&unk);
 	if (mc->init_user && mc->init_user[0]) {
 		if (fa_chk_user_is_root(mc->init_user)) {
 			sep(&m, &hits);
@@ -385,52 +453,139 @@ static int check_root(fa_run *r, const fa_machine *mc)
 			fa_msg_addf(&m, "processes[%zu] runs as user \"%s\"", i, u);
 		}
 	}
+	/* the machine's own processes that name no user (or none at all, without containers)
+	 * take the machine image's USER */
+	if (unnamed > 0 || (mc->n_processes == 0 && mc->n_containers == 0)) {
+		const char *who = mc->n_processes > 0 ? "a process that names no user" : "the machine's process";
+
+		if (image_user(r, mc, who, NULL, &m, &hits, &good, &oks, &unk, &unks) == -2)
+			not_asked = true;
+	}
+	for (i = 0; i < mc->n_containers; i++) {
+		const fa_container *c = &mc->containers[i];
+		char who[160];
+
+		if (!c->user || !c->user[0]) {
+			unnamed++;
+			snprintf(who, sizeof(who), "container %.100s", c->name ? c->name : "?");
+			if (!c->image || !c->image[0]) {
+				sep(&unk, &unks);
+				fa_msg_addf(&unk, "%s names neither a user nor an image", who);
+			} else if (image_user(r, mc, who, c->image, &m, &hits, &good, &oks, &unk,
+					      &unks) == -2) {
+				not_asked = true;
+			}
+			continue;
+		}
+		named++;
+		if (fa_chk_user_is_root(c->user)) {
+			sep(&m, &hits);
+			fa_msg_addf(&m, "container %s runs as user \"%s\"", c->name ? c->name : "?",
+				    c->user);
+		}
+	}
 	if (hits > 0)
 		return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_FAIL, mc, fa_msg_str(&m));
 	fa_msg_init(&m);
 	if (named > 0 && unnamed == 0) {
-		fa_msg_addf(&m, "every process (%zu) names a non-root user", named);
+		fa_msg_addf(&m, "every process and container (%zu) names a non-root user", named);
 		return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_PASS, mc, fa_msg_str(&m));
 	}
-	if (root_from_image(r, mc, named) == 0 || r->err)
-		return r->err;
+	if (unks > 0)
+		return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_UNKNOWN, mc, fa_msg_str(&unk));
+	if (!not_asked) {
+		if (named > 0)
+			fa_msg_addf(&m, "%zu named a non-root user; ", named);
+		fa_msg_add(&m, fa_msg_str(&good));
+		return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_PASS, mc, fa_msg_str(&m));
+	}
 	if (named > 0)
-		fa_msg_addf(&m, "%zu of %zu processes name no user; ", unnamed, named + unnamed);
+		fa_msg_addf(&m, "%zu of %zu processes and containers name no user; ", unnamed,
+			    named + unnamed);
 	fa_msg_add(&m, "the user comes from the image and is not visible in the machine config: "
 		       "check `USER` in the Dockerfile or run `fly ssh console -C id`");
 	return fa_chk_emit_machine(r, FA_CK_RUNS_AS_ROOT, FA_STATUS_UNKNOWN, mc, fa_msg_str(&m));
 }
 
-static int check_image(fa_run *r, const fa_machine *mc)
+/* 0 pinned, 1 unpinned; the reason is added to m. */
+static int judge_image(fa_msg *m, const char *who, const char *img)
 {
-	const char *img = mc->image;
 	const char *last, *colon;
-	fa_msg m;
 
-	if (!mc->has_config)
-		return emit_no_config(r, FA_CK_IMAGE_UNPINNED, mc);
-	fa_msg_init(&m);
-	if (!img || !img[0])
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_UNKNOWN, mc,
-					   "the machine config names no image");
 	if (strchr(img, '@')) {
-		fa_msg_addf(&m, "image %s is pinned by digest", img);
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_PASS, mc, fa_msg_str(&m));
+		fa_msg_addf(m, "%simage %s is pinned by digest", who, img);
+		return 0;
 	}
 	/* the tag is after the last ':' of the last path component (host:port is not a tag) */
 	last = strrchr(img, '/');
 	last = last ? last + 1 : img;
 	colon = strrchr(last, ':');
 	if (!colon || !colon[1]) {
-		fa_msg_addf(&m, "image %s has no tag (means `latest`)", img);
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_FAIL, mc, fa_msg_str(&m));
+		fa_msg_addf(m, "%simage %s has no tag (means `latest`)", who, img);
+		return 1;
 	}
 	if (strcmp(colon + 1, "latest") == 0) {
-		fa_msg_addf(&m, "image %s uses the `latest` tag", img);
-		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_FAIL, mc, fa_msg_str(&m));
+		fa_msg_addf(m, "%simage %s uses the `latest` tag", who, img);
+		return 1;
 	}
-	fa_msg_addf(&m, "image %s is pinned to tag %s", img, colon + 1);
-	return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_PASS, mc, fa_msg_str(&m));
+	fa_msg_addf(m, "%simage %s is pinned to tag %s", who, img, colon + 1);
+	return 0;
+}
+
+static int check_image(fa_run *r, const fa_machine *mc)
+{
+	size_t i, hits = 0, n = 0, noimg = 0;
+	fa_msg bad, good;
+
+	if (!config_ok(mc))
+		return emit_no_config(r, FA_CK_IMAGE_UNPINNED, mc);
+	fa_msg_init(&bad);
+	fa_msg_init(&good);
+	if (mc->image && mc->image[0]) {
+		fa_msg tmp;
+
+		fa_msg_init(&tmp);
+		n++;
+		if (judge_image(&tmp, "", mc->image)) {
+			sep(&bad, &hits);
+			fa_msg_add(&bad, fa_msg_str(&tmp));
+		} else {
+			fa_msg_add(&good, fa_msg_str(&tmp));
+		}
+	} else if (mc->n_containers == 0) {
+		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_UNKNOWN, mc,
+					   "the machine config names no image");
+	}
+	for (i = 0; i < mc->n_containers; i++) {
+		const fa_container *c = &mc->containers[i];
+		char who[160];
+		fa_msg tmp;
+
+		if (!c->image || !c->image[0]) {
+			noimg++;
+			continue;
+		}
+		snprintf(who, sizeof(who), "container %s ", c->name ? c->name : "?");
+		fa_msg_init(&tmp);
+		n++;
+		if (judge_image(&tmp, who, c->image)) {
+			sep(&bad, &hits);
+			fa_msg_add(&bad, fa_msg_str(&tmp));
+		} else {
+			if (good.len)
+				fa_msg_add(&good, "; ");
+			fa_msg_add(&good, fa_msg_str(&tmp));
+		}
+	}
+	if (hits > 0)
+		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_FAIL, mc,
+					   fa_msg_str(&bad));
+	if (noimg > 0) {
+		fa_msg_addf(&good, "%s%zu container(s) name no image", good.len ? "; " : "", noimg);
+		return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_UNKNOWN, mc,
+					   fa_msg_str(&good));
+	}
+	return fa_chk_emit_machine(r, FA_CK_IMAGE_UNPINNED, FA_STATUS_PASS, mc, fa_msg_str(&good));
 }
 
 /* ---- health checks ---------------------------------------------------------------------- */
@@ -440,12 +595,14 @@ static int check_health_missing(fa_run *r, const fa_machine *mc)
 	size_t i, nsvc = 0;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_CHECKS_MISSING, mc);
 	if (!machine_has_public_service(mc))
 		return r->err; /* applies only to machines with a public service */
 	for (i = 0; i < mc->n_services; i++)
 		nsvc += mc->services[i].n_checks;
+	for (i = 0; i < mc->n_containers; i++)
+		nsvc += mc->containers[i].n_healthchecks;
 	fa_msg_init(&m);
 	if (nsvc == 0 && mc->n_checks == 0) {
 		fa_msg_add(&m, "the machine has a public service but no service checks and no "
@@ -494,7 +651,7 @@ static int check_autostop(fa_run *r, const fa_machine *mc)
 	size_t i, hits = 0, npub = 0;
 	fa_msg m;
 
-	if (!mc->has_config)
+	if (!config_ok(mc))
 		return emit_no_config(r, FA_CK_AUTOSTOP_DISABLED, mc);
 	fa_msg_init(&m);
 	for (i = 0; i < mc->n_services; i++) {
@@ -596,7 +753,7 @@ static int check_public_ip_unused(fa_run *r)
 
 		if (!fa_chk_machine_audited(mc))
 			continue;
-		if (!mc->has_config) {
+		if (!config_ok(mc)) {
 			nocfg++;
 			continue;
 		}
@@ -644,7 +801,7 @@ static int check_admin_allowlist(fa_run *r)
 
 		if (!fa_chk_machine_audited(mc))
 			continue;
-		if (!mc->has_config) {
+		if (!config_ok(mc)) {
 			nocfg++;
 			continue;
 		}
@@ -662,9 +819,50 @@ static int check_admin_allowlist(fa_run *r)
 	return r->err;
 }
 
+/* ---- network.flycast_cross_org -------------------------------------------------------- */
+
+static int check_flycast_org(fa_run *r)
+{
+	const fa_app *app = r->app;
+	const char *org = app->org_slug ? app->org_slug : r->ctx->org;
+	size_t i;
+
+	if (!fa_chk_loaded(app, FA_EP_IPS))
+		return fa_chk_emit_load_unknown(r, FA_CK_FLYCAST_CROSS_ORG, FA_EP_IPS);
+	for (i = 0; i < app->n_ips && !r->err; i++) {
+		const fa_ip *ip = &app->ips[i];
+		const char *addr = ip->address ? ip->address : "?";
+		const char *net = ip->network && ip->network[0] ? ip->network : "default";
+		fa_msg m;
+
+		if (ip->type != FA_IP_PRIVATE_V6)
+			continue;
+		fa_msg_init(&m);
+		if (!ip->network_org || !ip->network_org[0] || !org) {
+			fa_msg_addf(&m, "Flycast address %s (network %s): the API did not say which "
+				    "organization the network belongs to", addr, net);
+			fa_chk_emit(r, FA_CK_FLYCAST_CROSS_ORG, FA_STATUS_UNKNOWN, "ip", addr, NULL,
+				    ip->region, fa_msg_str(&m));
+		} else if (strcmp(ip->network_org, org) != 0) {
+			fa_msg_addf(&m, "Flycast address %s is in network %s of organization %s, not "
+				    "%s: that organization's machines can reach this app", addr, net,
+				    ip->network_org, org);
+			fa_chk_emit(r, FA_CK_FLYCAST_CROSS_ORG, FA_STATUS_FAIL, "ip", addr, NULL,
+				    ip->region, fa_msg_str(&m));
+		} else {
+			fa_msg_addf(&m, "Flycast address %s is in network %s of the app's own "
+				    "organization %s", addr, net, org);
+			fa_chk_emit(r, FA_CK_FLYCAST_CROSS_ORG, FA_STATUS_PASS, "ip", addr, NULL,
+				    ip->region, fa_msg_str(&m));
+		}
+	}
+	return r->err;
+}
+
 int fa_chk_app_network(fa_run *r)
 {
 	check_public_ip_unused(r);
+	check_flycast_org(r);
 	check_admin_allowlist(r);
 	return r->err;
 }

@@ -12,7 +12,9 @@ static int add_coverage(cJSON *root, const fa_report *r)
 	size_t i;
 
 	if (!cov || fa_rpt_json_add_number(cov, "apps", (double)r->apps) ||
-	    fa_rpt_json_add_number(cov, "apps_complete", (double)r->apps_complete))
+	    fa_rpt_json_add_number(cov, "apps_complete", (double)r->apps_complete) ||
+	    fa_rpt_json_add_number(cov, "machines", (double)r->machines) ||
+	    fa_rpt_json_add_number(cov, "machines_audited", (double)r->machines_audited))
 		return -1;
 	errs = cJSON_AddArrayToObject(cov, "errors");
 	if (!errs)

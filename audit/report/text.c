@@ -159,6 +159,11 @@ static int summary_line(const text_ctx *t, const fa_report *r, const fa_report_c
 	    fa_buf_printf(o, " \xE2\x80\x94 %zu app%s, %zu complete", r->apps,
 			  r->apps == 1 ? "" : "s", r->apps_complete))
 		return -1;
+	if (r->machines != r->machines_audited &&
+	    fa_buf_printf(o, ", %zu of %zu machines audited (%zu destroyed, destroying, replaced "
+			     "or migrated)",
+			  r->machines_audited, r->machines, r->machines - r->machines_audited))
+		return -1;
 	if (r->n_errors && fa_buf_printf(o, ", %zu coverage error%s", r->n_errors,
 					 r->n_errors == 1 ? "" : "s"))
 		return -1;

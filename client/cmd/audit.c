@@ -72,6 +72,14 @@ static void audit_one(fa_audit_run *run, const fa_app *app)
 	run->report.apps++;
 	if (fa_app_complete(app))
 		run->report.apps_complete++;
+	{
+		size_t i;
+
+		run->report.machines += app->n_machines;
+		for (i = 0; i < app->n_machines; i++)
+			if (fa_machine_audited(&app->machines[i]))
+				run->report.machines_audited++;
+	}
 	add_load_errors(&run->report, app);
 	if (run->hook)
 		run->hook(run->hook_ud, app, &tmp);

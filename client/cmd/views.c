@@ -78,14 +78,15 @@ static void services_str(const fa_machine *m, char *out, size_t n)
 static void print_machines(const fa_app *app)
 {
 	static const char *const head[] = { "ID", "NAME", "STATE", "REGION", "GROUP", "IMAGE",
-					    "SERVICES", "AUTOSTOP", "CHECKS", "USER" };
+					    "SERVICES", "AUTOSTOP", "CHECKS", "USER", "CONTAINERS" };
 	fa_table t;
 	size_t i, j;
 
 	fa_table_init(&t, N_ELEM(head), head);
 	for (i = 0; i < app->n_machines; i++) {
 		const fa_machine *m = &app->machines[i];
-		char svc[512], checks[64], users[128] = "";
+		char svc[512], checks[64], users[128] = "", ctrs[256] = "";
+		size_t clen = 0;
 		const char *autostop = "-";
 		size_t passing = 0, ulen = 0;
 		const char *cells[N_ELEM(head)];
@@ -102,6 +103,18 @@ static void print_machines(const fa_app *app)
 			if (m->processes[j].user)
 				ulen += (size_t)snprintf(users + ulen, sizeof(users) - ulen, "%s%s",
 							 ulen ? "," : "", m->processes[j].user);
+		/* name(user) per container; "?" when the user comes from the image */
+		for (j = 0; j < m->n_containers && clen < sizeof(ctrs); j++) {
+			int k = snprintf(ctrs + clen, sizeof(ctrs) - clen, "%s%s(%s)", clen ? "," : "",
+					 m->containers[j].name ? m->containers[j].name : "?",
+					 m->containers[j].user ? m->containers[j].user : "?");
+
+			if (k < 0)
+				break;
+			clen += (size_t)k;
+		}
+		if (clen >= sizeof(ctrs))
+			clen = sizeof(ctrs) - 1;
 		cells[0] = m->id;
 		cells[1] = m->name;
 		cells[2] = m->state;
@@ -112,6 +125,7 @@ static void print_machines(const fa_app *app)
 		cells[7] = autostop;
 		cells[8] = m->n_check_status ? checks : "-";
 		cells[9] = ulen ? users : NULL;
+		cells[10] = clen ? ctrs : NULL;
 		fa_table_row(&t, cells);
 	}
 	fa_table_print(&t, stdout);
@@ -156,12 +170,20 @@ static void print_ips(const fa_app *app)
 	for (i = 0; i < app->n_ips; i++) {
 		const fa_ip *ip = &app->ips[i];
 		const char *cells[N_ELEM(head)];
+		char net[300];
 
 		cells[0] = ip->address;
 		cells[1] = fa_ip_type_name(ip->type);
 		cells[2] = ip->region;
 		cells[3] = ip->service_name && *ip->service_name ? ip->service_name : NULL;
-		cells[4] = ip->network ? (*ip->network ? ip->network : "default") : NULL;
+		if (ip->network && ip->network_org && app->org_slug &&
+		    strcmp(ip->network_org, app->org_slug) != 0) {
+			snprintf(net, sizeof(net), "%s (org %s)", *ip->network ? ip->network : "default",
+				 ip->network_org);
+			cells[4] = net;
+		} else {
+			cells[4] = ip->network ? (*ip->network ? ip->network : "default") : NULL;
+		}
 		cells[5] = ip->created_at;
 		fa_table_row(&t, cells);
 	}

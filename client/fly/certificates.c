@@ -36,6 +36,9 @@ int fa_api_decode_certs_page(const char *body, size_t len, fa_app *app, char **n
 		c->dns_provider = fly_dstr(&d, it, "dns_provider");
 		c->has_custom_certificate = fly_get_tri(it, "has_custom_certificate");
 		c->has_fly_certificate = fly_get_tri(it, "has_fly_certificate");
+		c->acme_dns_configured = fly_get_tri(it, "acme_dns_configured");
+		c->acme_alpn_configured = fly_get_tri(it, "acme_alpn_configured");
+		c->acme_http_configured = fly_get_tri(it, "acme_http_configured");
 		c->created_at = fly_dstr(&d, it, "created_at");
 		c->updated_at = fly_dstr(&d, it, "updated_at");
 	}

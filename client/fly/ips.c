@@ -83,6 +83,7 @@ int fa_api_decode_ips(const char *body, size_t len, fa_app *app, char *err, size
 			ip->network = fly_strdup(name ? name : "");
 			if (!ip->network)
 				d.oom = 1;
+			ip->network_org = fly_dstr(&d, net, "org_slug");
 		}
 	}
 	cJSON_Delete(root);

@@ -75,13 +75,23 @@ enum {
 	FA_TLSV_OTHER = 1u << 7,
 };
 
+/* A response header the edge adds (`http_options.response.headers`): a list value is
+ * joined with ", ". These are public headers (HSTS, X-Frame-Options), not secrets. */
+typedef struct fa_header {
+	char *name;
+	char *value;
+} fa_header;
+
 typedef struct fa_port {
-	int port;       /* 0 when absent (a range uses start_port/end_port) */
+	int port;       /* 0 when absent (a range uses start_port/end_port); else 1..65535 */
 	int start_port; /* 0 when absent */
 	int end_port;   /* 0 when absent */
 	uint32_t handlers;   /* FA_HANDLER_* */
 	fa_tri force_https;  /* absent = UNKNOWN (Fly's default is false) */
 	uint32_t tls_versions; /* FA_TLSV_*; 0 = not set (Fly's defaults) */
+	fa_tri default_self_signed; /* tls_options.default_self_signed */
+	fa_header *resp_headers;    /* http_options.response.headers */
+	size_t n_resp_headers;
 } fa_port;
 
 typedef enum {
@@ -102,6 +112,7 @@ typedef struct fa_check_def {
 	char *interval;
 	char *timeout;
 	char *kind; /* machine checks: "informational" or "readiness" */
+	fa_tri tls_skip_verify;
 } fa_check_def;
 
 typedef struct fa_service {
@@ -124,11 +135,41 @@ typedef struct fa_check_status {
 	/* `output` is not kept: it can echo anything the app prints. */
 } fa_check_status;
 
+/* A credential found outside env: a check header, an inline file (`files[].raw_value`,
+ * base64, decoded and classified at decode time) or a command-line argument
+ * (`init.exec/entrypoint/cmd`, per container too). Only where it is and which detectors
+ * fired are kept; the value is dropped like an env value. */
+typedef struct fa_cred_hit {
+	char *where;        /* `check "http" header Authorization`, `file /app/.env`,
+			     * `init.cmd argument 3`: never the value */
+	uint32_t detectors; /* FA_DET_* */
+} fa_cred_hit;
+
+/* The places outside env a config was scanned in, and what fired. */
+typedef struct fa_cred_scan {
+	fa_cred_hit *hits;
+	size_t n_hits;
+	size_t n_places; /* headers, files and arguments looked at (hits included) */
+} fa_cred_scan;
+
 typedef struct fa_process {
 	char *user; /* NULL when the process does not name a user */
 	fa_env env;
-	/* exec/cmd/entrypoint are not needed by any check */
+	/* exec/cmd/entrypoint are scanned into the machine's `creds`, not kept */
 } fa_process;
+
+/* One container of a multi-container machine (`config.containers[]`). It is audited like
+ * the machine's own process: env, user, image, hidden credentials. */
+typedef struct fa_container {
+	char *name;
+	char *image; /* containers[].image; the image the container runs */
+	char *user;  /* containers[].user; NULL: the image's USER decides (read by issue 9's
+		      * image resolution, never guessed) */
+	fa_env env;
+	fa_cred_scan creds; /* files, exec/entrypoint/cmd, healthcheck headers */
+	size_t n_secrets;   /* containers[].secrets (names only: the safe form) */
+	size_t n_healthchecks;
+} fa_container;
 
 typedef struct fa_mount {
 	char *volume;
@@ -150,7 +191,12 @@ typedef struct fa_machine {
 	char *image_digest; /* image_ref.digest */
 	bool has_config;    /* false: config missing (host not ok): config checks are unknown */
 	char *image;        /* config.image */
-	char *process_group; /* config.metadata.fly_process_group, NULL if absent */
+	char *process_group; /* metadata.fly_process_group, else the legacy
+			      * metadata.process_group; NULL if neither (group "(none)") */
+	bool release_command; /* a one-shot release_command machine (left out of drift) */
+	char *malformed;    /* the first config field of the wrong JSON type or out of range
+			     * ("config.env", "config.services[0].ports[1].port"), NULL when
+			     * none: the checks that read the config are `unknown` */
 	char *init_user;    /* not in Fly's API today; reserved, always NULL from the API */
 	fa_env env;         /* config.env */
 	fa_service *services;
@@ -161,6 +207,9 @@ typedef struct fa_machine {
 	size_t n_processes;
 	fa_mount *mounts;
 	size_t n_mounts;
+	fa_container *containers; /* config.containers */
+	size_t n_containers;
+	fa_cred_scan creds; /* check headers, files, init.exec/entrypoint/cmd */
 	fa_check_status *check_status; /* top-level `checks` */
 	size_t n_check_status;
 } fa_machine;
@@ -197,6 +246,7 @@ typedef struct fa_ip {
 	char *region;
 	char *service_name;
 	char *network; /* Flycast network name ("" = default), NULL otherwise */
+	char *network_org; /* the Flycast network's org_slug, NULL when not sent */
 	char *created_at;
 } fa_ip;
 
@@ -214,6 +264,9 @@ typedef struct fa_cert {
 	char *dns_provider;
 	fa_tri has_custom_certificate;
 	fa_tri has_fly_certificate;
+	fa_tri acme_dns_configured;
+	fa_tri acme_alpn_configured;
+	fa_tri acme_http_configured;
 	char *created_at;
 	char *updated_at;
 } fa_cert;
@@ -386,8 +439,20 @@ bool fa_ip_is_public(fa_ip_type t);
 
 /* The image a machine runs (matched by digest, else by reference); NULL when not read. */
 const fa_image *fa_app_machine_image(const fa_app *app, const fa_machine *m);
+/* The image read for a reference (a container's `image`); NULL when not read. */
+const fa_image *fa_app_image_by_ref(const fa_app *app, const char *ref);
 
-/* The process group of a machine for grouping ("app" when metadata does not say). */
+/* The process group of a machine for grouping ("(none)" when metadata does not say). */
 const char *fa_machine_group(const fa_machine *m);
+
+/* True for a machine the audit reads: every state but destroying and the terminal
+ * destroyed/replaced/migrated (a state flyaudit does not know, or none, is audited). */
+bool fa_machine_audited(const fa_machine *m);
+/* True for a machine that serves: started, or stopped/suspended with a service that
+ * autostarts. Drift compares these. */
+bool fa_machine_serves(const fa_machine *m);
+
+void fa_cred_scan_release(fa_cred_scan *c);
+void fa_container_release(fa_container *c);
 
 #endif

@@ -34,6 +34,8 @@ typedef struct fa_report {
 	const char *org;
 	const char *source;       /* "live" or the snapshot path */
 	size_t apps, apps_complete;
+	size_t machines;         /* machines the API returned */
+	size_t machines_audited; /* of those, audited (fa_machine_audited) */
 	/* owned (fa_report_release frees them) */
 	fa_coverage_error *errors;
 	size_t n_errors;

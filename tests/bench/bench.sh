@@ -9,7 +9,10 @@
 # Knobs (environment): BENCH_SIZES="100 1000 10000", BENCH_LATENCY=50 (ms), BENCH_JITTER=0,
 # BENCH_CONCURRENCY=32, BENCH_GLOBAL_RATE= (flymock --global-rate), BENCH_H2_SIZE=1000,
 # BENCH_SEQ_SIZE=100, BENCH_FORMAT=json, BENCH_BP_SIZE=300 and BENCH_BP_RATE=100 (the
-# back-pressure run: that many apps under flymock --global-rate BENCH_BP_RATE; 0 skips it).
+# back-pressure run: that many apps under flymock --global-rate BENCH_BP_RATE; 0 skips it),
+# BENCH_IMG_SIZE=1000 (the image case: the synthetic org's apps share 40 images on flymock's
+# registry, plus one on the "other" registry; registry requests are reported per unique
+# image; 0 skips it).
 set -u
 BUILD=${1:-build}
 SIZES=${BENCH_SIZES:-"100 1000 10000"}
@@ -22,6 +25,7 @@ SEQSIZE=${BENCH_SEQ_SIZE:-100}
 FORMAT=${BENCH_FORMAT:-json}
 BPSIZE=${BENCH_BP_SIZE:-300}
 BPRATE=${BENCH_BP_RATE:-100}
+IMGSIZE=${BENCH_IMG_SIZE:-1000}
 OUT=$BUILD/bench-results.json
 FA=$BUILD/flyaudit
 MOCK=$BUILD/flymock
@@ -173,6 +177,24 @@ if [ "$BPSIZE" != 0 ]; then
 	GRATE=$saved_grate
 fi
 
+# 2c. images: every synthetic app's machines run one of 40 shared images (and a few the
+# nginx image of another registry); one fetch per digest: about 2 registry requests per
+# unique image (manifest + config; 4 for the anonymous other registry: challenge + token)
+IMGNOTE=
+if [ "$IMGSIZE" != 0 ]; then
+	start_mock "$IMGSIZE"
+	run_audit "$URL" "$CONC"
+	rc=$?
+	st=$(mock_stats)
+	regreq=$(printf '%s' "$st" | jq -r '.registry_requests // 0')
+	leaks=$(printf '%s' "$st" | jq -r '.registry_leaks // 0')
+	one_size "$IMGSIZE" "images" "$URL" $rc
+	IMGNOTE="registry requests $regreq for 41 unique images ($(awk -v r="$regreq" 'BEGIN{printf "%.2f", r / 41}') per image), leaks $leaks"
+	echo "        ^ images: $IMGNOTE"
+	[ "$leaks" = 0 ] || FAILED=1
+	stop_mock
+fi
+
 # 3. HTTP/1.1 against HTTP/2 through nghttpx with TLS (skipped when nghttpx is missing)
 H2NOTE=
 if command -v nghttpx >/dev/null 2>&1 && [ -f "$CERTS/server.pem" ]; then
@@ -207,11 +229,11 @@ fi
 
 jq -n --argjson latency "$LAT" --argjson jitter "$JIT" --argjson conc "$CONC" \
 	--arg r_ms "$R_MS" --argjson seq_req "$s_req" --argjson seq_wall "$s_wall" \
-	--arg h2note "$H2NOTE" --arg grate "$GRATE" --arg format "$FORMAT" \
+	--arg h2note "$H2NOTE" --arg grate "$GRATE" --arg format "$FORMAT" --arg imgnote "$IMGNOTE" \
 	"{schema: \"flyaudit.bench/v1\", latency_ms: \$latency, jitter_ms: \$jitter,
 	  concurrency: \$conc, global_rate: \$grate, format: \$format,
 	  round_trip_ms: (\$r_ms | tonumber),
 	  sequential: {apps: $SEQSIZE, requests: \$seq_req, wall_s: \$seq_wall},
-	  runs: [$ROWS], note: \$h2note}" >"$OUT"
+	  runs: [$ROWS], note: \$h2note, images: \$imgnote}" >"$OUT"
 echo "bench: figures written to $OUT"
 exit $FAILED
