@@ -574,6 +574,22 @@ static void test_many_keys(void **state)
 	assert_int_equal(parse_n(&doc, b.data, b.len), FA_TOML_ESYNTAX);
 	assert_int_equal(err.line, 50001);
 	assert_non_null(strstr(err.msg, "duplicate key 'k31337'"));
+
+	/* headers and dotted keys that create tables, arrays over several lines: positions
+	 * are taken in document order, so this stays linear (it would take minutes if any
+	 * node's line were counted again from the start) */
+	fa_buf_reset(&b);
+	for (i = 0; i < 20000; i++)
+		assert_int_equal(fa_buf_printf(&b, "[t%zu.x]\nd%zu.e = [1,\n2]\n[[t%zu.y]]\n", i, i, i), 0);
+	assert_int_equal(parse_n(&doc, b.data, b.len), 0);
+	root = fa_toml_root(doc);
+	assert_int_equal(fa_toml_table_size(root), 20000);
+	assert_non_null(fa_toml_table_at(root, 19999, &k));
+	assert_int_equal(k.line, 19999 * 4 + 1);
+	assert_int_equal(fa_toml_line(fa_toml_get(root, "t19999.x")), 19999 * 4 + 1);
+	assert_int_equal(fa_toml_line(fa_toml_get(root, "t19999.x.d19999")), 19999 * 4 + 2);
+	assert_int_equal(fa_toml_line(fa_toml_get(root, "t19999.y")), 19999 * 4 + 4);
+	fa_toml_free(doc);
 	fa_buf_release(&b);
 }
 

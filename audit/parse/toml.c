@@ -101,6 +101,7 @@ typedef struct kpart {
 	char *s;
 	size_t len;
 	const char *at;
+	unsigned line, column; /* of `at`, taken while reading forward */
 } kpart;
 
 typedef struct keypath {
@@ -108,6 +109,9 @@ typedef struct keypath {
 	size_t n, cap;
 } keypath;
 
+/* The line and column of `at`. Cheap when called in document order, as the parser does
+ * for every node (keys and headers take their position before what follows them is read);
+ * going back (only for an error message) counts again from the start. */
 static void where(parser *ps, const char *at, unsigned *line, unsigned *column)
 {
 	const char *q;
@@ -241,7 +245,9 @@ static int check_text(parser *ps)
 
 /* ---- nodes and tables --------------------------------------------------------------- */
 
-static fa_toml_value *new_value(parser *ps, fa_toml_type type, const char *at, unsigned depth)
+/* A node at a position already taken (at: for an error message only). */
+static fa_toml_value *value_at(parser *ps, fa_toml_type type, const char *at, unsigned line,
+			       unsigned column, unsigned depth)
 {
 	fa_toml_value *v;
 
@@ -256,8 +262,18 @@ static fa_toml_value *new_value(parser *ps, fa_toml_type type, const char *at, u
 	}
 	v->type = type;
 	v->depth = depth;
-	where(ps, at, &v->line, &v->column);
+	v->line = line;
+	v->column = column;
 	return v;
+}
+
+/* A node that starts at `at`, the parser's current place. */
+static fa_toml_value *new_value(parser *ps, fa_toml_type type, const char *at, unsigned depth)
+{
+	unsigned line, column;
+
+	where(ps, at, &line, &column);
+	return value_at(ps, type, at, line, column, depth);
 }
 
 static uint32_t hash_key(const char *k, size_t n)
@@ -340,7 +356,8 @@ static int table_add(parser *ps, fa_toml_value *t, kpart *k, fa_toml_value *val)
 	e = &t->u.tab.items[t->u.tab.n];
 	e->key = k->s;
 	e->keylen = k->len;
-	where(ps, k->at, &e->line, &e->column);
+	e->line = k->line;
+	e->column = k->column;
 	e->val = val;
 	k->s = NULL;
 	if (t->u.tab.idx)
@@ -642,9 +659,10 @@ static void keypath_release(keypath *kp)
 static int parse_key(parser *ps, keypath *kp)
 {
 	for (;;) {
-		kpart k = { NULL, 0, ps->p };
+		kpart k = { NULL, 0, ps->p, 0, 0 };
 		int rc;
 
+		where(ps, ps->p, &k.line, &k.column);
 		if (at_end(ps))
 			return fail(ps, ps->p, FA_TOML_ESYNTAX, "expected a key");
 		if (*ps->p == '"' || *ps->p == '\'') {
@@ -1154,7 +1172,8 @@ static int keyval(parser *ps, fa_toml_value *t)
 			}
 			t = e->val;
 		} else {
-			fa_toml_value *nt = new_value(ps, FA_TOML_TABLE, k->at, t->depth + 1);
+			fa_toml_value *nt = value_at(ps, FA_TOML_TABLE, k->at, k->line, k->column,
+						     t->depth + 1);
 
 			if (!nt || table_add(ps, t, k, nt)) {
 				rc = ps->rc;
@@ -1191,9 +1210,11 @@ static int header(parser *ps)
 	char shown[48];
 	entry *e;
 	kpart *last;
+	unsigned hline, hcol;
 	size_t i;
 	int rc;
 
+	where(ps, at, &hline, &hcol);
 	ps->p += aot ? 2 : 1;
 	skip_ws(ps);
 	if ((rc = parse_key(ps, &kp)) != 0)
@@ -1211,7 +1232,7 @@ static int header(parser *ps)
 
 		e = table_find(t, k->s, k->len);
 		if (!e) {
-			nt = new_value(ps, FA_TOML_TABLE, k->at, t->depth + 1);
+			nt = value_at(ps, FA_TOML_TABLE, k->at, k->line, k->column, t->depth + 1);
 			if (!nt || table_add(ps, t, k, nt)) {
 				rc = ps->rc;
 				goto out;
@@ -1240,9 +1261,10 @@ static int header(parser *ps)
 				goto out;
 			}
 			nt = e->val;
-			where(ps, at, &nt->line, &nt->column);
+			nt->line = hline;
+			nt->column = hcol;
 		} else {
-			nt = new_value(ps, FA_TOML_TABLE, at, t->depth + 1);
+			nt = value_at(ps, FA_TOML_TABLE, at, hline, hcol, t->depth + 1);
 			if (!nt || table_add(ps, t, last, nt)) {
 				rc = ps->rc;
 				goto out;
@@ -1262,7 +1284,7 @@ static int header(parser *ps)
 		}
 		t = e->val;
 	} else {
-		nt = new_value(ps, FA_TOML_ARRAY, at, t->depth + 1);
+		nt = value_at(ps, FA_TOML_ARRAY, at, hline, hcol, t->depth + 1);
 		if (!nt || table_add(ps, t, last, nt)) {
 			rc = ps->rc;
 			goto out;
@@ -1270,7 +1292,7 @@ static int header(parser *ps)
 		nt->flags = A_TABLES;
 		t = nt;
 	}
-	nt = new_value(ps, FA_TOML_TABLE, at, t->depth + 1);
+	nt = value_at(ps, FA_TOML_TABLE, at, hline, hcol, t->depth + 1);
 	if (!nt || array_add(ps, t, nt)) {
 		rc = ps->rc;
 		goto out;
