@@ -61,6 +61,7 @@ void fm_registry_synth_init(void)
 	for (k = 0; k <= SYNTH_IMAGES; k++) {
 		synth_img *s = &synth[k];
 		int root = k == SYNTH_IMAGES;
+		char cdig[72];
 
 		if (root)
 			snprintf(s->repo, sizeof s->repo, "library/nginx");
@@ -72,12 +73,13 @@ void fm_registry_synth_init(void)
 			 "\"history\":[{\"created_by\":\"/bin/sh -c #(nop) ADD file:%d in /\"},"
 			 "{\"created_by\":\"RUN /bin/sh -c make\"}],\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
 			 k % 2, 1 + k % 28, root ? "" : "\"User\":\"app\",", k, k);
-		digest_of(s->config, strlen(s->config), s->cdigest);
+		digest_of(s->config, strlen(s->config), cdig);
+		memcpy(s->cdigest, cdig, sizeof cdig);
 		snprintf(s->manifest, sizeof s->manifest,
 			 "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
 			 "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\","
 			 "\"size\":%zu},\"layers\":[]}",
-			 s->cdigest, strlen(s->config));
+			 cdig, strlen(s->config));
 		digest_of(s->manifest, strlen(s->manifest), s->mdigest);
 	}
 	synth_ready = 1;
