@@ -218,7 +218,13 @@ int fm_token_in(const char *text)
 	return 0;
 }
 
-/* "@OTHER_REGISTRY@" in the demo's machines is the other registry: localhost:PORT. */
+/* The Host header of the request this thread answers (a proxy in front keeps its own
+ * port there, which is the port the other registry must be reached on). */
+static _Thread_local const char *cur_host;
+static int parse_long(const char *s, long lo, long hi, long *out);
+
+/* "@OTHER_REGISTRY@" in the demo's machines is the other registry: localhost:PORT, the
+ * port the client reached us on. */
 static int subst_other(fa_buf *b)
 {
 	static const char ph[] = "@OTHER_REGISTRY@";
@@ -228,7 +234,15 @@ static int subst_other(fa_buf *b)
 
 	if (!b->data || !strstr(b->data, ph))
 		return 0;
-	snprintf(host, sizeof host, "localhost:%u", G.port);
+	{
+		const char *colon = cur_host ? strrchr(cur_host, ':') : NULL;
+		long port = 0;
+
+		if (colon && parse_long(colon + 1, 1, 65535, &port) == 0)
+			snprintf(host, sizeof host, "localhost:%ld", port);
+		else
+			snprintf(host, sizeof host, "localhost:%u", G.port);
+	}
 	for (p = b->data; (at = strstr(p, ph)) != NULL; p = at + sizeof ph - 1) {
 		if (fa_buf_add(&out, p, (size_t)(at - p)) != 0 || fa_buf_adds(&out, host) != 0) {
 			fa_buf_release(&out);
@@ -938,6 +952,16 @@ static enum MHD_Result serve_stats(struct MHD_Connection *c)
 	}
 }
 
+/* 1 when the client reached us over TLS: ours, or a TLS proxy's (X-Forwarded-Proto). */
+static int scheme_tls(struct MHD_Connection *c)
+{
+	const char *xfp = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+
+	if (xfp != NULL)
+		return strcasecmp(xfp, "https") == 0;
+	return G.tls;
+}
+
 static enum MHD_Result respond(struct MHD_Connection *c, const char *url, const char *method,
 			       struct req *q)
 {
@@ -951,6 +975,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, const char *url, const 
 
 	if (strcmp(url, "/__mock/stats") == 0 && strcmp(method, "GET") == 0)
 		return serve_stats(c);
+	cur_host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 	memset(&r, 0, sizeof r);
 	fa_buf_init(&r.body, 0);
 	pthread_mutex_lock(&G.mu);
@@ -981,7 +1006,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, const char *url, const 
 		if (fm_registry_answer(&G.src, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"), url,
 				       MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 								   MHD_HTTP_HEADER_AUTHORIZATION),
-				       G.tls, &ra)) {
+				       scheme_tls(c), &ra)) {
 			r.status = ra.status;
 			r.ctype = ra.ctype;
 			memcpy(r.www_auth, ra.www_auth, sizeof r.www_auth);
