@@ -511,8 +511,19 @@ const fa_image *fa_app_image_by_ref(const fa_app *app, const char *ref)
 
 	if (!app || !ref)
 		return NULL;
-	for (i = 0; i < app->n_images; i++)
-		if (app->images[i].ref && strcmp(app->images[i].ref, ref) == 0)
-			return &app->images[i];
-	return NULL;
+	const fa_image *found = NULL;
+
+	/* a loaded one first, then the one with the smallest digest key: the same answer
+	 * whatever order the registry's answers came in */
+	for (i = 0; i < app->n_images; i++) {
+		const fa_image *img = &app->images[i];
+
+		if (!img->ref || strcmp(img->ref, ref) != 0)
+			continue;
+		if (!found || (img->load.loaded && !found->load.loaded) ||
+		    (img->load.loaded == found->load.loaded && img->digest && found->digest &&
+		     strcmp(img->digest, found->digest) < 0))
+			found = img;
+	}
+	return found;
 }

@@ -95,7 +95,12 @@ static void collect(const fa_app *app, const fa_machine *mc, machine_images *mi)
 			continue;
 		img = fa_app_image_by_ref(app, ref);
 		if (img && img->load.loaded) {
-			for (j = 0; j < mi->n && mi->img[j] != img; j++)
+			/* the same image may have been read under two keys (a digest for the
+			 * machine, a reference for a container): one is enough */
+			for (j = 0; j < mi->n && mi->img[j] != img &&
+				    !(mi->img[j]->manifest_digest && img->manifest_digest &&
+				      strcmp(mi->img[j]->manifest_digest, img->manifest_digest) == 0);
+			     j++)
 				;
 			if (j == mi->n)
 				mi->img[mi->n++] = img;
