@@ -65,6 +65,7 @@ static void audit_one(fa_audit_run *run, const fa_app *app)
 	ctx.org = run->org;
 	ctx.now = run->now;
 	ctx.self = &run->inv.self;
+	ctx.probe = run->probe != NULL;
 	if (fa_audit_app(&ctx, app, &tmp) < 0)
 		run->oom = true;
 	run->report.apps++;
@@ -174,6 +175,7 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 	ctx.org = run->org;
 	ctx.now = run->now;
 	ctx.self = &run->inv.self;
+	ctx.probe = run->probe != NULL;
 	fa_results_init(&org);
 	if (fa_audit_org(&ctx, &run->inv, &org) < 0)
 		run->oom = true;

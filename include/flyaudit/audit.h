@@ -99,6 +99,7 @@ typedef struct fa_audit_ctx {
 	const char *org;
 	time_t now;
 	const fa_self *self; /* the running token; may be NULL (unknown) */
+	bool probe;          /* --probe: network.admin_allowlist comes from the edge (edge.h) */
 } fa_audit_ctx;
 
 /* Runs every app-level check on one app and appends the results.
