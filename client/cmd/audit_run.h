@@ -36,6 +36,7 @@ typedef struct fa_audit_run {
 	bool fails;
 	bool spill_failed;
 	struct fa_probe *probe; /* --probe: the edge probes of the live crawl (client/probe.h) */
+	bool probe_used;        /* --probe ran: network.admin_allowlist comes from the edge */
 } fa_audit_run;
 
 void fa_audit_run_init(fa_audit_run *run);

@@ -20,6 +20,7 @@ typedef enum { FA_FMT_TEXT = 0, FA_FMT_JSON, FA_FMT_SARIF, FA_FMT_JUNIT } fa_for
 typedef enum { FA_COLOR_AUTO = 0, FA_COLOR_ALWAYS, FA_COLOR_NEVER } fa_color;
 
 #define FA_CLI_MAX_APPS 256
+#define FA_CLI_MAX_CONNECT_TO 64
 
 typedef struct fa_cli {
 	const char *command;
@@ -46,6 +47,9 @@ typedef struct fa_cli {
 	bool json;
 	bool resume;
 	bool help;
+	bool probe;                 /* audit --probe: probe the org's public hostnames */
+	const char *connect_to[FA_CLI_MAX_CONNECT_TO]; /* --connect-to (curl's form) */
+	size_t n_connect_to;
 } fa_cli;
 
 /* Everything a command that talks to Fly needs. */
