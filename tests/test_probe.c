@@ -1,0 +1,376 @@
+/* test_probe.c: `audit --probe` end to end: the real binary against flymock (the API) and
+ * `flymock --edge` (the demo org's public hostnames, reached through --connect-to). Every
+ * planted edge problem is found, the single-page app gives no false positive, no request
+ * goes to a host outside the org's hostnames, none carries the Fly token (a canary), every
+ * one names itself as flyaudit's probe, the per-host rate shows in the run time, and
+ * without --probe nothing is sent to the edge and no edge result appears. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "harness.h"
+
+#define CANARY "fm2_CANARYcanaryCANARYcanary0123456789abcdefZZ"
+
+static mock edge_mock;
+static unsigned edge_port[4]; /* http, https, legacy, expiring */
+static char edge_dir[300];
+
+/* Starts `flymock --edge` with certificates made now by tests/gen-edge-certs.sh. */
+static void edge_start(void)
+{
+	char bin[300], cert[400], key[400], ecert[400], ekey[400], cmd[900], line[256] = "";
+	int pfd[2];
+	FILE *f;
+
+	snprintf(edge_dir, sizeof(edge_dir), "%s/edge-certs", tmpdir);
+	snprintf(cmd, sizeof(cmd), "sh tests/gen-edge-certs.sh '%s' '%s/test-certs'", edge_dir, build_dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(bin, sizeof(bin), "%s/flymock", build_dir);
+	snprintf(cert, sizeof(cert), "%s/edge.pem", edge_dir);
+	snprintf(key, sizeof(key), "%s/edge.key", edge_dir);
+	snprintf(ecert, sizeof(ecert), "%s/expiring.pem", edge_dir);
+	snprintf(ekey, sizeof(ekey), "%s/expiring.key", edge_dir);
+	assert_int_equal(pipe(pfd), 0);
+	edge_mock.pid = fork();
+	assert_true(edge_mock.pid >= 0);
+	if (edge_mock.pid == 0) {
+		dup2(pfd[1], STDOUT_FILENO);
+		close(pfd[0]);
+		close(pfd[1]);
+		execl(bin, bin, "--edge", "--tls-cert", cert, "--tls-key", key, "--expiring-cert", ecert,
+		      "--expiring-key", ekey, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	remember_mock(edge_mock.pid, true);
+	f = fdopen(pfd[0], "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_int_equal(sscanf(line, "flymock edge listening http=%u https=%u legacy=%u expiring=%u",
+				&edge_port[0], &edge_port[1], &edge_port[2], &edge_port[3]), 4);
+	assert_true(edge_port[0] && edge_port[1] && edge_port[2] && edge_port[3]);
+}
+
+/* GET /__mock/edge-stats with a plain socket client (curl's tool may not be installed). */
+static cJSON *edge_stats(void)
+{
+	char cmd[600], path[400];
+	cJSON *j;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/edge-stats.json", tmpdir);
+	snprintf(cmd, sizeof(cmd),
+		 "exec 3<>/dev/tcp/127.0.0.1/%u && printf 'GET /__mock/edge-stats HTTP/1.0\\r\\nHost: stats\\r\\n\\r\\n' >&3 && "
+		 "sed '1,/^\\r$/d' <&3 > '%s'", edge_port[0], path);
+	{
+		const char *argv[] = { "bash", "-c", cmd, NULL };
+		run r;
+
+		run_cmd(&r, argv, NULL);
+		assert_int_equal(r.code, 0);
+		run_free(&r);
+	}
+	text = slurp(path);
+	assert_non_null(text);
+	j = cJSON_Parse(text);
+	if (!j)
+		fail_msg("edge stats are not JSON: %s", text);
+	free(text);
+	return j;
+}
+
+static long jnum(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	assert_true(cJSON_IsNumber(v));
+	return (long)v->valuedouble;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The org's hostnames by the fixtures: APP.fly.dev and every configured certificate. */
+static bool org_hostname(const char *host)
+{
+	char path[600], *text;
+	cJSON *apps, *a;
+	bool found = false;
+
+	text = slurp("mocks/fixtures/demo/apps.json");
+	assert_non_null(text);
+	apps = cJSON_Parse(text);
+	free(text);
+	assert_non_null(apps);
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(apps, "apps")) {
+		const char *name = jstr(a, "name");
+		char flydev[300];
+		cJSON *certs, *c;
+
+		snprintf(flydev, sizeof(flydev), "%s.fly.dev", name);
+		if (strcmp(flydev, host) == 0)
+			found = true;
+		snprintf(path, sizeof(path), "mocks/fixtures/demo/apps/%s/certificates.json", name);
+		text = slurp(path);
+		if (!text)
+			continue;
+		certs = cJSON_Parse(text);
+		free(text);
+		cJSON_ArrayForEach(c, certs)
+			if (strcmp(jstr(c, "hostname"), host) == 0 &&
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "configured")))
+				found = true;
+		cJSON_Delete(certs);
+	}
+	cJSON_Delete(apps);
+	return found;
+}
+
+static const cJSON *find(const cJSON *results, const char *check, const char *host)
+{
+	const cJSON *x;
+
+	cJSON_ArrayForEach(x, results) {
+		const cJSON *res = cJSON_GetObjectItemCaseSensitive(x, "resource");
+
+		if (strcmp(jstr(x, "check"), check) == 0 && strcmp(jstr(res, "type"), "hostname") == 0 &&
+		    strcmp(jstr(res, "id"), host) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+static void expect(const cJSON *results, const char *check, const char *host, const char *status,
+		   const char *needle)
+{
+	const cJSON *x = find(results, check, host);
+
+	if (!x)
+		fail_msg("no %s result for %s", check, host);
+	if (strcmp(jstr(x, "status"), status) != 0)
+		fail_msg("%s on %s: %s, want %s (%s)", check, host, jstr(x, "status"), status,
+			 jstr(x, "message"));
+	if (needle && !strstr(jstr(x, "message"), needle))
+		fail_msg("%s on %s: message \"%s\" lacks \"%s\"", check, host, jstr(x, "message"), needle);
+}
+
+static void probe_args(char bufs[4][96], const char **a, size_t *n)
+{
+	/* the legacy and short-lived listeners for their hosts, everything else by port */
+	snprintf(bufs[0], 96, "http-only.fly.dev:443:127.0.0.1:%u", edge_port[2]);
+	snprintf(bufs[1], 96, "always-on.example:443:127.0.0.1:%u", edge_port[3]);
+	snprintf(bufs[2], 96, ":80:127.0.0.1:%u", edge_port[0]);
+	snprintf(bufs[3], 96, ":443:127.0.0.1:%u", edge_port[1]);
+	for (int i = 0; i < 4; i++) {
+		a[(*n)++] = "--connect-to";
+		a[(*n)++] = bufs[i];
+	}
+}
+
+static void test_probe_demo(void **state)
+{
+	static const char *const webclean[] = { "web-clean.fly.dev", "www.web-clean.example" };
+	static const char *const checks[] = { "edge.http_not_redirected", "edge.tls_legacy_accepted",
+		"edge.hsts_missing", "edge.certificate_expiring", "edge.sensitive_path_exposed",
+		"network.admin_allowlist" };
+	char bufs[4][96], out[400];
+	const char *a[40];
+	size_t n = 0, i, j, nhosts = 0;
+	cJSON *rep, *results, *stats, *h, *x;
+	long before;
+	mock m;
+	run r;
+	char *text;
+
+	(void)state;
+	if (!edge_mock.pid)
+		edge_start();
+	mock_start(&m, CANARY, NULL);
+	stats = edge_stats();
+	before = jnum(stats, "total");
+	cJSON_Delete(stats);
+	snprintf(out, sizeof(out), "%s/probe.json", tmpdir);
+	a[n++] = "-v";
+	a[n++] = "--org";
+	a[n++] = "demo";
+	a[n++] = "audit";
+	a[n++] = "--probe";
+	probe_args(bufs, a, &n);
+	a[n++] = "--format";
+	a[n++] = "json";
+	a[n++] = "-o";
+	a[n++] = out;
+	a[n] = NULL;
+	fa_run(&r, m.url, "FlyV1 " CANARY, ca_path, a);
+	if (r.code != 1)
+		fail_msg("exit %d: %s", r.code, r.err);
+	/* the token never shows, with -v logging every request */
+	assert_null(strstr(r.out, "CANARYcanary"));
+	assert_null(strstr(r.err, "CANARYcanary"));
+	assert_non_null(strstr(r.err, "PROBE GET https://leaky-env.fly.dev/.env -> 200"));
+	assert_non_null(strstr(r.err, "probed "));
+	run_free(&r);
+	mock_stop(&m);
+
+	text = slurp(out);
+	assert_non_null(text);
+	assert_null(strstr(text, "CANARYcanary"));
+	assert_null(strstr(text, "not-a-real-password")); /* served content is never copied */
+	rep = cJSON_Parse(text);
+	free(text);
+	assert_non_null(rep);
+	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+
+	/* each planted problem, on its host */
+	expect(results, "edge.http_not_redirected", "http-only.fly.dev", "fail", "over plain HTTP");
+	expect(results, "edge.tls_legacy_accepted", "http-only.fly.dev", "fail", "TLS 1.0");
+	expect(results, "edge.hsts_missing", "no-health.fly.dev", "fail", "without a Strict-Transport-Security");
+	expect(results, "edge.certificate_expiring", "always-on.example", "fail", "expires in");
+	expect(results, "edge.sensitive_path_exposed", "leaky-env.fly.dev", "fail", "/.env");
+	expect(results, "network.admin_allowlist", "sick-app.fly.dev", "fail", "/admin to the prober (from 127.0.0.1)");
+	/* the clean app and its single-page custom domain pass everything */
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < sizeof(checks) / sizeof(checks[0]); j++)
+			expect(results, checks[j], webclean[i], "pass", NULL);
+	expect(results, "edge.sensitive_path_exposed", "www.web-clean.example", "pass", NULL);
+	expect(results, "edge.tls_legacy_accepted", "web-clean.fly.dev", "pass", "refuses TLS 1.0 and 1.1");
+	/* with --probe the admin check is evidence, never the manual per-app result */
+	cJSON_ArrayForEach(x, results) {
+		if (strcmp(jstr(x, "check"), "network.admin_allowlist") == 0)
+			assert_string_not_equal(jstr(x, "status"), "manual");
+		if (strncmp(jstr(x, "check"), "edge.", 5) == 0)
+			assert_string_not_equal(jstr(x, "status"), "unknown");
+	}
+	/* no probe of a host whose certificate is not configured (DNS not at Fly) */
+	assert_null(find(results, "edge.hsts_missing", "www.cert-pending.example"));
+	/* the per-host limit (one at a time, 2 starts/s: 20 requests take about 10 s) */
+	assert_true(jnum(cJSON_GetObjectItemCaseSensitive(rep, "crawl"), "elapsed_ms") >= 9000);
+	cJSON_Delete(rep);
+
+	/* what the edge saw: only the org's hostnames, no Authorization, the probe's UA */
+	stats = edge_stats();
+	assert_int_equal(jnum(stats, "with_authorization"), 0);
+	assert_int_equal(jnum(stats, "bad_user_agent"), 0);
+	assert_true(jnum(stats, "total") - before >= 40 * 18);
+	assert_true(jnum(cJSON_GetObjectItemCaseSensitive(stats, "listeners"), "legacy") > 0);
+	assert_true(jnum(cJSON_GetObjectItemCaseSensitive(stats, "listeners"), "expiring") > 0);
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(stats, "hosts")) {
+		if (!org_hostname(h->string))
+			fail_msg("a request for %s, not one of the org's hostnames", h->string);
+		assert_true(h->valuedouble <= 20); /* FA_PROBE_PER_HOST */
+		nhosts++;
+	}
+	assert_true(nhosts >= 40);
+	cJSON_Delete(stats);
+}
+
+static void test_no_probe_no_edge(void **state)
+{
+	char bufs[4][96], out[400];
+	const char *a[40];
+	size_t n = 0;
+	cJSON *rep, *results, *stats, *x;
+	long before;
+	mock m;
+	run r;
+	char *text;
+
+	(void)state;
+	if (!edge_mock.pid)
+		edge_start();
+	mock_start(&m, "tok", NULL);
+	stats = edge_stats();
+	before = jnum(stats, "total");
+	cJSON_Delete(stats);
+	snprintf(out, sizeof(out), "%s/noprobe.json", tmpdir);
+	a[n++] = "--org";
+	a[n++] = "demo";
+	a[n++] = "audit";
+	a[n++] = "--format";
+	a[n++] = "json";
+	a[n++] = "-o";
+	a[n++] = out;
+	a[n] = NULL;
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 1);
+	run_free(&r);
+	text = slurp(out);
+	assert_non_null(text);
+	rep = cJSON_Parse(text);
+	free(text);
+	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	cJSON_ArrayForEach(x, results) {
+		assert_true(strncmp(jstr(x, "check"), "edge.", 5) != 0);
+		if (strcmp(jstr(x, "check"), "network.admin_allowlist") == 0)
+			assert_string_not_equal(jstr(x, "status"), "fail");
+	}
+	cJSON_Delete(rep);
+	stats = edge_stats();
+	assert_int_equal(jnum(stats, "total"), before); /* not one request */
+	cJSON_Delete(stats);
+
+	/* usage errors: exit 2, nothing probed */
+	{
+		const char *bad[][12] = {
+			{ "--org", "demo", "apps", "--probe", NULL },
+			{ "--org", "demo", "audit", "--connect-to", ":443:127.0.0.1:1", NULL },
+			{ "--org", "demo", "audit", "--probe", "--connect-to", "a:b", NULL },
+			{ "--org", "demo", "audit", "--probe", "--connect-to", "a.example:443:x y:1", NULL },
+			{ "audit", "--probe", "--from", "snap.jsonl", NULL },
+		};
+		size_t i;
+
+		(void)bufs;
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			fa_run(&r, m.url, "tok", ca_path, bad[i]);
+			if (r.code != 2)
+				fail_msg("case %zu: exit %d, want 2 (%s)", i, r.code, r.err);
+			assert_non_null(strstr(r.err, "flyaudit: "));
+			run_free(&r);
+		}
+	}
+	mock_stop(&m);
+	stats = edge_stats();
+	assert_int_equal(jnum(stats, "total"), before);
+	cJSON_Delete(stats);
+}
+
+static int setup(void **state)
+{
+	return group_setup(state);
+}
+
+static int teardown(void **state)
+{
+	mock_stop(&edge_mock);
+	return group_teardown(state);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_probe_no_edge),
+		cmocka_unit_test(test_probe_demo),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
