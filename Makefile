@@ -55,7 +55,7 @@ help:
 	@echo "make demo       install missing packages, build, start flymock with the demo org, audit it"
 	@echo "make asan       the tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make valgrind   the tests under valgrind"
-	@echo "make fuzz       libFuzzer on the token decoder (FUZZ_SECONDS, default 60)"
+	@echo "make fuzz       libFuzzer on the token decoder (FUZZ_SECONDS, default 60) and the edge decisions (FUZZ_EDGE_SECONDS, 20)"
 	@echo "make install PREFIX=/usr/local"
 	@echo "make DEVELOPER=1  adds -Werror"
 

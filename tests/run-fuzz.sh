@@ -15,6 +15,18 @@ $cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-
 	tests/fuzz_macaroon.c audit/tokens/*.c audit/buf.c \
 	$(pkg-config --libs msgpack) -o "$out/fuzz_macaroon"
 cp tests/fuzz-corpus/macaroon/* "$out/corpus/"
+# the edge decisions of --probe (tests/fuzz_edge.c): a shorter run, FUZZ_EDGE_SECONDS
+esecs=${FUZZ_EDGE_SECONDS:-20}
+mkdir -p "$out/corpus-edge"
+# shellcheck disable=SC2046
+$cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Iinclude tests/fuzz_edge.c audit/checks/*.c audit/results.c audit/model.c audit/secrets.c audit/buf.c \
+	$(pkg-config --libs libcrypto) -o "$out/fuzz_edge"
+cp tests/fuzz-corpus/edge/* "$out/corpus-edge/"
+echo "fuzz: tests/fuzz_edge.c for ${esecs}s (corpus $out/corpus-edge)"
+"$out/fuzz_edge" -max_total_time="$esecs" -max_len=4096 -timeout=10 -artifact_prefix="$out/edge-" \
+	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus-edge"
 echo "fuzz: tests/fuzz_macaroon.c for ${secs}s (corpus $out/corpus)"
 exec "$out/fuzz_macaroon" -max_total_time="$secs" -max_len=8192 -timeout=10 -artifact_prefix="$out/" \
 	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus"
