@@ -46,7 +46,7 @@ typedef struct fa_check_meta {
 	const char *remediation; /* the exact command or fly.toml change */
 	const char *const *references; /* NULL-terminated list of Fly docs URLs */
 	const char *resource_type; /* "machine", "volume", "certificate", "token", "app",
-	                              "process_group", "ip" */
+	                              "process_group", "ip", "hostname" */
 	const char *const *tags;   /* NULL-terminated, e.g. "security", "network" */
 } fa_check_meta;
 
