@@ -17,10 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "flyaudit/net.h"
 #include "harness.h"
 
 #define CANARY "fm2_CANARYcanaryCANARYcanary0123456789abcdefZZ"
@@ -354,6 +356,153 @@ static void test_no_probe_no_edge(void **state)
 	cJSON_Delete(stats);
 }
 
+/* ---- the transport's probe requests (client/net.c) ---------------------------------- */
+
+static void test_connect_to_values(void **state)
+{
+	static const struct {
+		const char *spec;
+		int ok;
+	} t[] = {
+		{"web.fly.dev:443:127.0.0.1:8443", 1}, {":443:127.0.0.1:1", 1}, {"::137.66.1.2:", 1},
+		{"a.example:443:[::1]:8443", 1}, {"[2a09::1]:443::", 1},
+		{"", 0}, {"a:b", 0}, {"a:1:b:2:c", 0}, {"a.example:443:x y:1", 0},
+		{"a.example:443:h\n:1", 0}, {"a.example:443:u@h:1", 0}, {"a/b:1:c:2", 0},
+		{"a.example:443:[::1:1", 0}, {"h\xc3\xa9:1:c:2", 0},
+	};
+	char err[200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int rc = fa_net_check_connect_to(t[i].spec, err, sizeof(err));
+
+		if ((rc == 0) != t[i].ok)
+			fail_msg("connect-to \"%s\": rc %d, want ok=%d", t[i].spec, rc, t[i].ok);
+		if (rc < 0)
+			assert_non_null(strstr(err, "--connect-to"));
+	}
+	assert_int_equal(fa_net_check_connect_to(NULL, err, sizeof(err)), -1);
+}
+
+typedef struct got {
+	fa_probe_result r;
+	char body[64];
+	char hsts[128];
+	char location[128];
+	char ip[64];
+	int calls;
+} got;
+
+static void on_probe(void *ud, const fa_probe_result *res)
+{
+	got *g = ud;
+
+	g->r = *res;
+	snprintf(g->body, sizeof(g->body), "%.*s", (int)res->len, res->body);
+	snprintf(g->hsts, sizeof(g->hsts), "%s", res->hsts ? res->hsts : "");
+	snprintf(g->location, sizeof(g->location), "%s", res->location ? res->location : "");
+	snprintf(g->ip, sizeof(g->ip), "%s", res->local_ip ? res->local_ip : "");
+	g->r.body = g->r.hsts = g->r.location = g->r.local_ip = g->r.errmsg = NULL;
+	g->calls++;
+}
+
+/* Straight on the transport, with an Authorization configured for the API: the probes
+ * carry none of it, keep to 2 starts per second on one host, cut bodies at the cap, read
+ * the certificate and the headers, and tell a refused connection and a refused TLS version
+ * from an answer. */
+static void test_net_probe(void **state)
+{
+	char ct[4][96];
+	const char *cts[4];
+	fa_net_opts o;
+	fa_net_stats st;
+	fa_net *n = NULL;
+	got g[8];
+	char err[256];
+	cJSON *stats;
+	long auth_before, total_before;
+	int i;
+
+	(void)state;
+	if (!edge_mock.pid)
+		edge_start();
+	stats = edge_stats();
+	auth_before = jnum(stats, "with_authorization");
+	total_before = jnum(stats, "total");
+	cJSON_Delete(stats);
+	snprintf(ct[0], sizeof(ct[0]), "http-only.fly.dev:443:127.0.0.1:%u", edge_port[2]);
+	snprintf(ct[1], sizeof(ct[1]), "drifted.fly.dev:80:127.0.0.1:1");
+	snprintf(ct[2], sizeof(ct[2]), ":80:127.0.0.1:%u", edge_port[0]);
+	snprintf(ct[3], sizeof(ct[3]), ":443:127.0.0.1:%u", edge_port[1]);
+	for (i = 0; i < 4; i++)
+		cts[i] = ct[i];
+	memset(&o, 0, sizeof(o));
+	o.flaps_base = "https://127.0.0.1:9";
+	o.graphql_base = "https://127.0.0.1:9";
+	o.auth_header = "FlyV1 " CANARY;
+	o.ca_file = ca_path;
+	o.max_retries = -1;
+	o.retry_budget = -1;
+	assert_int_equal(fa_net_new(&n, &o, err, sizeof(err)), 0);
+	assert_int_equal(fa_net_probe_setup(n, cts, 4, 0, 16, err, sizeof(err)), 0);
+	memset(g, 0, sizeof(g));
+	/* three on one host: one at a time, 500 ms apart */
+	assert_int_equal(fa_net_probe(n, "https://web-clean.fly.dev/", "web-clean.fly.dev",
+				      FA_PROBE_TLS_DEFAULT, true, on_probe, &g[0]), 0);
+	assert_int_equal(fa_net_probe(n, "http://web-clean.fly.dev/x", "web-clean.fly.dev",
+				      FA_PROBE_TLS_DEFAULT, false, on_probe, &g[1]), 0);
+	assert_int_equal(fa_net_probe(n, "https://web-clean.fly.dev/", "web-clean.fly.dev",
+				      FA_PROBE_TLS_1_0, false, on_probe, &g[2]), 0);
+	/* other hosts go at once */
+	assert_int_equal(fa_net_probe(n, "https://http-only.fly.dev/", "http-only.fly.dev",
+				      FA_PROBE_TLS_1_0, false, on_probe, &g[3]), 0);
+	assert_int_equal(fa_net_probe(n, "http://drifted.fly.dev/", "drifted.fly.dev",
+				      FA_PROBE_TLS_DEFAULT, false, on_probe, &g[4]), 0);
+	/* refused at the door: not http(s), a pin on plain http, credentials, a space */
+	assert_int_equal(fa_net_probe(n, "ftp://a.example/", "a.example", FA_PROBE_TLS_DEFAULT, false, on_probe, &g[5]), -1);
+	assert_int_equal(fa_net_probe(n, "http://a.example/", "a.example", FA_PROBE_TLS_1_0, false, on_probe, &g[5]), -1);
+	assert_int_equal(fa_net_probe(n, "https://u@a.example/", "a.example", FA_PROBE_TLS_DEFAULT, false, on_probe, &g[5]), -1);
+	assert_int_equal(fa_net_probe(n, "https://a.example/a b", "a.example", FA_PROBE_TLS_DEFAULT, false, on_probe, &g[5]), -1);
+	assert_int_equal(fa_net_run(n), 0);
+	fa_net_get_stats(n, &st);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(g[i].calls, 1);
+	assert_int_equal(g[5].calls, 0);
+	assert_int_equal(st.probes, 5);
+	assert_true(st.elapsed_ms >= 1000); /* 3 starts on one host: 0, 500, 1000 ms */
+
+	assert_int_equal(g[0].r.error, FA_NET_OK);
+	assert_int_equal(g[0].r.status, 200);
+	assert_true(g[0].r.truncated); /* the 16-byte cap */
+	assert_int_equal(g[0].r.len, 16);
+	assert_string_equal(g[0].body, "<html><body>web-");
+	assert_non_null(strstr(g[0].hsts, "max-age=31536000"));
+	assert_true(g[0].r.cert_expiry > (long long)time(NULL) + 80 * 86400);
+	assert_string_equal(g[0].ip, "127.0.0.1");
+
+	assert_int_equal(g[1].r.status, 301);
+	assert_string_equal(g[1].location, "https://web-clean.fly.dev/x");
+	assert_false(g[1].r.truncated);
+
+	assert_int_not_equal(g[2].r.error, FA_NET_OK); /* TLS 1.0 refused by this listener */
+	assert_true(g[2].r.tls_failed);
+	assert_false(g[2].r.tls_unsupported);
+
+	assert_int_equal(g[3].r.error, FA_NET_OK); /* the legacy listener completes TLS 1.0 */
+	assert_int_equal(g[3].r.status, 200);
+
+	assert_true(g[4].r.conn_refused);
+	fa_net_free(n);
+
+	stats = edge_stats();
+	assert_int_equal(jnum(stats, "with_authorization"), auth_before);
+	/* the refused connection and the refused handshake never reach HTTP */
+	assert_int_equal(jnum(stats, "total") - total_before, 3);
+	assert_int_equal(jnum(stats, "bad_user_agent"), 0);
+	cJSON_Delete(stats);
+}
+
 static int setup(void **state)
 {
 	return group_setup(state);
@@ -368,8 +517,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_connect_to_values),
 		cmocka_unit_test(test_no_probe_no_edge),
-		cmocka_unit_test(test_probe_demo),
+		cmocka_unit_test(test_probe_demo), /* before test_net_probe: it counts per host */
+		cmocka_unit_test(test_net_probe),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
