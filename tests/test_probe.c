@@ -178,14 +178,12 @@ static void expect(const cJSON *results, const char *check, const char *host, co
 static void probe_args(char bufs[4][96], const char **a, size_t *n)
 {
 	/* the legacy and short-lived listeners for their hosts, everything else by port */
-	snprintf(bufs[0], 96, "http-only.fly.dev:443:127.0.0.1:%u", edge_port[2]);
-	snprintf(bufs[1], 96, "always-on.example:443:127.0.0.1:%u", edge_port[3]);
-	snprintf(bufs[2], 96, ":80:127.0.0.1:%u", edge_port[0]);
-	snprintf(bufs[3], 96, ":443:127.0.0.1:%u", edge_port[1]);
-	for (int i = 0; i < 4; i++) {
-		a[(*n)++] = "--connect-to";
-		a[(*n)++] = bufs[i];
-	}
+	snprintf(bufs[0], 96, "--connect-to=http-only.fly.dev:443:127.0.0.1:%u", edge_port[2]);
+	snprintf(bufs[1], 96, "--connect-to=always-on.example:443:127.0.0.1:%u", edge_port[3]);
+	snprintf(bufs[2], 96, "--connect-to=:80:127.0.0.1:%u", edge_port[0]);
+	snprintf(bufs[3], 96, "--connect-to=:443:127.0.0.1:%u", edge_port[1]);
+	for (int i = 0; i < 4; i++)
+		a[(*n)++] = bufs[i]; /* one argument each: fa_run takes at most 38 */
 }
 
 static void test_probe_demo(void **state)
@@ -197,6 +195,8 @@ static void test_probe_demo(void **state)
 	char bufs[4][96], out[400];
 	const char *a[40];
 	size_t n = 0, i, j, nhosts = 0;
+	const char *w = getenv("FLYAUDIT_WRAP");
+	bool under_checker = w && *w;
 	cJSON *rep, *results, *stats, *h, *x;
 	long before;
 	mock m;
@@ -217,11 +217,20 @@ static void test_probe_demo(void **state)
 	a[n++] = "audit";
 	a[n++] = "--probe";
 	probe_args(bufs, a, &n);
-	a[n++] = "--format";
-	a[n++] = "json";
+	if (under_checker) {
+		/* under valgrind every TLS handshake is slow: the apps with a planted case only */
+		static const char *const planted[] = { "--app=http-only", "--app=no-health",
+			"--app=always-on", "--app=leaky-env", "--app=web-clean", "--app=sick-app",
+			"--timeout=120" };
+
+		for (i = 0; i < sizeof(planted) / sizeof(planted[0]); i++)
+			a[n++] = planted[i];
+	}
+	a[n++] = "--format=json";
 	a[n++] = "-o";
 	a[n++] = out;
 	a[n] = NULL;
+	assert_true(n <= 28); /* fa_run: 38 arguments, with room for a checker's own */
 	fa_run(&r, m.url, "FlyV1 " CANARY, ca_path, a);
 	if (r.code != 1)
 		fail_msg("exit %d: %s", r.code, r.err);
@@ -272,7 +281,7 @@ static void test_probe_demo(void **state)
 	stats = edge_stats();
 	assert_int_equal(jnum(stats, "with_authorization"), 0);
 	assert_int_equal(jnum(stats, "bad_user_agent"), 0);
-	assert_true(jnum(stats, "total") - before >= 40 * 18);
+	assert_true(jnum(stats, "total") - before >= (under_checker ? 12 : 40) * 18);
 	assert_true(jnum(cJSON_GetObjectItemCaseSensitive(stats, "listeners"), "legacy") > 0);
 	assert_true(jnum(cJSON_GetObjectItemCaseSensitive(stats, "listeners"), "expiring") > 0);
 	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(stats, "hosts")) {
@@ -281,7 +290,7 @@ static void test_probe_demo(void **state)
 		assert_true(h->valuedouble <= 20); /* FA_PROBE_PER_HOST */
 		nhosts++;
 	}
-	assert_true(nhosts >= 40);
+	assert_true(nhosts >= (under_checker ? 12 : 40));
 	cJSON_Delete(stats);
 }
 
@@ -444,6 +453,8 @@ static void test_net_probe(void **state)
 	o.ca_file = ca_path;
 	o.max_retries = -1;
 	o.retry_budget = -1;
+	o.connect_timeout_ms = 60000; /* this test may run under valgrind */
+	o.timeout_ms = 120000;
 	assert_int_equal(fa_net_new(&n, &o, err, sizeof(err)), 0);
 	assert_int_equal(fa_net_probe_setup(n, cts, 4, 0, 16, err, sizeof(err)), 0);
 	memset(g, 0, sizeof(g));
