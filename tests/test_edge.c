@@ -1,6 +1,6 @@
 /* test_edge.c: the pure decisions of `audit --probe` (audit/checks/edge.c): which hostnames
  * are probed, the content signatures, the single-page-shell test, and every edge result on
- * failing, passing and unknown observations. */
+ * failing, passing and unknown observations; and the prober's total cap (client/probe.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,8 @@
 
 #include "checks_fixture.h"
 #include "flyaudit/edge.h"
+#include "flyaudit/net.h"
+#include "../client/probe.h"
 
 /* ---- signatures ------------------------------------------------------------------------ */
 
@@ -496,6 +498,74 @@ static void test_probe_replaces_manual(void **state)
 	fa_app_release(&a);
 }
 
+/* ---- the prober's total cap (client/probe.c) ------------------------------------------- */
+
+typedef struct delivered {
+	int n;
+	char host[4][64];
+	size_t results[4];
+	size_t unknown[4];
+	char coverage[4][300];
+} delivered;
+
+static void on_delivered(void *ud, const char *app, fa_results *rs, const char *coverage)
+{
+	delivered *d = ud;
+	size_t i;
+
+	assert_string_equal(app, "web");
+	assert_true(d->n < 4);
+	assert_true(rs->n > 0);
+	snprintf(d->host[d->n], sizeof(d->host[0]), "%s", rs->items[0].resource_id);
+	d->results[d->n] = rs->n;
+	for (i = 0; i < rs->n; i++)
+		if (rs->items[i].status == FA_STATUS_UNKNOWN)
+			d->unknown[d->n]++;
+	snprintf(d->coverage[d->n], sizeof(d->coverage[0]), "%s", coverage ? coverage : "");
+	d->n++;
+}
+
+/* A cap of 20 requests: the first hostname is queued, the second is not probed at all and
+ * comes back at once as six `unknown` results with a coverage line; a host whose probes
+ * never ran (the run stopped) is delivered the same way when the prober is freed. */
+static void test_probe_cap(void **state)
+{
+	fa_net_opts o;
+	fa_net *n = NULL;
+	fa_probe *p = NULL;
+	delivered d;
+	fa_app a;
+	char err[256];
+	fa_net_stats st;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.flaps_base = "https://127.0.0.1:9";
+	o.graphql_base = "https://127.0.0.1:9";
+	assert_int_equal(fa_net_new(&n, &o, err, sizeof(err)), 0);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(fa_probe_new(&p, n, "demo", FX_NOW, 20, on_delivered, &d), 0);
+	fx_app(&a, "web");
+	fx_machine(&a, "m1", "started");
+	fx_cert(&a, "www.web.example", "active", FA_TRI_TRUE);
+	assert_int_equal(fa_probe_app(p, &a), 0);
+	fa_app_release(&a);
+	assert_int_equal(fa_probe_hosts(p), 2);
+	assert_int_equal(fa_probe_requests(p), 20);
+	fa_net_get_stats(n, &st);
+	assert_int_equal(st.queued, 20); /* nothing for the second host */
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.host[0], "www.web.example");
+	assert_int_equal(d.results[0], 6);
+	assert_int_equal(d.unknown[0], 6);
+	assert_non_null(strstr(d.coverage[0], "20 of 20 requests gave no answer (not probed"));
+	fa_probe_free(p); /* web.fly.dev never ran: unknown too */
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.host[1], "web.fly.dev");
+	assert_int_equal(d.unknown[1], 6);
+	fa_net_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_hsts_and_cert),
 		cmocka_unit_test(test_sensitive_and_admin),
 		cmocka_unit_test(test_probe_replaces_manual),
+		cmocka_unit_test(test_probe_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
