@@ -35,8 +35,9 @@ int fa_probe_new(fa_probe **out, fa_net *net, const char *org, time_t now, size_
 		 fa_probe_deliver deliver, void *ud);
 
 /* Queues the probes of one app's hostnames (nothing when it serves no public HTTP).
- * The app may be released afterwards. Returns 0 or -1 (OOM: the app's hosts then get
- * unknown results). */
+ * The app may be released afterwards. A probe that cannot be queued (out of memory, the
+ * transport aborted) leaves its part of the host's results unknown. Returns 0, or -1 when
+ * a host could not even be recorded (out of memory). */
 int fa_probe_app(fa_probe *p, const fa_app *app);
 
 /* Hosts probed and probe requests queued so far. */

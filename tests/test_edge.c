@@ -564,6 +564,24 @@ static void test_probe_cap(void **state)
 	assert_string_equal(d.host[1], "web.fly.dev");
 	assert_int_equal(d.unknown[1], 6);
 	fa_net_free(n);
+
+	/* a stopped transport takes no probe: the host is delivered at once, unknown */
+	n = NULL;
+	assert_int_equal(fa_net_new(&n, &o, err, sizeof(err)), 0);
+	fa_net_abort(n);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(fa_probe_new(&p, n, "demo", FX_NOW, 0, on_delivered, &d), 0);
+	fx_app(&a, "web");
+	fx_machine(&a, "m1", "started");
+	assert_int_equal(fa_probe_app(p, &a), 0);
+	fa_app_release(&a);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.host[0], "web.fly.dev");
+	assert_int_equal(d.unknown[0], 6);
+	assert_int_equal(fa_probe_requests(p), 0);
+	fa_probe_free(p);
+	assert_int_equal(d.n, 1);
+	fa_net_free(n);
 }
 
 int main(void)
