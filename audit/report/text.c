@@ -165,6 +165,38 @@ static int summary_line(const text_ctx *t, const fa_report *r, const fa_report_c
 	return fa_buf_adds(o, "\n");
 }
 
+/* `--compliance`: one row per control: verdict, counts, title */
+static int compliance_section(const text_ctx *t, const fa_report *r, const fa_result_iter *it)
+{
+	fa_compliance_summary cs;
+	size_t i;
+	int rc = -1;
+
+	if (r->compliance == FA_FW_NONE)
+		return 0;
+	if (fa_compliance_summarise(r->compliance, it, &cs) < 0)
+		return -1;
+	if (on(t, C_BOLD) || fa_buf_printf(t->out, "%s (%zu controls)", fa_framework_title(r->compliance), cs.n) ||
+	    on(t, C_RESET) ||
+	    fa_buf_printf(t->out, "\n  %-8s %-8s %5s %5s %7s %6s %5s  %s\n", "CONTROL", "VERDICT", "FAIL",
+			  "PASS", "UNKNOWN", "MANUAL", "MUTED", "TITLE"))
+		goto cleanup;
+	for (i = 0; i < cs.n; i++) {
+		const fa_control_row *row = &cs.rows[i];
+
+		if (fa_buf_printf(t->out, "  %-8s %-8s %5zu %5zu %7zu %6zu %5zu  %s\n", row->control,
+				  fa_control_verdict(row), row->by_status[FA_STATUS_FAIL],
+				  row->by_status[FA_STATUS_PASS], row->by_status[FA_STATUS_UNKNOWN],
+				  row->by_status[FA_STATUS_MANUAL], row->by_status[FA_STATUS_MUTED],
+				  row->title))
+			goto cleanup;
+	}
+	rc = fa_buf_adds(t->out, "\n");
+cleanup:
+	fa_compliance_summary_release(&cs);
+	return rc;
+}
+
 int fa_report_text_stream(const fa_report *r, const fa_report_counts *counts, bool color,
 			  const fa_result_iter *it, const fa_report_sink *sink)
 {
@@ -224,6 +256,8 @@ int fa_report_text_stream(const fa_report *r, const fa_report_counts *counts, bo
 		if (fa_buf_adds(out, "\n"))
 			goto cleanup;
 	}
+	if (compliance_section(&t, r, it))
+		goto cleanup;
 	if (r->n_notices) {
 		if (on(&t, C_BOLD) || fa_buf_printf(out, "Notices (%zu)", r->n_notices) ||
 		    on(&t, C_RESET) || fa_buf_adds(out, "\n"))
