@@ -146,6 +146,11 @@ install: all
 	install -m 0755 $(BUILD)/flyaudit $(DESTDIR)$(PREFIX)/bin/flyaudit
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libflyaudit.a
 	install -m 0644 include/flyaudit/*.h $(DESTDIR)$(PREFIX)/include/flyaudit/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 0644 examples/man/flyaudit.1 $(DESTDIR)$(PREFIX)/share/man/man1/flyaudit.1
+	install -m 0644 examples/completions/flyaudit.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/flyaudit
+	install -m 0644 examples/completions/_flyaudit $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_flyaudit
 
 clean:
 	rm -rf build build-asan build-fuzz
