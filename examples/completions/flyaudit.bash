@@ -9,7 +9,7 @@ _flyaudit()
 	local commands="apps machines volumes ips secrets certs tokens whoami snapshot audit diff checks fix version"
 	local opts="--org --app --format -o --output --fail-on --suppressions --baseline --concurrency
 		--timeout --token-file --ca-file --checks --exclude-checks --severity --compliance --plan
-		--from --resume --json --no-progress --color -q --quiet -v --verbose -h --help --version"
+		--from --sort --failing --resume --json --no-progress --color -q --quiet -v --verbose -h --help --version"
 	case $prev in
 	--format)
 		COMPREPLY=($(compgen -W "text json sarif junit html ocsf csv" -- "$cur"))
@@ -25,6 +25,9 @@ _flyaudit()
 		return ;;
 	--color)
 		COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+		return ;;
+	--sort)
+		COMPREPLY=($(compgen -W "name findings" -- "$cur"))
 		return ;;
 	--checks|--exclude-checks)
 		local ids
