@@ -397,6 +397,130 @@ static void test_plan_hostile(void **state)
 	fa_report_release(&r);
 }
 
+/* ---- a property test: data never adds markup, lines or elements ------------------ */
+
+static unsigned long rng_state = 12345;
+
+static unsigned rnd(void)
+{
+	rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(rng_state >> 33);
+}
+
+/* A random string of hostile bytes: markup, quotes, newlines, formula starters, UTF-8
+ * fragments, bidi overrides. */
+static void random_string(char *out, size_t cap, const char *prefix)
+{
+	static const char *const parts[] = { "<", ">", "&", "\"", "'", "\n", "\r", "\t", "=", "+", "-",
+		"@", "$(", "`", ";", "#", "\\", "]]>", "</td>", "<svg>", "\xe2\x80\xae", "\xc3", "\xff",
+		"\x01", "\x1b[31m", "a", "Z", " ", "%", "{", "}" };
+	size_t n = strlen(prefix), k = rnd() % 12;
+
+	memcpy(out, prefix, n);
+	while (k--) {
+		const char *p = parts[rnd() % (sizeof(parts) / sizeof(parts[0]))];
+		size_t l = strlen(p);
+
+		if (n + l + 1 >= cap)
+			break;
+		memcpy(out + n, p, l);
+		n += l;
+	}
+	out[n] = '\0';
+}
+
+static size_t count_char(const char *s, char c)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == c;
+	return n;
+}
+
+static void property_report(fa_report *r, bool benign, char s[12][64])
+{
+	static const char *const ids[] = { "secrets.plaintext_env", "volumes.unencrypted",
+		"tls.certificate_not_ready", "network.public_ip_unused" };
+	size_t i;
+
+	fa_report_init(r);
+	r->org = benign ? "org" : s[0];
+	r->generated_at = "2026-11-28T12:00:00Z";
+	r->apps = 2;
+	assert_int_equal(fa_report_add_error(r, benign ? "e" : s[1], "machines", 500, benign ? "m" : s[2]), 0);
+	assert_int_equal(fa_report_add_notice(r, benign ? "n" : s[3]), 0);
+	for (i = 0; i < 4; i++) {
+		char app[80];
+
+		snprintf(app, sizeof(app), "%zu%s", i, benign ? "" : s[4 + i]);
+		add(r, ids[i], i == 3 ? FA_STATUS_UNKNOWN : FA_STATUS_FAIL, app, "machine",
+		    benign ? "id" : s[8], benign ? "nm" : s[9], benign ? "rg" : s[10], benign ? "msg" : s[11]);
+	}
+	fa_results_sort(&r->results);
+}
+
+static void test_writers_property(void **state)
+{
+	int round;
+
+	(void)state;
+	for (round = 0; round < 300; round++) {
+		char s[12][64];
+		fa_report a, b;
+		fa_buf ha, hb, pa, pb, oa;
+		fa_plan_item items[4];
+		size_t i;
+		cJSON *j;
+
+		for (i = 0; i < 12; i++)
+			random_string(s[i], sizeof(s[i]), "");
+		property_report(&a, false, s);
+		property_report(&b, true, s);
+		render(fa_report_html_stream, &a, &ha);
+		render(fa_report_html_stream, &b, &hb);
+		assert_int_equal(count_char(ha.data, '<'), count_char(hb.data, '<'));
+		assert_int_equal(count_char(ha.data, '>'), count_char(hb.data, '>'));
+		assert_int_equal(count_char(ha.data, '"'), count_char(hb.data, '"'));
+		render(fa_report_ocsf_stream, &a, &oa);
+		j = cJSON_Parse(oa.data);
+		assert_non_null(j);
+		assert_int_equal(cJSON_GetArraySize(j), 4);
+		cJSON_Delete(j);
+		for (i = 0; i < 2; i++) {
+			const fa_report *r = i ? &b : &a;
+			fa_buf *out = i ? &pb : &pa;
+			size_t k;
+
+			for (k = 0; k < 4; k++) {
+				const fa_result *x = &r->results.items[k];
+
+				items[k] = (fa_plan_item){ x->check->id, "high", x->app, x->resource_type,
+							   x->resource_id, x->resource_name, x->region, x->message };
+			}
+			fa_buf_init(out, 0);
+			assert_int_equal(fa_report_plan(r->org, "r.json", items, 4, out), 0);
+			assert_int_equal(fa_buf_add(out, "", 0), 0);
+		}
+		/* no line added by the data, and every quote balanced (sh -n on a sample) */
+		assert_int_equal(count_char(pa.data, '\n'), count_char(pb.data, '\n'));
+		if (round % 50 == 0) {
+			char cmd[600];
+
+			write_buf(scratch_path("test_formats-property.sh"), pa.data, pa.len);
+			snprintf(cmd, sizeof(cmd), "sh -n '%s'", scratch_path("test_formats-property.sh"));
+			assert_int_equal(sh(cmd), 0);
+		}
+		fa_buf_release(&ha);
+		fa_buf_release(&hb);
+		fa_buf_release(&oa);
+		fa_buf_release(&pa);
+		fa_buf_release(&pb);
+		fa_report_release(&a);
+		fa_report_release(&b);
+	}
+}
+
 /* ---- through the real binary ---------------------------------------------------- */
 
 static void demo_report(mock *m, const char *fmt, const char *path, const char *extra)
@@ -447,6 +571,33 @@ static void test_demo_formats(void **state)
 	free(text);
 	snprintf(cmd, sizeof(cmd), "python3 tests/validate-csv.py '%s' '%s'", csv, json);
 	must_pass(cmd);
+	/* one crawl, several files: the format from each extension */
+	{
+		char h2[400], c2[400], o2[400];
+		const char *a[] = { "--org", "demo", "audit", "-o", h2, "-o", c2, "-o", o2, NULL };
+		run r;
+
+		snprintf(h2, sizeof(h2), "%s/multi.html", tmpdir);
+		snprintf(c2, sizeof(c2), "%s/multi.csv", tmpdir);
+		snprintf(o2, sizeof(o2), "%s/multi.ocsf.json", tmpdir);
+		mock_start(&m, "tok", NULL);
+		fa_run(&r, m.url, "tok", ca_path, a);
+		mock_stop(&m);
+		assert_int_equal(r.code, 1);
+		assert_non_null(strstr(r.err, "html report written to"));
+		assert_non_null(strstr(r.err, "csv report written to"));
+		assert_non_null(strstr(r.err, "ocsf report written to"));
+		run_free(&r);
+		text = slurp(h2);
+		assert_true(strncmp(text, "<!DOCTYPE html>", 15) == 0);
+		free(text);
+		text = slurp(c2);
+		assert_true(strncmp(text, "fingerprint,check,", 18) == 0);
+		free(text);
+		text = slurp(o2);
+		assert_true(strncmp(text, "[\n\t{", 4) == 0);
+		free(text);
+	}
 }
 
 static void test_compliance_cli(void **state)
@@ -936,6 +1087,7 @@ int main(void)
 		cmocka_unit_test(test_csv_hostile),
 		cmocka_unit_test(test_ocsf_hostile),
 		cmocka_unit_test(test_plan_hostile),
+		cmocka_unit_test(test_writers_property),
 		cmocka_unit_test(test_demo_formats),
 		cmocka_unit_test(test_compliance_cli),
 		cmocka_unit_test(test_filters),
