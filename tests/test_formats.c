@@ -806,8 +806,8 @@ static void listen_once(listener *l, const char *name)
 		size_t got = 0;
 		int c, fd;
 
-		/* nothing within 20 s: no request (the file stays absent) */
-		if (poll(&pf, 1, 20000) != 1)
+		/* nothing within 120 s: no request (the file stays absent) */
+		if (poll(&pf, 1, 120000) != 1)
 			_exit(0);
 		c = accept(s, NULL, NULL);
 		if (c < 0)
