@@ -182,8 +182,10 @@ static int each_item(const char *list, int (*fn)(const char *item, void *ud), vo
 		size_t n = strcspn(p, ",");
 		char item[LIST_ITEM_MAX];
 
-		if (n >= sizeof(item))
+		if (n >= sizeof(item)) {
+			fa_cli_error(FA_EXIT_USAGE, "list item too long: '%.40s...'", p);
 			return -1;
+		}
 		memcpy(item, p, n);
 		item[n] = '\0';
 		if (n && fn(item, ud) < 0)
