@@ -142,6 +142,139 @@ static const char *scratch_path(const char *name)
 	return scratch;
 }
 
+/* ---- golden files: the demo-like fixture, byte for byte ------------------------ */
+
+/* Compares with tests/golden/NAME; FLYAUDIT_UPDATE_GOLDEN=1 rewrites it instead. */
+static void golden(const char *name, const fa_buf *got)
+{
+	char path[256];
+	char *want;
+	const char *upd = getenv("FLYAUDIT_UPDATE_GOLDEN");
+	size_t i = 0, n;
+
+	snprintf(path, sizeof(path), "tests/golden/%s", name);
+	if (upd && strcmp(upd, "1") == 0) {
+		write_buf(path, got->data, got->len);
+		return;
+	}
+	want = slurp(path);
+	if (!want)
+		fail_msg("missing %s (run with FLYAUDIT_UPDATE_GOLDEN=1 to create it)", path);
+	n = strlen(want);
+	if (n != got->len || memcmp(want, got->data, n) != 0) {
+		while (i < n && i < got->len && want[i] == got->data[i])
+			i++;
+		free(want);
+		fail_msg("%s differs from the rendering at byte %zu (FLYAUDIT_UPDATE_GOLDEN=1 "
+			 "rewrites it after a deliberate change)", path, i);
+	}
+	free(want);
+}
+
+/* Every status, org- and app-level results, a coverage error, a notice, a baseline. */
+static void fixture(fa_report *r)
+{
+	fa_report_init(r);
+	r->tool_name = "flyaudit";
+	r->tool_version = "0.1.0";
+	r->generated_at = "2026-11-28T12:00:00Z";
+	r->org = "demo";
+	r->source = "live";
+	r->apps = 3;
+	r->apps_complete = 2;
+	r->has_baseline = true;
+	r->compliance = FA_FW_CIS_8_1;
+	assert_int_equal(fa_report_add_error(r, "demo-db", "volumes", 500, "internal server error"), 0);
+	assert_int_equal(fa_report_add_notice(r, "suppressions.json: entry 2 expires on 2026-12-01 (in 3 days)"), 0);
+	add(r, "secrets.plaintext_env", FA_STATUS_FAIL, "demo-web", "machine", "148e1234", "web-1",
+	    "iad", "env var STRIPE_KEY holds a Stripe secret key");
+	add(r, "tls.https_not_forced", FA_STATUS_FAIL, "demo-web", "machine", "148e1234", "web-1",
+	    "iad", "port 80 has the http handler without force_https");
+	add(r, "volumes.unencrypted", FA_STATUS_FAIL, "demo-db", "volume", "vol_1", "pgdata", "ams",
+	    "volume pgdata is not encrypted");
+	add(r, "volumes.no_backups", FA_STATUS_FAIL, "demo-db", "volume", "vol_1", "pgdata", "ams",
+	    "volume pgdata has no scheduled snapshots");
+	add(r, "tokens.long_lived", FA_STATUS_FAIL, NULL, "token", "tok_1", "ci deploy", NULL,
+	    "org token 'ci deploy' never expires");
+	add(r, "container.image_unpinned", FA_STATUS_PASS, "demo-web", "machine", "148e1234",
+	    "web-1", "iad", "image is pinned by digest");
+	add(r, "container.runs_as_root", FA_STATUS_UNKNOWN, "demo-db", "machine", "9080e6f",
+	    NULL, "ams", "machine config is not available");
+	add(r, "network.admin_allowlist", FA_STATUS_MANUAL, "demo-web", "app", "demo-web", NULL,
+	    NULL, "verify that admin routes check Fly-Client-IP");
+	fa_results_sort(&r->results);
+	for (size_t i = 0; i < r->results.n; i++) {
+		fa_result *x = &r->results.items[i];
+
+		x->baseline = strcmp(x->check->id, "tokens.long_lived") == 0 ? 1 : 0;
+		if (strcmp(x->check->id, "volumes.no_backups") == 0) {
+			x->status = FA_STATUS_MUTED;
+			x->muted_reason = strdup("restored from S3 nightly");
+			x->muted_expires = strdup("2027-01-31");
+		}
+	}
+}
+
+static void test_golden_files(void **state)
+{
+	static const struct {
+		const char *file;
+		stream_fn fn;
+	} cases[] = {
+		{ "report.html", fa_report_html_stream },
+		{ "report.ocsf.json", fa_report_ocsf_stream },
+		{ "report.csv", fa_report_csv_stream },
+	};
+	fa_report r;
+	fa_buf a, b;
+	size_t i;
+
+	(void)state;
+	fixture(&r);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		render(cases[i].fn, &r, &a);
+		render(cases[i].fn, &r, &b); /* deterministic: twice the same bytes */
+		assert_int_equal(a.len, b.len);
+		assert_memory_equal(a.data, b.data, a.len);
+		a.len--; /* render() added a NUL */
+		golden(cases[i].file, &a);
+		fa_buf_release(&a);
+		fa_buf_release(&b);
+	}
+	/* the notification and the plan of the same failures */
+	{
+		fa_report_counts c;
+		fa_result_mem_iter m;
+		fa_result_iter it;
+		fa_plan_item items[8];
+		size_t n = 0;
+
+		memset(&c, 0, sizeof(c));
+		fa_report_counts_add(&c, &r.results);
+		fa_result_iter_memory(&it, &m, &r.results);
+		fa_buf_init(&a, 0);
+		assert_int_equal(fa_report_notify_payload(&r, &c, &it, FA_SEV_HIGH, 5, &a), 0);
+		assert_int_equal(fa_buf_add(&a, "\n", 1), 0);
+		golden("notify.json", &a);
+		fa_buf_release(&a);
+		fa_result_mem_iter_release(&m);
+		for (i = 0; i < r.results.n; i++) {
+			const fa_result *x = &r.results.items[i];
+
+			if (x->status != FA_STATUS_FAIL)
+				continue;
+			items[n++] = (fa_plan_item){ x->check->id, fa_severity_name(x->severity), x->app,
+						     x->resource_type, x->resource_id, x->resource_name,
+						     x->region, x->message };
+		}
+		fa_buf_init(&a, 0);
+		assert_int_equal(fa_report_plan(r.org, "report.json", items, n, &a), 0);
+		golden("plan.sh", &a);
+		fa_buf_release(&a);
+	}
+	fa_report_release(&r);
+}
+
 /* ---- the catalog's compliance mapping ------------------------------------------ */
 
 static bool well_formed(const char *c, bool soc2)
@@ -1083,6 +1216,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_check_is_mapped),
+		cmocka_unit_test(test_golden_files),
 		cmocka_unit_test(test_frameworks_and_summary),
 		cmocka_unit_test(test_html_hostile),
 		cmocka_unit_test(test_csv_hostile),

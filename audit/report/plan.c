@@ -144,7 +144,7 @@ static int steps(plan *p)
 		return w(p, "# mint a short-lived replacement (it prints a secret: send it straight to\n"
 			    "# your secret store, never to a file or log):\n") ||
 		       (app ? (w(p, "#   fly tokens create deploy -x 720h -a ") || q(p, app_of(p)) || w(p, "\n"))
-			    : (w(p, "#   fly tokens create org -x 720h ") || q(p, p->org) || w(p, "\n"))) ||
+			    : (w(p, "#   fly tokens create org -x 720h -o ") || q(p, p->org) || w(p, "\n"))) ||
 		       warn(p, "revoking breaks whatever still uses the token.") ||
 		       w(p, "# fly tokens revoke ") || q(p, p->it->resource_id) || w(p, "\n");
 	if (strcmp(c, "tokens.auditor_not_readonly") == 0 || strcmp(c, "tokens.auditor_expiring") == 0)
