@@ -9,7 +9,7 @@ PKGS     := libcurl libcjson openssl msgpack
 TEST_PKGS := cmocka
 MOCK_PKGS := libmicrohttpd libcjson openssl
 DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev pkg-config \
-            openssl python3-jsonschema
+            openssl python3-jsonschema man-db
 
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings -Wformat=2 -Wvla -Wno-missing-field-initializers
@@ -55,7 +55,7 @@ help:
 	@echo "make demo       install missing packages, build, start flymock with the demo org, audit it"
 	@echo "make asan       the tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make valgrind   the tests under valgrind"
-	@echo "make fuzz       libFuzzer on the token decoder, the TOML parser and the registry decoders (FUZZ_SECONDS, FUZZ_REGISTRY_SECONDS)"
+	@echo "make fuzz       libFuzzer on the token decoder and the TOML parser (FUZZ_SECONDS, default 60, split), the edge decisions (FUZZ_EDGE_SECONDS, 20) and the registry decoders (FUZZ_REGISTRY_SECONDS, 30)"
 	@echo "make check-toml the TOML parser against the toml-test suite (TOML_TEST=$(TOML_TEST))"
 	@echo "make install PREFIX=/usr/local"
 	@echo "make DEVELOPER=1  adds -Werror"
@@ -153,6 +153,11 @@ install: all
 	install -m 0755 $(BUILD)/flyaudit $(DESTDIR)$(PREFIX)/bin/flyaudit
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libflyaudit.a
 	install -m 0644 include/flyaudit/*.h $(DESTDIR)$(PREFIX)/include/flyaudit/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 0644 examples/man/flyaudit.1 $(DESTDIR)$(PREFIX)/share/man/man1/flyaudit.1
+	install -m 0644 examples/completions/flyaudit.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/flyaudit
+	install -m 0644 examples/completions/_flyaudit $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_flyaudit
 
 clean:
 	rm -rf build build-asan build-fuzz

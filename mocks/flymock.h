@@ -100,5 +100,8 @@ const char *fm_registry_synth_digest(int k);
 /* main.c: the token check, for the registry's Basic credentials and the leak counter. */
 int fm_token_accepted(const char *token_list);
 int fm_token_in(const char *text);
+/* edge.c: `flymock --edge`, the demo org's public hostnames for `audit --probe` tests.
+ * Runs until SIGINT/SIGTERM; returns the exit code. */
+int fm_edge_main(int argc, char **argv);
 
 #endif

@@ -21,9 +21,11 @@
 
 #include "flyaudit/api.h"
 #include "flyaudit/audit.h"
+#include "flyaudit/edge.h"
 #include "flyaudit/macaroon.h"
 #include "flyaudit/policy.h"
 #include "flyaudit/registry.h"
+#include "flyaudit/report.h"
 #include "flyaudit/snapshot.h"
 #include "flyaudit/toml.h"
 
@@ -283,6 +285,57 @@ static int op_macaroon(void *vctx, bool injected)
 	return rc < 0 ? -1 : 0;
 }
 
+/* the edge decisions of one probed hostname (--probe): all six results, or an error */
+static int op_edge(void *vctx, bool injected)
+{
+	const fa_edge_obs *obs = vctx;
+	fa_audit_ctx ctx = { "demo", 1795911665, NULL, true };
+	fa_results rs;
+	int rc;
+
+	(void)injected;
+	fa_results_init(&rs);
+	rc = fa_audit_edge(&ctx, obs, &rs);
+	if (rc == 0)
+		assert_int_equal(rs.n, 6);
+	fa_results_release(&rs);
+	return rc < 0 ? -1 : 0;
+}
+
+static void test_edge(void **state)
+{
+	static const char env[] = "DB_PASSWORD=x\nAPI_KEY=y\n";
+	fa_edge_obs obs;
+	size_t i;
+
+	(void)state;
+	memset(&obs, 0, sizeof(obs));
+	obs.app = "leaky";
+	obs.host = "leaky.fly.dev";
+	obs.probe_addr = "192.0.2.1";
+	obs.http_root.outcome = FA_EDGE_ANSWER;
+	obs.http_root.status = 200;
+	obs.https_root.outcome = FA_EDGE_ANSWER;
+	obs.https_root.status = 200;
+	obs.https_root.body = "<html></html>";
+	obs.https_root.len = 13;
+	obs.cert_expiry = 1795911665 + 86400;
+	obs.tls[0].outcome = FA_EDGE_ANSWER;
+	for (i = 0; i < FA_EDGE_N_SENSITIVE; i++) {
+		obs.sensitive[i].outcome = FA_EDGE_ANSWER;
+		obs.sensitive[i].status = 200;
+		obs.sensitive[i].body = env;
+		obs.sensitive[i].len = sizeof(env) - 1;
+	}
+	for (i = 0; i < FA_EDGE_N_ADMIN; i++) {
+		obs.admin[i].outcome = FA_EDGE_ANSWER;
+		obs.admin[i].status = 200;
+		obs.admin[i].body = "admin";
+		obs.admin[i].len = 5;
+	}
+	torture(op_edge, &obs, "fa_audit_edge");
+}
+
 static void test_macaroon(void **state)
 {
 	/* Organization 4242 read-only, ValidityWindow (as flymock --mint-token readonly) */
@@ -419,6 +472,88 @@ static void test_registry_decoders(void **state)
 	torture(op_registry, NULL, "registry decoders");
 }
 
+/* The second-round writers (HTML, OCSF, CSV, the notification, the fix plan, the
+ * compliance summary) on a small report: an error or the very bytes of the reference run. */
+typedef struct writers_ctx {
+	fa_report rep;
+	char *ref[5];
+} writers_ctx;
+
+static int buf_sink(void *ud, const char *data, size_t len)
+{
+	return fa_buf_add(ud, data, len);
+}
+
+static int op_writers(void *vctx, bool injected)
+{
+	writers_ctx *c = vctx;
+	fa_report_counts counts;
+	fa_result_mem_iter m;
+	fa_result_iter it;
+	fa_compliance_summary cs;
+	fa_plan_item item = { "volumes.unencrypted", "high", "db", "volume", "vol_1", "pg", "ams", "m" };
+	int k, rc = 0;
+
+	memset(&counts, 0, sizeof(counts));
+	fa_report_counts_add(&counts, &c->rep.results);
+	for (k = 0; k < 5 && rc == 0; k++) {
+		fa_buf b = FA_BUF_INIT(0);
+		fa_report_sink sink = { buf_sink, &b };
+
+		fa_result_iter_memory(&it, &m, &c->rep.results);
+		switch (k) {
+		case 0: rc = fa_report_html_stream(&c->rep, &counts, &it, &sink); break;
+		case 1: rc = fa_report_ocsf_stream(&c->rep, &counts, &it, &sink); break;
+		case 2: rc = fa_report_csv_stream(&c->rep, &counts, &it, &sink); break;
+		case 3: rc = fa_report_notify_payload(&c->rep, &counts, &it, FA_SEV_HIGH, 5, &b); break;
+		default: rc = fa_report_plan("o", "r.json", &item, 1, &b); break;
+		}
+		fa_result_mem_iter_release(&m);
+		if (rc == 0 && fa_buf_add(&b, "", 0) < 0)
+			rc = -1;
+		if (rc == 0 && !injected)
+			c->ref[k] = __real_strdup(b.data);
+		else if (rc == 0)
+			assert_string_equal(b.data, c->ref[k]);
+		fa_buf_release(&b);
+	}
+	if (rc == 0) {
+		fa_result_iter_memory(&it, &m, &c->rep.results);
+		rc = fa_compliance_summarise(FA_FW_SOC2, &it, &cs);
+		fa_result_mem_iter_release(&m);
+		if (rc == 0) {
+			assert_true(cs.n > 0);
+			fa_compliance_summary_release(&cs);
+		}
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static void test_writers(void **state)
+{
+	writers_ctx c;
+	int k;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	fa_report_init(&c.rep);
+	c.rep.org = "o";
+	c.rep.generated_at = "2026-11-28T12:00:00Z";
+	c.rep.compliance = FA_FW_CIS_8_1;
+	assert_int_equal(fa_report_add_error(&c.rep, "db", "volumes", 500, "boom <x>"), 0);
+	assert_int_equal(fa_results_add(&c.rep.results, fa_check_find("volumes.unencrypted"), FA_STATUS_FAIL,
+					"o", "db", "volume", "vol_1", "pg", "ams", "not encrypted"), 0);
+	assert_int_equal(fa_results_add(&c.rep.results, fa_check_find("secrets.plaintext_env"), FA_STATUS_UNKNOWN,
+					"o", "web", "machine", "m1", NULL, NULL, "=cmd"), 0);
+	assert_int_equal(fa_results_add(&c.rep.results, fa_check_find("tls.https_not_forced"), FA_STATUS_PASS,
+					"o", "web", "machine", "m1", NULL, NULL, "ok"), 0);
+	fa_results_sort(&c.rep.results);
+	torture(op_writers, &c, "report writers (html, ocsf, csv, notify, plan)");
+	for (k = 0; k < 5; k++)
+		free(c.ref[k]);
+	fa_report_release(&c.rep);
+}
+
 static int op_toml(void *vctx, bool injected)
 {
 	const char *text = vctx;
@@ -484,10 +619,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decoders),
 		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_edge),
 		cmocka_unit_test(test_macaroon),
 		cmocka_unit_test(test_suppressions),
 		cmocka_unit_test(test_snapshot_reader),
 		cmocka_unit_test(test_registry_decoders),
+		cmocka_unit_test(test_writers),
 		cmocka_unit_test(test_toml),
 	};
 

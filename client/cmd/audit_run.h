@@ -25,6 +25,7 @@ typedef struct fa_audit_run {
 	bool oom;
 	fa_app_hook hook;
 	void *hook_ud;
+	const fa_cli *filter; /* --checks, --exclude-checks, --severity (set by collect) */
 	/* When `spill` is set (by `audit`), each app's results go through policy (`sup`,
 	 * `base`, either may be NULL) into the spill store as the app completes, instead of
 	 * into report.results; `fails` then says whether an unmuted failure at or above
@@ -36,6 +37,8 @@ typedef struct fa_audit_run {
 	bool notices_done;
 	bool fails;
 	bool spill_failed;
+	struct fa_probe *probe; /* --probe: the edge probes of the live crawl (client/probe.h) */
+	bool probe_used;        /* --probe ran: network.admin_allowlist comes from the edge */
 } fa_audit_run;
 
 void fa_audit_run_init(fa_audit_run *run);

@@ -13,6 +13,7 @@
 # BENCH_IMG_SIZE=1000 (the image case: the synthetic org's apps share 40 images on flymock's
 # registry, plus one on the "other" registry; registry requests are reported per unique
 # image; 0 skips it).
+# BENCH_PROBE=1 (the --probe run on the demo org, tests/bench/bench-probe.sh; 0 skips it).
 set -u
 BUILD=${1:-build}
 SIZES=${BENCH_SIZES:-"100 1000 10000"}
@@ -227,6 +228,13 @@ else
 	echo "bench: $H2NOTE"
 fi
 
+# 4. --probe on the demo org against flymock --edge (BENCH_PROBE=0 skips it)
+PROBE=null
+if [ "${BENCH_PROBE:-1}" != 0 ]; then
+	sh tests/bench/bench-probe.sh "$BUILD" || FAILED=1
+	[ -s "$BUILD/bench-probe.json" ] && PROBE=$(cat "$BUILD/bench-probe.json")
+fi
+
 jq -n --argjson latency "$LAT" --argjson jitter "$JIT" --argjson conc "$CONC" \
 	--arg r_ms "$R_MS" --argjson seq_req "$s_req" --argjson seq_wall "$s_wall" \
 	--arg h2note "$H2NOTE" --arg grate "$GRATE" --arg format "$FORMAT" --arg imgnote "$IMGNOTE" \
@@ -234,6 +242,6 @@ jq -n --argjson latency "$LAT" --argjson jitter "$JIT" --argjson conc "$CONC" \
 	  concurrency: \$conc, global_rate: \$grate, format: \$format,
 	  round_trip_ms: (\$r_ms | tonumber),
 	  sequential: {apps: $SEQSIZE, requests: \$seq_req, wall_s: \$seq_wall},
-	  runs: [$ROWS], note: \$h2note, images: \$imgnote}" >"$OUT"
+	  runs: [$ROWS], probe: $PROBE, note: \$h2note, images: \$imgnote}" >"$OUT"
 echo "bench: figures written to $OUT"
 exit $FAILED
