@@ -986,15 +986,16 @@ static void listener_wait(listener *l)
 
 static void notify_run(run *r, mock *m, const char *url, const char *const *extra)
 {
-	char bin[300], e_tok[300], e_f[400], e_g[400], e_n[300];
+	char bin[300], e_tok[300], e_f[400], e_g[400], e_n[300], e_r[400];
 	const char *argv[20];
-	const char *env[5] = { e_tok, e_f, e_g, e_n, NULL };
+	const char *env[6] = { e_tok, e_f, e_g, e_n, e_r, NULL };
 	size_t n = 0, i;
 
 	snprintf(bin, sizeof(bin), "%s/flyaudit", build_dir);
 	snprintf(e_tok, sizeof(e_tok), "FLY_API_TOKEN=%s", NOTIFY_CANARY);
 	snprintf(e_f, sizeof(e_f), "FLY_FLAPS_BASE_URL=%s", m->url);
 	snprintf(e_g, sizeof(e_g), "FLY_API_BASE_URL=%s", m->url);
+	snprintf(e_r, sizeof(e_r), "FLY_REGISTRY_HOST=%s", m->url);
 	snprintf(e_n, sizeof(e_n), "FLYAUDIT_NOTIFY_URL=%s", url);
 	argv[n++] = bin;
 	argv[n++] = "--no-progress";

@@ -94,6 +94,10 @@ static const char *const cis_network_public_ip_unused[] = {"4.8", "12.2", NULL};
 static const char *const soc2_network_public_ip_unused[] = {"CC6.6", NULL};
 static const char *const cis_regions_config_drift[] = {"4.1", "16.7", NULL};
 static const char *const soc2_regions_config_drift[] = {"CC7.1", "CC8.1", NULL};
+static const char *const cis_container_image_stale[] = {"2.2", "7.4", "16.5", NULL};
+static const char *const soc2_container_image_stale[] = {"CC7.1", "CC8.1", NULL};
+static const char *const cis_secrets_image[] = {"3.3", "3.11", "16.1", NULL};
+static const char *const soc2_secrets_image[] = {"CC6.1", "CC6.7", NULL};
 static const char *const cis_secrets_plaintext_env[] = {"3.3", "3.11", "16.1", NULL};
 static const char *const soc2_secrets_plaintext_env[] = {"CC6.1", "CC6.7", NULL};
 static const char *const cis_tls_certificate_not_ready[] = {"3.10", "12.6", NULL};
@@ -128,7 +132,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"base image and packages since.",
 		"Rebuild and redeploy on a schedule: `fly deploy --no-cache` (with a maintained, "
 		"versioned base image), e.g. from a weekly CI job.",
-		refs_image, "machine", tags_container},
+		refs_image, "machine", tags_container,
+		cis_container_image_stale, soc2_container_image_stale},
 	[FA_CK_IMAGE_UNPINNED] = {
 		"container.image_unpinned", FA_SEV_LOW,
 		"Machine images are pinned to a version",
@@ -354,7 +359,7 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"mirror, every copy of the image) reads the credential.",
 		"Remove the `ENV` line from the Dockerfile, `fly secrets set NAME=...` instead, "
 		"redeploy, and rotate the credential (it stays in every earlier image).",
-		refs_secrets, "machine", tags_secrets},
+		refs_secrets, "machine", tags_secrets, cis_secrets_image, soc2_secrets_image},
 	[FA_CK_IMAGE_HISTORY] = {
 		"secrets.image_history", FA_SEV_CRITICAL,
 		"Secrets are not in the image's build history",
@@ -366,7 +371,7 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Pass build-time secrets with `fly deploy --build-secret NAME=...` and "
 		"`RUN --mount=type=secret,id=NAME` instead of `--build-arg`; redeploy and rotate "
 		"the credential.",
-		refs_secrets, "machine", tags_secrets},
+		refs_secrets, "machine", tags_secrets, cis_secrets_image, soc2_secrets_image},
 	[FA_CK_PLAINTEXT_ENV] = {
 		"secrets.plaintext_env", FA_SEV_CRITICAL,
 		"Secrets are not in [env]",
