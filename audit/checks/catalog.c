@@ -96,6 +96,8 @@ static const char *const cis_regions_config_drift[] = {"4.1", "16.7", NULL};
 static const char *const soc2_regions_config_drift[] = {"CC7.1", "CC8.1", NULL};
 static const char *const cis_container_image_stale[] = {"2.2", "7.4", "16.5", NULL};
 static const char *const soc2_container_image_stale[] = {"CC7.1", "CC8.1", NULL};
+static const char *const cis_network_flycast_cross_org[] = {"3.3", "12.2", NULL};
+static const char *const soc2_network_flycast_cross_org[] = {"CC6.1", "CC6.6", NULL};
 static const char *const cis_secrets_image[] = {"3.3", "3.11", "16.1", NULL};
 static const char *const soc2_secrets_image[] = {"CC6.1", "CC6.7", NULL};
 static const char *const cis_secrets_plaintext_env[] = {"3.3", "3.11", "16.1", NULL};
@@ -299,7 +301,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Release the address with `fly ips release ADDR -a APP` and allocate one in the app's "
 		"own org: `fly ips allocate-v6 --private -a APP` (add `--org` only for an org you "
 		"mean to share with, and record why).",
-		refs_flycast, "ip", tags_network},
+		refs_flycast, "ip", tags_network,
+		cis_network_flycast_cross_org, soc2_network_flycast_cross_org},
 	[FA_CK_PRIVATE_SERVICE_PUBLIC] = {
 		"network.private_service_public", FA_SEV_HIGH,
 		"Internal services are not exposed publicly",
