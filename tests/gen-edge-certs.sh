@@ -14,7 +14,7 @@ umask 077
 log="$tmp/log"
 sans="DNS:*.fly.dev,DNS:*.cert-pending.example,DNS:always-on.example,DNS:api.api-clean.example"
 sans="$sans,DNS:drifted.example,DNS:http-only.example,DNS:leaky-env.example,DNS:no-health.example"
-sans="$sans,DNS:root-runner.example,DNS:sick-app.example,DNS:www.web-clean.example"
+sans="$sans,DNS:root-runner.example,DNS:sick-app.example,DNS:www.web-clean.example,DNS:sidecar.example"
 mk() { # name days san
 	openssl req -new -newkey rsa:2048 -nodes -sha256 -subj "/CN=$1 (flymock edge)" \
 		-keyout "$tmp/$1.key" -out "$tmp/$1.csr"
