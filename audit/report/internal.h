@@ -14,7 +14,8 @@ enum {
 	FA_ESC_XML_TEXT,  /* + XML escaping, characters XML 1.0 cannot hold dropped */
 	FA_ESC_XML_ATTR,  /* + tab/newline as character references */
 	FA_ESC_TERMINAL,  /* control and bidi characters -> '?', one line */
-	FA_ESC_URI_SEGMENT /* percent-encoding of everything but unreserved characters */
+	FA_ESC_URI_SEGMENT, /* percent-encoding of everything but unreserved characters */
+	FA_ESC_URI_PATH    /* the same, but '/' kept (a relative path) */
 };
 
 /* Appends `s` (NULL = "") made safe per `mode`. Returns 0 or -1 (buffer released). */

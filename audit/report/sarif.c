@@ -166,8 +166,12 @@ static int add_result(cJSON *o, const fa_report *r, const fa_result *res, int in
 		goto cleanup;
 	if (add_text_obj(o, "message", msg.data))
 		goto cleanup;
+	/* a file of the scanned repository: its path, relative to SRCROOT */
+	if (res->file) {
+		if (fa_rpt_escape(&uri, res->file, FA_ESC_URI_PATH))
+			goto cleanup;
 	/* fly/<org>/<app>/<type>/<id>; org-level results have no app segment */
-	if (fa_buf_adds(&uri, "fly/") || fa_rpt_escape(&uri, r->org, FA_ESC_URI_SEGMENT) ||
+	} else if (fa_buf_adds(&uri, "fly/") || fa_rpt_escape(&uri, r->org, FA_ESC_URI_SEGMENT) ||
 	    fa_buf_adds(&uri, "/"))
 		goto cleanup;
 	if (res->app && (fa_rpt_escape(&uri, res->app, FA_ESC_URI_SEGMENT) ||
@@ -186,8 +190,11 @@ static int add_result(cJSON *o, const fa_report *r, const fa_result *res, int in
 	art = phys ? cJSON_AddObjectToObject(phys, "artifactLocation") : NULL;
 	if (!art || fa_rpt_json_add_string(art, "uri", uri.data))
 		goto cleanup;
+	if (res->file && fa_rpt_json_add_string(art, "uriBaseId", "SRCROOT"))
+		goto cleanup;
 	region = cJSON_AddObjectToObject(phys, "region");
-	if (!region || fa_rpt_json_add_number(region, "startLine", 1))
+	if (!region ||
+	    fa_rpt_json_add_number(region, "startLine", res->file && res->line ? (double)res->line : 1))
 		goto cleanup;
 	fp = cJSON_AddObjectToObject(o, "partialFingerprints");
 	if (!fp || fa_rpt_json_add_string(fp, SARIF_FINGERPRINT_KEY, res->fingerprint))

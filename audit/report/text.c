@@ -37,11 +37,16 @@ static int safe(const text_ctx *t, const char *s)
 	return fa_rpt_escape(t->out, s, FA_ESC_TERMINAL);
 }
 
-/* "machine ID (name, region)" */
+/* "machine ID (name, region)"; a file result: "path:line (name)" */
 static int resource(const text_ctx *t, const fa_result *res)
 {
-	if (safe(t, res->resource_type) || fa_buf_adds(t->out, " ") || safe(t, res->resource_id))
+	if (res->file) {
+		if (safe(t, res->file) || (res->line && fa_buf_printf(t->out, ":%u", res->line)))
+			return -1;
+	} else if (safe(t, res->resource_type) || fa_buf_adds(t->out, " ") ||
+		   safe(t, res->resource_id)) {
 		return -1;
+	}
 	if (res->resource_name || res->region) {
 		if (fa_buf_adds(t->out, " ("))
 			return -1;
