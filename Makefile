@@ -5,10 +5,10 @@ CC       ?= cc
 BUILD    ?= build
 PREFIX   ?= /usr/local
 VERSION  := 0.1.0
-PKGS     := libcurl libcjson openssl msgpack
+PKGS     := libcurl libcjson openssl msgpack yaml-0.1 libgit2
 TEST_PKGS := cmocka
 MOCK_PKGS := libmicrohttpd libcjson openssl
-DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev pkg-config \
+DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev libyaml-dev libgit2-dev pkg-config \
             openssl python3-jsonschema
 
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -206,7 +206,7 @@ void fa_audit_run_release(fa_audit_run *run)
 	memset(run, 0, sizeof(*run));
 }
 
-static int load_policy(const fa_cli *cli, fa_suppressions *sup, fa_baseline *base)
+int fa_audit_load_policy(const fa_cli *cli, fa_suppressions *sup, fa_baseline *base)
 {
 	char err[512];
 	char *text;
@@ -342,7 +342,7 @@ int fa_cmd_audit(const fa_cli *cli)
 	fa_suppressions_init(&sup);
 	fa_baseline_init(&base);
 	fa_audit_run_init(&run);
-	rc = load_policy(cli, &sup, &base);
+	rc = fa_audit_load_policy(cli, &sup, &base);
 	if (rc)
 		goto cleanup;
 	/* results leave memory as each app completes: memory does not grow with the org */

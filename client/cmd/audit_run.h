@@ -42,5 +42,8 @@ void fa_audit_run_release(fa_audit_run *run);
 /* Reads the inventory (live or --from) and runs every check. Returns an exit code
  * (0 = collected; run->partial says whether something could not be read). */
 int fa_audit_collect(fa_audit_run *run, const fa_cli *cli);
+/* Reads --suppressions and --baseline into sup / base (initialised by the caller).
+ * Returns an exit code (2 with the error printed, or 0). Shared with `scan`. */
+int fa_audit_load_policy(const fa_cli *cli, fa_suppressions *sup, fa_baseline *base);
 
 #endif

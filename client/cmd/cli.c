@@ -34,6 +34,12 @@ static const command commands[] = {
 	{ "diff", "OLD.json NEW.json", "new, resolved and unchanged failures between two reports",
 	  "Exit 1 when there are new failures at or above --fail-on." },
 	{ "checks", "", "the check catalog", "" },
+	{ "scan", "[DIR]", "audit a repository offline: fly.toml, Dockerfiles, workflows, .env files",
+	  "No token needed. Reads the git index (else the tree) of DIR (default .): fly.toml,\n"
+	  "Dockerfile*, .dockerignore, .github/workflows/*.yml, committed .env files, Fly token\n"
+	  "literals. Results carry path:line (SARIF physical locations). DIR/.flyauditignore\n"
+	  "excludes files (.dockerignore syntax). Exit 2 when DIR is not a directory, 3 when a\n"
+	  "file could not be parsed (the others are still scanned)." },
 	{ "version", "", "print the version", "" },
 };
 
@@ -337,6 +343,8 @@ int fa_cli_main(int argc, char **argv)
 		rc = fa_cmd_audit(&cli);
 	} else if (strcmp(cmd->name, "diff") == 0) {
 		rc = fa_cmd_diff(&cli);
+	} else if (strcmp(cmd->name, "scan") == 0) {
+		rc = fa_cmd_scan(&cli);
 	} else {
 		rc = fa_cmd_checks(&cli);
 	}

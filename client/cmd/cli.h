@@ -103,6 +103,7 @@ int fa_cmd_snapshot(const fa_cli *cli);
 int fa_cmd_audit(const fa_cli *cli);
 int fa_cmd_diff(const fa_cli *cli);
 int fa_cmd_checks(const fa_cli *cli);
+int fa_cmd_scan(const fa_cli *cli); /* cmd/scan.c */
 
 /* Entry point for main(). */
 int fa_cli_main(int argc, char **argv);
