@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 /* Hard limits. */
-#define FA_TOML_MAX_INPUT ((size_t)8 * 1024 * 1024) /* bytes of text */
+#define FA_TOML_MAX_INPUT ((size_t)1024 * 1024) /* bytes of text (a fly.toml is a few KiB) */
 #define FA_TOML_MAX_DEPTH 100                         /* levels of nesting below the root */
 
 /* Error codes (0 = success). */
@@ -116,7 +116,8 @@ const char *fa_toml_type_name(fa_toml_type t);
 /* Where v starts (1-based line, byte column); 0 when v is NULL. For a scalar, array or
  * inline table: its first character. For a table from a [header] or [[header]]: the
  * header's line. For a table created implicitly (by [a.b] or a dotted key a.b = 1): where
- * its name first appeared. The root table is line 1, column 1. */
+ * its name first appeared; once a later [header] defines it, that header. The root table
+ * is line 1, column 1. */
 unsigned fa_toml_line(const fa_toml_value *v);
 unsigned fa_toml_column(const fa_toml_value *v);
 
