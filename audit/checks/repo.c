@@ -825,6 +825,19 @@ static bool token_char(char ch)
 	       ch == ',' || ch == '-';
 }
 
+/* fo1_ tokens are opaque: 40 or more base64url characters, nothing else */
+static bool opaque_token_shape(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 40 || n > 200)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
 static const char *find_prefix(const char *p, const char *end)
 {
 	static const char *const prefixes[] = { "fm2_", "fm1r_", "fm1a_", "fo1_" };
@@ -877,6 +890,8 @@ int fa_scan_token_literals(const fa_scan_ctx *c, const char *path, const char *t
 		p = q;
 		if (n < 32)
 			continue; /* "fm2_" in prose, not a token */
+		if (strncmp(t, "fo1_", 4) == 0 && !opaque_token_shape(t + 4, n - 4))
+			continue; /* an opaque token cannot be decoded: its shape must fit */
 		rc = fa_macaroon_decode(t, n, c ? c->now : 0, &info, NULL, 0);
 		if (rc != 0 || !info || (info->kind != FA_TOKEN_KIND_MACAROON && strncmp(t, "fo1_", 4) != 0)) {
 			fa_token_info_free(info);
@@ -897,7 +912,7 @@ int fa_scan_token_literals(const fa_scan_ctx *c, const char *path, const char *t
 			}
 			fa_buf_release(&d);
 		} else {
-			fa_msg_add(&m, "a Fly user token (fo1_) is committed: it acts as its user on every org");
+			fa_msg_add(&m, "a Fly user token (fo1_, opaque) is committed: it acts as its user on every org the user can reach");
 		}
 		{
 			char item[32];

@@ -403,6 +403,7 @@ int fa_dockerfile_parse(const char *text, size_t len, fa_dockerfile *out, fa_par
 		fa_df_instr in;
 		size_t i = 0, k;
 		char *p;
+		bool more;
 		int r;
 
 		while (i < n && (s[i] == ' ' || s[i] == '\t'))
@@ -414,7 +415,8 @@ int fa_dockerfile_parse(const char *text, size_t len, fa_dockerfile *out, fa_par
 		fa_buf_reset(&logical);
 		if (fa_buf_add(&logical, s + i, n - i))
 			goto cleanup;
-		while (continues(&logical, esc)) {
+		more = continues(&logical, esc);
+		while (more) {
 			const char *t;
 			size_t tn, j = 0;
 
@@ -428,6 +430,7 @@ int fa_dockerfile_parse(const char *text, size_t len, fa_dockerfile *out, fa_par
 				continue; /* so are empty ones */
 			if (fa_buf_add(&logical, " ", 1) || fa_buf_add(&logical, t + j, tn - j))
 				goto cleanup;
+			more = continues(&logical, esc);
 		}
 		if (fa_buf_add(&logical, "", 0))
 			goto cleanup;

@@ -215,8 +215,10 @@ int fa_yaml_parse(const char *text, size_t len, fa_yaml_doc *out, fa_parse_error
 		if (next_event(&c, &ev) < 0)
 			break;
 		if (ev.type == YAML_STREAM_END_EVENT || ev.type == YAML_DOCUMENT_END_EVENT) {
+			bool end = got || ev.type == YAML_STREAM_END_EVENT;
+
 			yaml_event_delete(&ev);
-			if (got || ev.type == YAML_STREAM_END_EVENT)
+			if (end)
 				break;
 			continue;
 		}

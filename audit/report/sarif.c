@@ -166,20 +166,23 @@ static int add_result(cJSON *o, const fa_report *r, const fa_result *res, int in
 		goto cleanup;
 	if (add_text_obj(o, "message", msg.data))
 		goto cleanup;
-	/* a file of the scanned repository: its path, relative to SRCROOT */
 	if (res->file) {
+		/* a file of the scanned repository: its path, relative to SRCROOT */
 		if (fa_rpt_escape(&uri, res->file, FA_ESC_URI_PATH))
 			goto cleanup;
-	/* fly/<org>/<app>/<type>/<id>; org-level results have no app segment */
-	} else if (fa_buf_adds(&uri, "fly/") || fa_rpt_escape(&uri, r->org, FA_ESC_URI_SEGMENT) ||
-	    fa_buf_adds(&uri, "/"))
-		goto cleanup;
-	if (res->app && (fa_rpt_escape(&uri, res->app, FA_ESC_URI_SEGMENT) ||
-			 fa_buf_adds(&uri, "/")))
-		goto cleanup;
-	if (fa_rpt_escape(&uri, res->resource_type, FA_ESC_URI_SEGMENT) ||
-	    fa_buf_adds(&uri, "/") || fa_rpt_escape(&uri, res->resource_id, FA_ESC_URI_SEGMENT))
-		goto cleanup;
+	} else {
+		/* fly/<org>/<app>/<type>/<id>; org-level results have no app segment */
+		if (fa_buf_adds(&uri, "fly/") || fa_rpt_escape(&uri, r->org, FA_ESC_URI_SEGMENT) ||
+		    fa_buf_adds(&uri, "/"))
+			goto cleanup;
+		if (res->app && (fa_rpt_escape(&uri, res->app, FA_ESC_URI_SEGMENT) ||
+				 fa_buf_adds(&uri, "/")))
+			goto cleanup;
+		if (fa_rpt_escape(&uri, res->resource_type, FA_ESC_URI_SEGMENT) ||
+		    fa_buf_adds(&uri, "/") ||
+		    fa_rpt_escape(&uri, res->resource_id, FA_ESC_URI_SEGMENT))
+			goto cleanup;
+	}
 	locs = cJSON_AddArrayToObject(o, "locations");
 	loc = cJSON_CreateObject();
 	if (!locs || !loc || !cJSON_AddItemToArray(locs, loc)) {

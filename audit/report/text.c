@@ -66,7 +66,8 @@ static int failure_block(const text_ctx *t, const fa_report *r, const fa_result 
 {
 	const fa_check_meta *m = res->check;
 
-	if (fa_buf_adds(t->out, "  ") || on(t, C_BOLD) || safe(t, res->app ? res->app : "org") ||
+	if (fa_buf_adds(t->out, "  ") || on(t, C_BOLD) ||
+	    safe(t, res->app ? res->app : (res->file ? "repository" : "org")) ||
 	    on(t, C_RESET) || fa_buf_adds(t->out, "  ") || safe(t, m ? m->id : "") )
 		return -1;
 	if (r->has_baseline && res->baseline >= 0 &&
