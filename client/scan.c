@@ -225,7 +225,7 @@ static bool ends_with(const char *s, const char *suf)
 	return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
-typedef enum { K_OTHER = 0, K_TOML, K_DOCKERFILE, K_WORKFLOW } kind;
+typedef enum { K_OTHER = 0, K_TOML, K_DOCKERFILE, K_WORKFLOW, K_YAML } kind;
 
 static kind kind_of(const char *rel)
 {
@@ -236,9 +236,11 @@ static kind kind_of(const char *rel)
 	if (strcmp(b, "Dockerfile") == 0 || strncmp(b, "Dockerfile.", 11) == 0 ||
 	    ends_with(b, ".Dockerfile") || ends_with(b, ".dockerfile"))
 		return K_DOCKERFILE;
-	if (strncmp(rel, ".github/workflows/", 18) == 0 && !strchr(rel + 18, '/') &&
-	    (ends_with(b, ".yml") || ends_with(b, ".yaml")))
-		return K_WORKFLOW;
+	if (ends_with(b, ".yml") || ends_with(b, ".yaml")) {
+		if (strncmp(rel, ".github/workflows/", 18) == 0 && !strchr(rel + 18, '/'))
+			return K_WORKFLOW;
+		return K_YAML; /* a workflow elsewhere (an example, a template)? by its content */
+	}
 	return K_OTHER;
 }
 
@@ -281,13 +283,13 @@ static int scan_one(walker *w, const char *rel)
 			w->st->skipped_big++;
 		else
 			w->st->skipped_link++;
-		if (k != K_OTHER)
+		if (k != K_OTHER && k != K_YAML)
 			coverage(w, rel, 0, why);
 		return w->oom ? -1 : 0;
 	}
 	if (memchr(data, '\0', len)) {
 		w->st->skipped_binary++;
-		if (k != K_OTHER)
+		if (k != K_OTHER && k != K_YAML)
 			coverage(w, rel, 0, "is a binary file (a NUL byte)");
 		free(data);
 		return w->oom ? -1 : 0;
@@ -317,6 +319,14 @@ static int scan_one(walker *w, const char *rel)
 	}
 	case K_WORKFLOW:
 		rc = fa_scan_workflow(&w->ctx, rel, data, len, &w->r->results, &perr);
+		break;
+	case K_YAML:
+		/* read as a workflow when it looks like one; other YAML is not ours to judge */
+		if ((strncmp(data, "jobs:", 5) == 0 || strstr(data, "\njobs:")) && strstr(data, "runs-on:")) {
+			rc = fa_scan_workflow(&w->ctx, rel, data, len, &w->r->results, &perr);
+			if (rc == FA_SCAN_UNPARSED)
+				rc = 0;
+		}
 		break;
 	default:
 		rc = 0;

@@ -5,8 +5,9 @@
  * under DIR. Symbolic links are never followed, and a file whose real path leaves DIR is
  * not read. Files above FA_SCAN_MAX_FILE bytes and binary files (a NUL byte) are not
  * scanned for tokens; a fly.toml, Dockerfile or workflow among them is a coverage entry.
- * Patterns in DIR/.flyauditignore (the .dockerignore syntax) exclude files. Nothing is
- * written into DIR.
+ * Workflows are the YAML files of .github/workflows, and any other YAML file that reads like one
+ * (top-level `jobs:` and a `runs-on:`). Patterns in DIR/.flyauditignore (the .dockerignore
+ * syntax) exclude files. Nothing is written into DIR.
  */
 #ifndef FLYAUDIT_CLIENT_SCAN_H
 #define FLYAUDIT_CLIENT_SCAN_H

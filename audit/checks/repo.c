@@ -893,6 +893,8 @@ int fa_scan_token_literals(const fa_scan_ctx *c, const char *path, const char *t
 		if (strncmp(t, "fo1_", 4) == 0 && !opaque_token_shape(t + 4, n - 4))
 			continue; /* an opaque token cannot be decoded: its shape must fit */
 		rc = fa_macaroon_decode(t, n, c ? c->now : 0, &info, NULL, 0);
+		if (rc == FA_MAC_ENOMEM)
+			return -1;
 		if (rc != 0 || !info || (info->kind != FA_TOKEN_KIND_MACAROON && strncmp(t, "fo1_", 4) != 0)) {
 			fa_token_info_free(info);
 			continue; /* not confirmed: not reported */
@@ -904,12 +906,12 @@ int fa_scan_token_literals(const fa_scan_ctx *c, const char *path, const char *t
 			fa_buf d = FA_BUF_INIT(4096);
 
 			fa_msg_add(&m, "a Fly token is committed: ");
-			if (fa_whoami_text(info, c ? c->now : 0, &d) == 0 && d.data) {
-				d.data[strcspn(d.data, "\n")] = '\0';
-				fa_msg_add(&m, d.data);
-			} else {
-				fa_msg_add(&m, "a macaroon token");
+			if (fa_whoami_text(info, c ? c->now : 0, &d) < 0 || !d.data) {
+				fa_token_info_free(info);
+				return -1; /* out of memory: never a result without what it can do */
 			}
+			d.data[strcspn(d.data, "\n")] = '\0';
+			fa_msg_add(&m, d.data);
 			fa_buf_release(&d);
 		} else {
 			fa_msg_add(&m, "a Fly user token (fo1_, opaque) is committed: it acts as its user on every org the user can reach");
