@@ -33,6 +33,8 @@ typedef struct walker {
 	fa_scan_stats *st;
 	char *ignore;
 	size_t ignore_len;
+	fa_scan_toml_cb on_toml;
+	void *ud;
 	int oom;
 } walker;
 
@@ -299,6 +301,8 @@ static int scan_one(walker *w, const char *rel)
 	switch (k) {
 	case K_TOML:
 		rc = fa_scan_fly_toml(&w->ctx, rel, data, len, &w->r->results, &perr);
+		if (rc >= 0 && w->on_toml && w->on_toml(w->ud, rel, data, len) < 0)
+			rc = -1;
 		break;
 	case K_DOCKERFILE: {
 		char dirrel[PATH_MAX];
@@ -346,7 +350,7 @@ static int scan_one(walker *w, const char *rel)
 }
 
 int fa_scan_dir(const char *dir, const char *org, time_t now, fa_report *r,
-		fa_scan_stats *st, char *err, size_t errlen)
+		fa_scan_stats *st, fa_scan_toml_cb on_toml, void *ud, char *err, size_t errlen)
 {
 	walker w;
 	file_list files = { NULL, 0, 0 };
@@ -361,6 +365,8 @@ int fa_scan_dir(const char *dir, const char *org, time_t now, fa_report *r,
 	w.st = st;
 	w.ctx.org = org;
 	w.ctx.now = now;
+	w.on_toml = on_toml;
+	w.ud = ud;
 	if (!dir || stat(dir, &sb) < 0) {
 		snprintf(err, errlen, "cannot scan '%s': %s", dir ? dir : "", strerror(errno));
 		return 2;

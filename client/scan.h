@@ -29,10 +29,14 @@ typedef struct fa_scan_stats {
 	bool git;           /* the list came from the git index */
 } fa_scan_stats;
 
+/* Called with each fly.toml read (`audit --repo` keeps them); the text is borrowed.
+ * Returns 0, or -1 to stop the scan (out of memory). */
+typedef int (*fa_scan_toml_cb)(void *ud, const char *rel, const char *text, size_t len);
+
 /* Scans `dir`: results into r->results, unparsable files into r's coverage errors
- * (endpoint "PATH:LINE"). Returns 0; 2 when dir is not a readable directory (err says
- * why); -1 on OOM or an I/O error (err). */
+ * (endpoint "PATH:LINE"). `on_toml` (may be NULL) sees every fly.toml. Returns 0; 2 when
+ * dir is not a readable directory (err says why); -1 on OOM or an I/O error (err). */
 int fa_scan_dir(const char *dir, const char *org, time_t now, fa_report *r,
-		fa_scan_stats *st, char *err, size_t errlen);
+		fa_scan_stats *st, fa_scan_toml_cb on_toml, void *ud, char *err, size_t errlen);
 
 #endif

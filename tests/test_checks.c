@@ -40,6 +40,7 @@ static const struct {
 	{"ci.secret_as_build_arg", FA_SEV_HIGH, "file"},
 	{"ci.token_hardcoded", FA_SEV_CRITICAL, "file"},
 	{"ci.token_not_from_secrets", FA_SEV_HIGH, "file"},
+	{"config.repo_drift", FA_SEV_MEDIUM, "app"},
 	{"secrets.dockerfile", FA_SEV_CRITICAL, "file"},
 	{"secrets.env_file_committed", FA_SEV_CRITICAL, "file"},
 };

@@ -778,6 +778,94 @@ static void test_report_locations(void **state)
 	fa_report_release(&rep);
 }
 
+/* audit --repo against the demo org: the planted drift of tests/fixtures/scan/drift and
+ * nothing else; the scan's own findings in the same report; an app not in the org. */
+static void test_repo_drift(void **state)
+{
+	static const struct {
+		const char *id;
+		int line;
+		const char *status;
+	} want[] = {
+		{ "web-clean:fly.toml#force_https", 11, "fail" },
+		{ "web-clean:fly.toml#auto_stop_machines", 12, "fail" },
+		{ "web-clean:fly.toml#env_names", 6, "fail" },
+		{ "web-clean:fly.toml#ports", 9, "pass" },
+		{ "web-clean:fly.toml#public_internal_ports", 9, "pass" },
+		{ "web-clean:fly.toml#tls_versions", 9, "pass" },
+		{ "web-clean:fly.toml#health_checks", 9, "pass" },
+	};
+	mock m;
+	run r = { 0 };
+	cJSON *rep;
+	const cJSON *res;
+	size_t i, drift_fails = 0, drift_prod = 0;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path,
+	       (const char *const[]){ "--org", "demo", "--app", "web-clean", "audit", "--repo",
+				      "tests/fixtures/scan/drift", "--format", "json", NULL });
+	assert_int_equal(r.code, 1); /* the scan's https_not_forced is high */
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	cJSON_ArrayForEach(res, cJSON_GetObjectItem(rep, "results"))
+	{
+		const char *check = cJSON_GetObjectItem(res, "check")->valuestring;
+		const char *st = cJSON_GetObjectItem(res, "status")->valuestring;
+		const char *id = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "resource"), "id")->valuestring;
+		const cJSON *loc = cJSON_GetObjectItem(res, "location");
+
+		if (strcmp(check, "config.repo_drift") != 0)
+			continue;
+		assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "resource"), "type")->valuestring, "app");
+		assert_string_equal(cJSON_GetObjectItem(res, "app")->valuestring, "web-clean");
+		assert_non_null(loc);
+		if (strcmp(st, "fail") == 0)
+			drift_fails++;
+		if (strncmp(id, "web-clean:fly.production.toml#", 30) == 0) {
+			assert_string_equal(st, "pass"); /* the twin that matches: no drift */
+			drift_prod++;
+		}
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+			if (strcmp(id, want[i].id) == 0) {
+				assert_string_equal(st, want[i].status);
+				assert_int_equal(cJSON_GetObjectItem(loc, "line")->valueint, want[i].line);
+			}
+	}
+	assert_int_equal(drift_fails, 3); /* the planted drift and nothing else */
+	assert_int_equal(drift_prod, 7);
+	/* the scan's findings are in the same report */
+	assert_non_null(json_find(rep, "tls.https_not_forced", "fly.toml", 11, "fail"));
+	assert_non_null(strstr(r.out, "LOG_LEVEL"));
+	cJSON_Delete(rep);
+	run_free(&r);
+
+	/* a fly.toml naming an app the run did not audit: unknown, not pass; not a directory: 2 */
+	fa_run(&r, m.url, "tok", ca_path,
+	       (const char *const[]){ "--org", "demo", "--app", "api-clean", "audit", "--repo",
+				      "tests/fixtures/scan/drift", "--format", "json", NULL });
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	drift_fails = 0;
+	cJSON_ArrayForEach(res, cJSON_GetObjectItem(rep, "results"))
+	{
+		if (strcmp(cJSON_GetObjectItem(res, "check")->valuestring, "config.repo_drift") != 0)
+			continue;
+		assert_string_equal(cJSON_GetObjectItem(res, "status")->valuestring, "unknown");
+		assert_non_null(strstr(cJSON_GetObjectItem(res, "message")->valuestring, "not in the org"));
+		drift_fails++;
+	}
+	assert_int_equal(drift_fails, 2); /* one per fly.toml */
+	cJSON_Delete(rep);
+	run_free(&r);
+	fa_run(&r, m.url, "tok", ca_path,
+	       (const char *const[]){ "--org", "demo", "audit", "--repo", "tests/fixtures/scan/drift/fly.toml", NULL });
+	assert_int_equal(r.code, 2);
+	run_free(&r);
+	mock_stop(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -796,9 +884,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_tree),
 		cmocka_unit_test(test_git_index),
 		cmocka_unit_test(test_suppress_and_ignore),
+		cmocka_unit_test(test_repo_drift),
 	};
 
-	(void)mock_start; /* the harness's mock is not needed: scan is offline */
-	(void)mock_stop;
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -114,6 +114,22 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"`env: FLY_API_TOKEN: ${{ secrets.FLY_API_TOKEN }}`; create it short-lived: "
 		"`fly tokens create deploy -x 720h`.",
 		refs_ci_token, "file", tags_ci},
+	[FA_CK_REPO_DRIFT] = {
+		"config.repo_drift", FA_SEV_MEDIUM,
+		"The repository's fly.toml matches the live app",
+		"Each instance needs the same security configuration",
+		"`flyaudit audit --repo DIR`: each fly.toml of DIR is held against the started "
+		"machines of the app it names (`app = \"...\"`, or the one --app): force_https, the "
+		"public ports and their handlers, which internal ports are public, TLS versions, "
+		"whether health checks exist, auto-stop, env NAMES, and `[build] image`. One failure "
+		"per setting that differs, naming the repository's value, the live value and the "
+		"file:line. Env values are not compared.",
+		"What was reviewed is not what runs: a setting fixed in the repository but never "
+		"deployed (or changed live by hand) leaves production exposed while the repository "
+		"looks safe.",
+		"Deploy the reviewed configuration: `fly deploy -c fly.toml -a APP`, or bring the "
+		"repository in line with what runs (`fly config save -a APP` shows it).",
+		refs_drift, "app", tags_drift},
 	[FA_CK_IMAGE_UNPINNED] = {
 		"container.image_unpinned", FA_SEV_LOW,
 		"Machine images are pinned to a version",

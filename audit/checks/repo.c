@@ -19,6 +19,8 @@ typedef struct emitter {
 	const fa_scan_ctx *c;
 	const char *path;
 	const char *app; /* fly.toml: the app it names */
+	const char *type;    /* resource type; NULL = "file" */
+	const char *id_base; /* resource id before "#item"; NULL = the path */
 	fa_results *out;
 	int err;
 	bool failed[FA_CK_COUNT]; /* a fail was emitted for this check */
@@ -36,9 +38,10 @@ static int emit(emitter *e, int idx, fa_status st, const char *item, unsigned li
 	e->ran[idx] = true;
 	if (st == FA_STATUS_FAIL)
 		e->failed[idx] = true;
-	if (fa_buf_adds(&id, e->path) || (item && (fa_buf_adds(&id, "#") || fa_buf_adds(&id, item))) ||
-	    fa_results_add(e->out, fa_chk_meta(idx), st, e->c ? e->c->org : NULL, e->app, "file",
-			   id.data, item, NULL, msg) < 0 ||
+	if (fa_buf_adds(&id, e->id_base ? e->id_base : e->path) ||
+	    (item && (fa_buf_adds(&id, "#") || fa_buf_adds(&id, item))) ||
+	    fa_results_add(e->out, fa_chk_meta(idx), st, e->c ? e->c->org : NULL, e->app,
+			   e->type ? e->type : "file", id.data, item, NULL, msg) < 0 ||
 	    fa_result_set_location(&e->out->items[e->out->n - 1], e->path, line) < 0)
 		e->err = -1;
 	fa_buf_release(&id);
@@ -959,4 +962,362 @@ int fa_scan_env_file(const fa_scan_ctx *c, const char *path, fa_results *out)
 	e.out = out;
 	return emit(&e, FA_CK_ENV_FILE_COMMITTED, FA_STATUS_FAIL, NULL, 1,
 		    "a .env file is committed to the repository");
+}
+
+/* ---- audit --repo: fly.toml against the live app ---------------------------------------- */
+
+char *fa_fly_toml_app(const char *text, size_t len)
+{
+	fa_toml *doc = NULL;
+	const char *app = NULL;
+	char *out = NULL;
+
+	if (fa_toml_parse(&doc, text, len, NULL) != 0)
+		return NULL;
+	if (fa_toml_as_string(fa_toml_table_get(fa_toml_root(doc), "app"), &app, NULL) == 0 && app[0])
+		out = strdup(app);
+	fa_toml_free(doc);
+	return out;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A sorted, space-separated rendering of up to 64 words. */
+static int join_sorted(fa_buf *b, const char **words, size_t n)
+{
+	size_t i;
+
+	qsort(words, n, sizeof(*words), cmp_cstr);
+	for (i = 0; i < n; i++) {
+		if (i && strcmp(words[i], words[i - 1]) == 0)
+			continue;
+		if (fa_buf_printf(b, "%s%s", b->len ? " " : "", words[i]))
+			return -1;
+	}
+	return fa_buf_add(b, "", 0);
+}
+
+static void handlers_str(char *out, size_t n, uint32_t h)
+{
+	snprintf(out, n, "%s%s%s%s", h & FA_HANDLER_HTTP ? "http" : "",
+		 (h & FA_HANDLER_HTTP) && (h & (FA_HANDLER_TLS | FA_HANDLER_PG_TLS)) ? "+" : "",
+		 h & FA_HANDLER_TLS ? "tls" : "", h & FA_HANDLER_PG_TLS ? "pg_tls" : "");
+	if (!*out)
+		snprintf(out, n, "%s", h ? "other" : "none");
+}
+
+static uint32_t toml_handlers(const fa_toml_value *arr)
+{
+	uint32_t h = 0;
+
+	if (has_string(arr, "http"))
+		h |= FA_HANDLER_HTTP;
+	if (has_string(arr, "tls"))
+		h |= FA_HANDLER_TLS;
+	if (has_string(arr, "pg_tls"))
+		h |= FA_HANDLER_PG_TLS;
+	return h;
+}
+
+/* The repository's view of one setting, and the line it comes from. */
+typedef struct setting {
+	const char *name;
+	fa_buf repo;
+	unsigned line;
+} setting;
+
+enum { S_FORCE_HTTPS, S_PORTS, S_PUBLIC_INTERNAL, S_TLS, S_CHECKS, S_AUTOSTOP, S_ENV, S_IMAGE, S_N };
+
+static int repo_settings(const fa_toml_value *root, setting *s, bool *have_image)
+{
+	const fa_toml_value *http = fa_toml_table_get(root, "http_service");
+	const fa_toml_value *svcs = fa_toml_table_get(root, "services");
+	const fa_toml_value *env = fa_toml_table_get(root, "env");
+	const char *words[256];
+	char tmp[64];
+	size_t nw = 0, i, k;
+	bool force = false, weak = false, checks, autostop = false, first_svc = true;
+	const char *img = NULL;
+
+	/* ports and handlers, public internal ports */
+	if (fa_toml_type_of(http) == FA_TOML_TABLE) {
+		int64_t ip = 0;
+
+		fa_toml_as_bool(fa_toml_table_get(http, "force_https"), &force);
+		s[S_FORCE_HTTPS].line = fa_toml_line(fa_toml_table_get(http, "force_https"));
+		if (!s[S_FORCE_HTTPS].line)
+			s[S_FORCE_HTTPS].line = fa_toml_line(http);
+		fa_toml_as_int(fa_toml_table_get(http, "internal_port"), &ip);
+		snprintf(tmp, sizeof(tmp), "%lld", (long long)ip);
+		if (fa_buf_adds(&s[S_PUBLIC_INTERNAL].repo, tmp))
+			return -1;
+		words[nw++] = "80:http";
+		words[nw++] = "443:http+tls";
+		weak = weak_tls(fa_toml_table_get(http, "tls_options"));
+		autostop = autostop_on(http);
+		s[S_AUTOSTOP].line = fa_toml_line(fa_toml_table_get(http, "auto_stop_machines"));
+		if (!s[S_AUTOSTOP].line)
+			s[S_AUTOSTOP].line = fa_toml_line(http);
+		s[S_PORTS].line = s[S_PUBLIC_INTERNAL].line = s[S_TLS].line = fa_toml_line(http);
+		first_svc = false;
+	}
+	{
+		char portbuf[64][48];
+		size_t np = 0;
+
+		for (i = 0; i < fa_toml_array_size(svcs); i++) {
+			const fa_toml_value *sv = fa_toml_array_at(svcs, i);
+			const fa_toml_value *ports = fa_toml_table_get(sv, "ports");
+			int64_t ip = 0;
+
+			if (!fa_toml_array_size(ports))
+				continue;
+			fa_toml_as_int(fa_toml_table_get(sv, "internal_port"), &ip);
+			snprintf(tmp, sizeof(tmp), "%lld", (long long)ip);
+			if (fa_buf_printf(&s[S_PUBLIC_INTERNAL].repo, "%s%s",
+					  s[S_PUBLIC_INTERNAL].repo.len ? " " : "", tmp))
+				return -1;
+			if (first_svc) {
+				autostop = autostop_on(sv);
+				s[S_AUTOSTOP].line = fa_toml_line(sv);
+				s[S_PORTS].line = s[S_PUBLIC_INTERNAL].line = s[S_TLS].line = fa_toml_line(sv);
+				first_svc = false;
+			}
+			for (k = 0; k < fa_toml_array_size(ports) && np < 64 && nw < 250; k++) {
+				const fa_toml_value *p = fa_toml_array_at(ports, k);
+				int64_t port = 0;
+				bool pf = false;
+				char h[32];
+
+				fa_toml_as_int(fa_toml_table_get(p, "port"), &port);
+				handlers_str(h, sizeof(h), toml_handlers(fa_toml_table_get(p, "handlers")));
+				snprintf(portbuf[np], sizeof(portbuf[np]), "%lld:%s", (long long)port, h);
+				words[nw++] = portbuf[np++];
+				if (weak_tls(fa_toml_table_get(p, "tls_options")))
+					weak = true;
+				if (fa_toml_as_bool(fa_toml_table_get(p, "force_https"), &pf) == 0 && pf)
+					force = true;
+			}
+		}
+		if (join_sorted(&s[S_PORTS].repo, words, nw))
+			return -1;
+	}
+	if (fa_buf_adds(&s[S_FORCE_HTTPS].repo, force ? "true" : "false") ||
+	    fa_buf_adds(&s[S_TLS].repo, weak ? "TLS 1.0/1.1 allowed" : "TLS 1.2+ only") ||
+	    fa_buf_adds(&s[S_AUTOSTOP].repo, autostop ? "on" : "off"))
+		return -1;
+	/* checks anywhere */
+	checks = fa_toml_table_size(fa_toml_table_get(root, "checks")) > 0 ||
+		 fa_toml_array_size(fa_toml_table_get(http, "checks")) > 0;
+	for (i = 0; i < fa_toml_array_size(svcs); i++) {
+		const fa_toml_value *sv = fa_toml_array_at(svcs, i);
+
+		if (fa_toml_array_size(fa_toml_table_get(sv, "http_checks")) ||
+		    fa_toml_array_size(fa_toml_table_get(sv, "tcp_checks")) ||
+		    fa_toml_array_size(fa_toml_table_get(sv, "checks")))
+			checks = true;
+	}
+	if (fa_buf_adds(&s[S_CHECKS].repo, checks ? "present" : "none"))
+		return -1;
+	s[S_CHECKS].line = s[S_PORTS].line;
+	/* env names */
+	nw = 0;
+	for (i = 0; i < fa_toml_table_size(env) && nw < 256; i++) {
+		fa_toml_key key;
+
+		if (fa_toml_table_at(env, i, &key) && strlen(key.name) == key.len)
+			words[nw++] = key.name;
+	}
+	if (join_sorted(&s[S_ENV].repo, words, nw))
+		return -1;
+	s[S_ENV].line = fa_toml_line(env);
+	/* image */
+	*have_image = fa_toml_as_string(fa_toml_get(root, "build.image"), &img, NULL) == 0;
+	if (*have_image) {
+		if (fa_buf_adds(&s[S_IMAGE].repo, img))
+			return -1;
+		s[S_IMAGE].line = fa_toml_line(fa_toml_get(root, "build.image"));
+	}
+	return 0;
+}
+
+/* The same settings, as one live machine has them. */
+static int live_settings(const fa_machine *m, fa_buf *v /* [S_N] */)
+{
+	const char *words[256];
+	char portbuf[64][48];
+	char tmp[32];
+	size_t nw = 0, np = 0, i, k;
+	bool force = false, weak = false, checks = m->n_checks > 0, autostop = false, first = true;
+
+	for (i = 0; i < m->n_services; i++) {
+		const fa_service *sv = &m->services[i];
+
+		if (sv->n_checks)
+			checks = true;
+		if (!sv->n_ports)
+			continue;
+		snprintf(tmp, sizeof(tmp), "%d", sv->internal_port);
+		if (fa_buf_printf(&v[S_PUBLIC_INTERNAL], "%s%s", v[S_PUBLIC_INTERNAL].len ? " " : "", tmp))
+			return -1;
+		if (first) {
+			autostop = sv->autostop == FA_AUTOSTOP_STOP || sv->autostop == FA_AUTOSTOP_SUSPEND;
+			first = false;
+		}
+		for (k = 0; k < sv->n_ports && np < 64 && nw < 250; k++) {
+			const fa_port *p = &sv->ports[k];
+			char h[32];
+
+			handlers_str(h, sizeof(h), p->handlers);
+			snprintf(portbuf[np], sizeof(portbuf[np]), "%d:%s", p->port, h);
+			words[nw++] = portbuf[np++];
+			if (p->tls_versions & (FA_TLSV_1_0 | FA_TLSV_1_1))
+				weak = true;
+			if (p->force_https == FA_TRI_TRUE)
+				force = true;
+		}
+	}
+	if (join_sorted(&v[S_PORTS], words, nw) ||
+	    fa_buf_adds(&v[S_FORCE_HTTPS], force ? "true" : "false") ||
+	    fa_buf_adds(&v[S_TLS], weak ? "TLS 1.0/1.1 allowed" : "TLS 1.2+ only") ||
+	    fa_buf_adds(&v[S_AUTOSTOP], autostop ? "on" : "off") ||
+	    fa_buf_adds(&v[S_CHECKS], checks ? "present" : "none") ||
+	    fa_buf_adds(&v[S_IMAGE], m->image ? m->image : ""))
+		return -1;
+	if (fa_buf_add(&v[S_PUBLIC_INTERNAL], "", 0))
+		return -1;
+	nw = 0;
+	for (i = 0; i < m->env.n_vars && nw < 256; i++) {
+		const char *n = m->env.vars[i].name;
+
+		/* the platform's own variables are not in fly.toml */
+		if (!n || strncmp(n, "FLY_", 4) == 0 || strcmp(n, "PRIMARY_REGION") == 0)
+			continue;
+		words[nw++] = n;
+	}
+	return join_sorted(&v[S_ENV], words, nw);
+}
+
+int fa_repo_drift(const fa_scan_ctx *c, const char *path, const char *text, size_t len,
+		  const fa_app *app, fa_results *out, fa_parse_error *err)
+{
+	static const char *const names[S_N] = { "force_https", "ports", "public_internal_ports",
+		"tls_versions", "health_checks", "auto_stop_machines", "env_names", "image" };
+	emitter e;
+	fa_toml *doc = NULL;
+	fa_toml_error terr;
+	setting s[S_N];
+	fa_buf live[S_N];
+	fa_buf idb = FA_BUF_INIT(0);
+	bool have_image = false, any = false;
+	size_t i, k;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.c = c;
+	e.path = path;
+	e.out = out;
+	e.app = app->name;
+	e.type = "app";
+	if (fa_buf_printf(&idb, "%s:%s", app->name ? app->name : "(no name)", path ? path : ""))
+		return -1;
+	e.id_base = idb.data; /* "APP:fly.toml": several fly.toml files of one app stay apart */
+	rc = fa_toml_parse(&doc, text, len, &terr);
+	if (rc == FA_TOML_ENOMEM) {
+		fa_buf_release(&idb);
+		return -1;
+	}
+	if (rc) {
+		if (err) {
+			err->line = terr.line;
+			snprintf(err->msg, sizeof(err->msg), "%s", terr.msg);
+		}
+		fa_buf_release(&idb);
+		return FA_SCAN_UNPARSED;
+	}
+	for (k = 0; k < S_N; k++) {
+		s[k].name = names[k];
+		s[k].line = 0;
+		fa_buf_init(&s[k].repo, 65536);
+		fa_buf_init(&live[k], 65536);
+	}
+	if (repo_settings(fa_toml_root(doc), s, &have_image) < 0)
+		goto oom;
+	for (k = 0; k < S_N; k++)
+		if (fa_buf_add(&s[k].repo, "", 0))
+			goto oom;
+	if (!fa_chk_loaded(app, FA_EP_MACHINES)) {
+		fa_msg m;
+
+		fa_msg_init(&m);
+		fa_chk_load_reason(&m, app, FA_EP_MACHINES);
+		emit(&e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, "machines", 1, fa_msg_str(&m));
+		goto done;
+	}
+	for (k = 0; k < S_N; k++) {
+		const fa_machine *differs = NULL;
+		size_t n_diff = 0, n_seen = 0;
+		char item[300];
+		fa_msg m;
+
+		if (k == S_IMAGE && !have_image)
+			continue;
+		for (i = 0; i < app->n_machines; i++) {
+			const fa_machine *mc = &app->machines[i];
+			size_t j;
+
+			if (!mc->has_config || !mc->state || strcmp(mc->state, "started") != 0)
+				continue;
+			for (j = 0; j < S_N; j++)
+				fa_buf_reset(&live[j]);
+			if (live_settings(mc, live) < 0)
+				goto oom;
+			n_seen++;
+			if (strcmp(live[k].data ? live[k].data : "", s[k].repo.data) != 0) {
+				if (!differs)
+					differs = mc; /* the message names the first one */
+				n_diff++;
+			}
+		}
+		if (!n_seen)
+			break;
+		any = true;
+		snprintf(item, sizeof(item), "%s", names[k]);
+		fa_msg_init(&m);
+		if (differs) {
+			size_t j;
+
+			for (j = 0; j < S_N; j++)
+				fa_buf_reset(&live[j]);
+			if (live_settings(differs, live) < 0)
+				goto oom;
+			fa_msg_addf(&m, "%s: the repository says \"%s\", machine %s runs \"%s\" (%zu of %zu started machines differ)",
+				    names[k], s[k].repo.data, differs->id ? differs->id : "?",
+				    live[k].data ? live[k].data : "", n_diff, n_seen);
+			emit(&e, FA_CK_REPO_DRIFT, FA_STATUS_FAIL, item, s[k].line ? s[k].line : 1,
+			     fa_msg_str(&m));
+		} else {
+			fa_msg_addf(&m, "%s: the repository and the %zu started machines agree (\"%s\")",
+				    names[k], n_seen, s[k].repo.data);
+			emit(&e, FA_CK_REPO_DRIFT, FA_STATUS_PASS, item, s[k].line ? s[k].line : 1,
+			     fa_msg_str(&m));
+		}
+	}
+	if (!any && !e.err)
+		emit(&e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, "machines", 1,
+		     "no started machine with a config to compare the repository with");
+	goto done;
+oom:
+	e.err = -1;
+done:
+	for (k = 0; k < S_N; k++) {
+		fa_buf_release(&s[k].repo);
+		fa_buf_release(&live[k]);
+	}
+	fa_toml_free(doc);
+	fa_buf_release(&idb);
+	return e.err;
 }

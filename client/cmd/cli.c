@@ -30,7 +30,9 @@ static const command commands[] = {
 	  "--resume continues a partial snapshot: apps already in FILE are not read again." },
 	{ "audit", "", "crawl (or --from FILE) and evaluate every check",
 	  "Formats: --format text|json|sarif|junit. Exit 0 clean, 1 failures at or above\n"
-	  "--fail-on (default high), 2 usage/auth error, 3 partial (some data unreadable)." },
+	  "--fail-on (default high), 2 usage/auth error, 3 partial (some data unreadable).\n"
+	  "--repo DIR also scans DIR (as `scan`) and holds each fly.toml against the live app\n"
+	  "it names (config.repo_drift)." },
 	{ "diff", "OLD.json NEW.json", "new, resolved and unchanged failures between two reports",
 	  "Exit 1 when there are new failures at or above --fail-on." },
 	{ "checks", "", "the check catalog", "" },
@@ -46,7 +48,7 @@ static const command commands[] = {
 typedef enum {
 	O_ORG, O_APP, O_FORMAT, O_OUTPUT, O_FAIL_ON, O_SUPPRESSIONS, O_BASELINE, O_CONCURRENCY,
 	O_TIMEOUT, O_TOKEN_FILE, O_CA_FILE, O_NO_PROGRESS, O_COLOR, O_QUIET, O_VERBOSE, O_JSON,
-	O_FROM, O_RESUME, O_HELP, O_VERSION
+	O_FROM, O_RESUME, O_HELP, O_VERSION, O_REPO
 } opt_id;
 
 typedef struct option {
@@ -71,6 +73,7 @@ static const option options[] = {
 	{ O_CA_FILE, "ca-file", 0, "FILE", "also trust this CA (PEM); verification stays on" },
 	{ O_FROM, "from", 0, "SNAPSHOT", "audit a saved snapshot instead of the live API" },
 	{ O_RESUME, "resume", 0, NULL, "snapshot: continue a partial file" },
+	{ O_REPO, "repo", 0, "DIR", "audit: also scan DIR and hold its fly.toml against the live app" },
 	{ O_JSON, "json", 0, NULL, "machine-readable output for the views" },
 	{ O_NO_PROGRESS, "no-progress", 0, NULL, "no progress line on stderr" },
 	{ O_COLOR, "color", 0, "WHEN", "auto|always|never" },
@@ -199,6 +202,7 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 	case O_TOKEN_FILE: cli->token_file = val; break;
 	case O_CA_FILE: cli->ca_file = val; break;
 	case O_FROM: cli->from = val; break;
+	case O_REPO: cli->repo = val; break;
 	case O_RESUME: cli->resume = true; break;
 	case O_JSON: cli->json = true; break;
 	case O_NO_PROGRESS: cli->no_progress = true; break;

@@ -37,6 +37,7 @@ typedef struct fa_cli {
 	const char *token_file;
 	const char *ca_file;
 	const char *from;
+	const char *repo; /* audit --repo DIR */
 	int concurrency;
 	double timeout_s;
 	bool no_progress;

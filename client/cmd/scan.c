@@ -42,7 +42,7 @@ int fa_cmd_scan(const fa_cli *cli)
 	rep.source = dir;
 	rep.fail_on = cli->fail_on;
 	rep.has_baseline = cli->baseline != NULL;
-	rc = fa_scan_dir(dir, cli->org, now, &rep, &st, err, sizeof(err));
+	rc = fa_scan_dir(dir, cli->org, now, &rep, &st, NULL, NULL, err, sizeof(err));
 	if (rc) {
 		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
 		goto cleanup;

@@ -57,4 +57,17 @@ int fa_scan_token_literals(const fa_scan_ctx *c, const char *path, const char *t
 bool fa_scan_is_env_file(const char *path);
 int fa_scan_env_file(const fa_scan_ctx *c, const char *path, fa_results *out);
 
+/* ---- audit --repo ------------------------------------------------------------------- */
+
+/* The app a fly.toml names (`app = "..."`), malloc'd; NULL when none (or not TOML). */
+char *fa_fly_toml_app(const char *text, size_t len);
+
+/* config.repo_drift: the fly.toml at `path` held against the live app's started machines
+ * that have a config (force_https, ports and handlers, public internal ports, TLS versions,
+ * health checks present, auto-stop, env names, [build] image). One result per setting
+ * (resource "app", id "APP#setting"), fail when any machine differs, with file:line; an
+ * `unknown` when the app's machines could not be read or none is started. */
+int fa_repo_drift(const fa_scan_ctx *c, const char *path, const char *text, size_t len,
+		  const fa_app *app, fa_results *out, fa_parse_error *err);
+
 #endif
