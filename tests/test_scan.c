@@ -484,8 +484,8 @@ static void test_planted(void **state)
 	/* text: path:line */
 	scan(&r, PLANTED, NULL);
 	assert_int_equal(r.code, 1);
-	assert_non_null(strstr(r.out, "    Dockerfile:18\n"));
-	assert_non_null(strstr(r.out, "    fly.toml:10 (DB_PASSWORD)\n"));
+	assert_non_null(strstr(r.out, "repository  Dockerfile:18: "));
+	assert_non_null(strstr(r.out, "planted-app  fly.toml:10 (DB_PASSWORD): "));
 	run_free(&r);
 }
 

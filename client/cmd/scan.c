@@ -55,22 +55,32 @@ int fa_cmd_scan(const fa_cli *cli)
 	}
 	if (cli->baseline)
 		fa_policy_apply_baseline(&base, &rep.results);
-	switch (cli->format) {
-	case FA_FMT_JSON: w = fa_report_json(&rep, &out); break;
-	case FA_FMT_SARIF: w = fa_report_sarif(&rep, &out); break;
-	case FA_FMT_JUNIT: w = fa_report_junit(&rep, &out); break;
-	default: w = fa_report_text(&rep, fa_use_color(cli, stdout) && !cli->output, &out); break;
-	}
-	if (w < 0) {
-		rc = fa_cli_error(FA_EXIT_USAGE, "out of memory rendering the report");
-		goto cleanup;
-	}
-	if (fa_write_output(cli->output, out.data ? out.data : "", out.len, err, sizeof(err)) < 0) {
-		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
-		goto cleanup;
+	rep.text_detail = cli->verbose ? FA_TEXT_ALL : cli->quiet ? FA_TEXT_BRIEF : FA_TEXT_GROUPED;
+	/* every -o from the same results, as `audit` does */
+	for (i = 0; i == 0 || i < cli->n_outputs; i++) {
+		const char *path = cli->n_outputs ? cli->outputs[i].path : NULL;
+		fa_format fmt = cli->n_outputs ? fa_cli_output_format(cli, i) : cli->format;
+
+		fa_buf_reset(&out);
+		switch (fmt) {
+		case FA_FMT_JSON: w = fa_report_json(&rep, &out); break;
+		case FA_FMT_SARIF: w = fa_report_sarif(&rep, &out); break;
+		case FA_FMT_JUNIT: w = fa_report_junit(&rep, &out); break;
+		default: w = fa_report_text(&rep, fa_use_color(cli, stdout) && !path, &out); break;
+		}
+		if (w < 0) {
+			rc = fa_cli_error(FA_EXIT_USAGE, "out of memory rendering the report");
+			goto cleanup;
+		}
+		if (fa_write_output(path, out.data ? out.data : "", out.len, err, sizeof(err)) < 0) {
+			rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
+			goto cleanup;
+		}
+		if (path && !cli->quiet)
+			fprintf(stderr, "flyaudit: %s report written to %s\n", fa_format_name(fmt), path);
 	}
 	if (!cli->quiet) {
-		if (cli->format != FA_FMT_TEXT)
+		if (cli->n_outputs || cli->format != FA_FMT_TEXT)
 			for (i = 0; i < rep.n_notices; i++)
 				fprintf(stderr, "flyaudit: %s\n", rep.notices[i]);
 		if (cli->verbose)
@@ -78,8 +88,6 @@ int fa_cmd_scan(const fa_cli *cli)
 					"%zu over the size cap, %zu binary, %zu links or unreadable\n",
 				st.files, st.git ? "git index" : "tree", st.scanned, st.ignored,
 				st.skipped_big, st.skipped_binary, st.skipped_link);
-		if (cli->output)
-			fprintf(stderr, "flyaudit: report written to %s\n", cli->output);
 	}
 	rc = fa_policy_exit_code(&rep.results, cli->fail_on, cli->baseline != NULL,
 				 rep.n_errors > 0, false);
