@@ -26,6 +26,7 @@
 
 #include "harness.h"
 
+#define CANARY "fm2_CANARYcanaryCANARYcanary0123456789abcdefZZ"
 #define PLANTED "tests/fixtures/scan/planted"
 #define CLEAN "tests/fixtures/scan/clean"
 #define MALFORMED "tests/fixtures/scan/malformed"
@@ -802,11 +803,14 @@ static void test_repo_drift(void **state)
 	size_t i, drift_fails = 0, drift_prod = 0;
 
 	(void)state;
-	mock_start(&m, "tok", NULL);
-	fa_run(&r, m.url, "tok", ca_path,
+	/* a canary token: it must never appear in anything --repo prints */
+	mock_start(&m, CANARY, NULL);
+	fa_run(&r, m.url, CANARY, ca_path,
 	       (const char *const[]){ "--org", "demo", "--app", "web-clean", "audit", "--repo",
 				      "tests/fixtures/scan/drift", "--format", "json", NULL });
 	assert_int_equal(r.code, 1); /* the scan's https_not_forced is high */
+	assert_null(strstr(r.out, "CANARY"));
+	assert_null(strstr(r.err, "CANARY"));
 	rep = cJSON_Parse(r.out);
 	assert_non_null(rep);
 	cJSON_ArrayForEach(res, cJSON_GetObjectItem(rep, "results"))
@@ -842,7 +846,7 @@ static void test_repo_drift(void **state)
 	run_free(&r);
 
 	/* a fly.toml naming an app the run did not audit: unknown, not pass; not a directory: 2 */
-	fa_run(&r, m.url, "tok", ca_path,
+	fa_run(&r, m.url, CANARY, ca_path,
 	       (const char *const[]){ "--org", "demo", "--app", "api-clean", "audit", "--repo",
 				      "tests/fixtures/scan/drift", "--format", "json", NULL });
 	rep = cJSON_Parse(r.out);
@@ -859,7 +863,7 @@ static void test_repo_drift(void **state)
 	assert_int_equal(drift_fails, 2); /* one per fly.toml */
 	cJSON_Delete(rep);
 	run_free(&r);
-	fa_run(&r, m.url, "tok", ca_path,
+	fa_run(&r, m.url, CANARY, ca_path,
 	       (const char *const[]){ "--org", "demo", "audit", "--repo", "tests/fixtures/scan/drift/fly.toml", NULL });
 	assert_int_equal(r.code, 2);
 	run_free(&r);
