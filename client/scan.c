@@ -23,6 +23,7 @@
 typedef struct file_list {
 	char **paths; /* relative to the root, '/'-separated */
 	size_t n, cap;
+	bool capped; /* FA_SCAN_MAX_FILES reached: the rest were not listed */
 } file_list;
 
 typedef struct walker {
@@ -50,8 +51,10 @@ static void list_release(file_list *l)
 
 static int list_add(file_list *l, const char *p)
 {
-	if (l->n >= FA_SCAN_MAX_FILES)
-		return 0; /* a cap, counted by the caller */
+	if (l->n >= FA_SCAN_MAX_FILES) {
+		l->capped = true; /* a coverage entry, not a silent cut */
+		return 0;
+	}
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 256;
 		char **np = realloc(l->paths, nc * sizeof(*np));
@@ -353,7 +356,7 @@ int fa_scan_dir(const char *dir, const char *org, time_t now, fa_report *r,
 		fa_scan_stats *st, fa_scan_toml_cb on_toml, void *ud, char *err, size_t errlen)
 {
 	walker w;
-	file_list files = { NULL, 0, 0 };
+	file_list files = { NULL, 0, 0, false };
 	struct stat sb;
 	const char *why = NULL;
 	size_t i;
@@ -390,6 +393,15 @@ int fa_scan_dir(const char *dir, const char *org, time_t now, fa_report *r,
 	st->git = g == 1;
 	if (!st->git && list_tree(&w, "", 0, &files) < 0)
 		goto oom;
+	if (files.capped) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "more than %d files: the rest were not scanned",
+			 FA_SCAN_MAX_FILES);
+		coverage(&w, ".", 0, msg);
+		if (w.oom)
+			goto oom;
+	}
 	qsort(files.paths, files.n, sizeof(*files.paths), cmp_path);
 	for (i = 0; i < files.n; i++)
 		if (scan_one(&w, files.paths[i]) < 0 || w.oom)
