@@ -328,12 +328,10 @@ static int scan_one(walker *w, const char *rel)
 		rc = fa_scan_workflow(&w->ctx, rel, data, len, &w->r->results, &perr);
 		break;
 	case K_YAML:
-		/* read as a workflow when it looks like one; other YAML is not ours to judge */
-		if ((strncmp(data, "jobs:", 5) == 0 || strstr(data, "\njobs:")) && strstr(data, "runs-on:")) {
+		/* read as a workflow when it looks like one (and then it must parse: a broken
+		 * workflow is a coverage entry); other YAML is not ours to judge */
+		if ((strncmp(data, "jobs:", 5) == 0 || strstr(data, "\njobs:")) && strstr(data, "runs-on:"))
 			rc = fa_scan_workflow(&w->ctx, rel, data, len, &w->r->results, &perr);
-			if (rc == FA_SCAN_UNPARSED)
-				rc = 0;
-		}
 		break;
 	default:
 		rc = 0;

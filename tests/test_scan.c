@@ -626,7 +626,7 @@ static void test_hostile_tree(void **state)
 	run r = { 0 };
 	cJSON *rep;
 	const cJSON *errs, *e;
-	bool big = false, bin = false;
+	bool big = false, bin = false, wf = false;
 
 	(void)state;
 	snprintf(root, sizeof(root), "%s/hostile", tmpdir);
@@ -641,6 +641,9 @@ static void test_hostile_tree(void **state)
 	free(huge);
 	put(root, "bin/Dockerfile", "FROM a\n\0\1\2", 10);
 	put(root, "blob.bin", "\0\0fm2_", 6);
+	/* a workflow outside .github/workflows (an example) that does not parse */
+	put(root, "ci/pipeline.yml", "jobs:\n  a:\n    runs-on: x\n    steps:\n      - name: a: b\n", 56);
+	put(root, "ci/other.yml", "just: [yaml, that is not a workflow\n", 36);
 	/* symlinks that leave DIR: a file and a folder */
 	snprintf(link, sizeof(link), "%s/Dockerfile", root);
 	assert_int_equal(symlink("/etc/passwd", link), 0);
@@ -659,9 +662,13 @@ static void test_hostile_tree(void **state)
 			big = strstr(cJSON_GetObjectItem(e, "message")->valuestring, "cap") != NULL;
 		if (strcmp(ep, "bin/Dockerfile") == 0)
 			bin = true;
+		if (strcmp(ep, "ci/pipeline.yml:5") == 0)
+			wf = true;
+		assert_null(strstr(ep, "other.yml")); /* other YAML is not ours to judge */
 	}
 	assert_true(big);
 	assert_true(bin);
+	assert_true(wf);
 	assert_null(strstr(r.out, "evil"));     /* nothing outside DIR was read */
 	assert_null(strstr(r.out, "escape/"));
 	assert_non_null(json_find(rep, "container.runs_as_root", "ok/Dockerfile", 2, "pass"));

@@ -225,8 +225,11 @@ static int summary_line(const text_ctx *t, const fa_report *r, const fa_report_c
 	if (fa_buf_printf(o, ", %zu passed, %zu unknown, %zu manual, %zu muted",
 			  sum->by_status[FA_STATUS_PASS], sum->by_status[FA_STATUS_UNKNOWN],
 			  sum->by_status[FA_STATUS_MANUAL], sum->by_status[FA_STATUS_MUTED]) ||
-	    fa_buf_printf(o, " \xE2\x80\x94 %zu app%s, %zu complete", r->apps,
-			  r->apps == 1 ? "" : "s", r->apps_complete))
+	    (r->scanned_files && !r->apps
+		     ? fa_buf_printf(o, " \xE2\x80\x94 %zu file%s scanned", r->scanned_files,
+				     r->scanned_files == 1 ? "" : "s")
+		     : fa_buf_printf(o, " \xE2\x80\x94 %zu app%s, %zu complete", r->apps,
+				     r->apps == 1 ? "" : "s", r->apps_complete)))
 		return -1;
 	if (r->n_errors && fa_buf_printf(o, ", %zu coverage error%s", r->n_errors,
 					 r->n_errors == 1 ? "" : "s"))

@@ -47,6 +47,7 @@ int fa_cmd_scan(const fa_cli *cli)
 		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
 		goto cleanup;
 	}
+	rep.scanned_files = st.scanned;
 	fa_results_sort(&rep.results);
 	if (cli->suppressions &&
 	    fa_policy_apply_suppressions(&sup, now, &rep.results, &rep) < 0) {
