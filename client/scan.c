@@ -238,6 +238,8 @@ static kind kind_of(const char *rel)
 
 	if (strcmp(b, "fly.toml") == 0 || (strncmp(b, "fly.", 4) == 0 && ends_with(b, ".toml")))
 		return K_TOML;
+	if (ends_with(b, ".dockerignore"))
+		return K_OTHER; /* Dockerfile.dockerignore: the ignore file of that Dockerfile */
 	if (strcmp(b, "Dockerfile") == 0 || strncmp(b, "Dockerfile.", 11) == 0 ||
 	    ends_with(b, ".Dockerfile") || ends_with(b, ".dockerfile"))
 		return K_DOCKERFILE;
@@ -312,11 +314,17 @@ static int scan_one(walker *w, const char *rel)
 		const char *slash = strrchr(rel, '/');
 		const char *why2 = NULL;
 
-		if (slash)
-			snprintf(dirrel, sizeof(dirrel), "%.*s/.dockerignore", (int)(slash - rel), rel);
-		else
-			snprintf(dirrel, sizeof(dirrel), ".dockerignore");
-		if (read_rel(w, dirrel, &di, &di_len, &why2) < 0) {
+		/* BuildKit reads DOCKERFILE.dockerignore beside it first, then the context's */
+		snprintf(dirrel, sizeof(dirrel), "%s.dockerignore", rel);
+		rc = read_rel(w, dirrel, &di, &di_len, &why2);
+		if (rc > 0) {
+			if (slash)
+				snprintf(dirrel, sizeof(dirrel), "%.*s/.dockerignore", (int)(slash - rel), rel);
+			else
+				snprintf(dirrel, sizeof(dirrel), ".dockerignore");
+			rc = read_rel(w, dirrel, &di, &di_len, &why2);
+		}
+		if (rc < 0) {
 			free(data);
 			return -1;
 		}

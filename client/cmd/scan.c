@@ -13,6 +13,36 @@
 #include "flyaudit/policy.h"
 #include "flyaudit/report.h"
 
+static int sink_buf(void *ud, const char *data, size_t len)
+{
+	return fa_buf_add(ud, data, len);
+}
+
+/* The report in any format, from the results in memory (the streaming writers, as audit). */
+static int render(const fa_report *rep, fa_format fmt, bool color, fa_buf *out)
+{
+	fa_report_counts counts;
+	fa_result_mem_iter mi;
+	fa_result_iter it;
+	fa_report_sink sink = { sink_buf, out };
+	int w;
+
+	memset(&counts, 0, sizeof(counts));
+	fa_report_counts_add(&counts, &rep->results);
+	fa_result_iter_memory(&it, &mi, &rep->results);
+	switch (fmt) {
+	case FA_FMT_JSON: w = fa_report_json_stream(rep, &counts, &it, &sink); break;
+	case FA_FMT_SARIF: w = fa_report_sarif_stream(rep, &counts, &it, &sink); break;
+	case FA_FMT_JUNIT: w = fa_report_junit_stream(rep, &counts, &it, &sink); break;
+	case FA_FMT_HTML: w = fa_report_html_stream(rep, &counts, &it, &sink); break;
+	case FA_FMT_OCSF: w = fa_report_ocsf_stream(rep, &counts, &it, &sink); break;
+	case FA_FMT_CSV: w = fa_report_csv_stream(rep, &counts, &it, &sink); break;
+	default: w = fa_report_text_stream(rep, &counts, color, &it, &sink); break;
+	}
+	fa_result_mem_iter_release(&mi);
+	return w;
+}
+
 int fa_cmd_scan(const fa_cli *cli)
 {
 	const char *dir = cli->n_args ? cli->args[0] : ".";
@@ -63,12 +93,7 @@ int fa_cmd_scan(const fa_cli *cli)
 		fa_format fmt = cli->n_outputs ? fa_cli_output_format(cli, i) : cli->format;
 
 		fa_buf_reset(&out);
-		switch (fmt) {
-		case FA_FMT_JSON: w = fa_report_json(&rep, &out); break;
-		case FA_FMT_SARIF: w = fa_report_sarif(&rep, &out); break;
-		case FA_FMT_JUNIT: w = fa_report_junit(&rep, &out); break;
-		default: w = fa_report_text(&rep, fa_use_color(cli, stdout) && !path, &out); break;
-		}
+		w = render(&rep, fmt, fa_use_color(cli, stdout) && !path, &out);
 		if (w < 0) {
 			rc = fa_cli_error(FA_EXIT_USAGE, "out of memory rendering the report");
 			goto cleanup;
