@@ -43,6 +43,12 @@ static const struct {
 	{"config.repo_drift", FA_SEV_MEDIUM, "app"},
 	{"secrets.dockerfile", FA_SEV_CRITICAL, "file"},
 	{"secrets.env_file_committed", FA_SEV_CRITICAL, "file"},
+	/* second round: --probe (ARCHITECTURE section 5) */
+	{"edge.http_not_redirected", FA_SEV_HIGH, "hostname"},
+	{"edge.tls_legacy_accepted", FA_SEV_MEDIUM, "hostname"},
+	{"edge.hsts_missing", FA_SEV_LOW, "hostname"},
+	{"edge.certificate_expiring", FA_SEV_MEDIUM, "hostname"},
+	{"edge.sensitive_path_exposed", FA_SEV_CRITICAL, "hostname"},
 };
 #define N_WANT (sizeof(want_catalog) / sizeof(want_catalog[0]))
 

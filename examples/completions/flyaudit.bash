@@ -9,7 +9,7 @@ _flyaudit()
 	local commands="apps machines volumes ips secrets certs tokens whoami snapshot audit diff checks fix scan version"
 	local opts="--org --app --format -o --output --fail-on --suppressions --baseline --concurrency
 		--timeout --token-file --ca-file --checks --exclude-checks --severity --compliance --plan
-		--from --repo --sort --failing --resume --json --no-progress --color -q --quiet -v --verbose -h --help --version"
+		--from --repo --sort --failing --resume --probe --connect-to --json --no-progress --color -q --quiet -v --verbose -h --help --version"
 	case $prev in
 	--format)
 		COMPREPLY=($(compgen -W "text json sarif junit html ocsf csv" -- "$cur"))
@@ -40,7 +40,7 @@ _flyaudit()
 	--repo)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
-	--org|--app|--concurrency|--timeout)
+	--org|--app|--concurrency|--timeout|--connect-to)
 		return ;;
 	esac
 	if [[ $cur == -* ]]; then
