@@ -54,6 +54,7 @@ typedef struct fa_cli {
 	const char *token_file;
 	const char *ca_file;
 	const char *from;
+	const char *repo; /* audit --repo DIR */
 	int concurrency;
 	double timeout_s;
 	int max_image_age_days; /* --max-image-age; 0 = 180 */
@@ -143,6 +144,7 @@ int fa_cmd_audit(const fa_cli *cli);
 int fa_cmd_diff(const fa_cli *cli);
 int fa_cmd_checks(const fa_cli *cli);
 int fa_cmd_images(const fa_cli *cli); /* images.c */
+int fa_cmd_scan(const fa_cli *cli); /* cmd/scan.c */
 int fa_cmd_fix(const fa_cli *cli);
 
 /* Entry point for main(). */
