@@ -100,7 +100,7 @@ int fa_session_open(fa_session *s, const fa_cli *cli, bool need_org)
 		return fa_cli_error(FA_EXIT_USAGE, "FLY_API_BASE_URL: %s", err);
 	if (fa_auth_load(&s->auth, cli->token_file, getenv("HOME"), warn, sizeof(warn), err, sizeof(err)) < 0)
 		return fa_cli_error(FA_EXIT_USAGE, "%s", err);
-	if (warn[0] && !cli->quiet)
+	if (warn[0]) /* a security warning: printed even with -q */
 		fprintf(stderr, "flyaudit: %s\n", warn);
 	if (RAND_bytes(s->hash_key, sizeof(s->hash_key)) != 1) {
 		fa_session_close(s);

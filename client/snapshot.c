@@ -1,6 +1,7 @@
 /* snapshot.c: the inventory as JSON Lines: a streaming writer (PATH.tmp, mode 0600,
  * rename into place, --resume) and a reader that holds one app line at a time. */
 #include "flyaudit/snapshot.h"
+#include "flyaudit/jsoncheck.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -196,6 +197,11 @@ static cJSON *lr_parse(const line_reader *lr, const char **why)
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
 		*why = "not a JSON object";
+		return NULL;
+	}
+	if (fa_json_check(s, lr->line.len, NULL, 0) < 0) {
+		cJSON_Delete(j);
+		*why = "malformed JSON (a repeated key, or an escaped NUL in a string)";
 		return NULL;
 	}
 	return j;

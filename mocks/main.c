@@ -33,7 +33,8 @@
 
 enum fault_kind {
 	F_429, F_429DATE, F_500, F_502, F_503, F_504, F_RESET, F_TRUNCATE, F_MALFORMED,
-	F_WRONGTYPES, F_OVERSIZE, F_SLOW, F_400MISSING
+	F_WRONGTYPES, F_OVERSIZE, F_SLOW, F_400MISSING, F_ECHOAUTH, F_ECHOAUTH401,
+	F_ECHOAUTHHTML, F_ECHOAUTHGQL
 };
 
 static const struct {
@@ -43,7 +44,18 @@ static const struct {
 	{"429", F_429}, {"429date", F_429DATE}, {"500", F_500}, {"502", F_502}, {"503", F_503},
 	{"504", F_504}, {"reset", F_RESET}, {"truncate", F_TRUNCATE}, {"malformed", F_MALFORMED},
 	{"wrongtypes", F_WRONGTYPES}, {"oversize", F_OVERSIZE}, {"slow", F_SLOW},
-	{"400missing", F_400MISSING},
+	{"400missing", F_400MISSING}, {"echoauth", F_ECHOAUTH}, {"echoauth401", F_ECHOAUTH401},
+	{"echoauthhtml", F_ECHOAUTHHTML}, {"echoauthgql", F_ECHOAUTHGQL},
+};
+
+/* --body PATH[@CURSOR]=FILE: the request for PATH (with that `cursor` argument, or none)
+ * is answered 200 with FILE's bytes as they are: the hostile-server cases of the tests. */
+#define MAX_BODIES 16
+struct canned {
+	char path[256];
+	char cursor[128]; /* "" = the request has no cursor */
+	char *data;
+	size_t len;
 };
 
 struct fault {
@@ -88,6 +100,8 @@ static struct {
 	long jitter_ms;
 	struct fault faults[MAX_FAULTS];
 	size_t nfaults;
+	struct canned bodies[MAX_BODIES];
+	size_t nbodies;
 	long revoke_after; /* < 0: never */
 	int rate_limit;
 	double global_rate; /* <= 0: off */
@@ -639,6 +653,26 @@ static void swap_types(cJSON *node)
 	}
 }
 
+static int canned_body(struct MHD_Connection *c, const char *url, struct resp *r)
+{
+	const char *cur = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor");
+	size_t i;
+
+	for (i = 0; i < G.nbodies; i++) {
+		const struct canned *b = &G.bodies[i];
+
+		if (strcmp(b->path, url) != 0 || strcmp(b->cursor, cur ? cur : "") != 0)
+			continue;
+		fa_buf_reset(&r->body);
+		r->status = 200;
+		r->ctype = "application/json";
+		if (fa_buf_add(&r->body, b->data, b->len) != 0)
+			set_internal(r, "out of memory");
+		return 1;
+	}
+	return 0;
+}
+
 static void apply_body_fault(const struct fault *f, struct resp *r)
 {
 	if (f->kind == F_TRUNCATE) {
@@ -665,6 +699,25 @@ static void apply_body_fault(const struct fault *f, struct resp *r)
 		}
 		r->status = 200;
 	}
+}
+
+/* A server that copies the Authorization header it got into its error (the leak cases). */
+static void echo_auth(const struct fault *f, struct resp *r, const char *auth)
+{
+	fa_buf_reset(&r->body);
+	r->ctype = "application/json";
+	r->status = f->kind == F_ECHOAUTH401 ? 401 : f->kind == F_ECHOAUTHGQL ? 200 : 500;
+	if (f->kind == F_ECHOAUTHHTML) {
+		r->ctype = "text/html";
+		fa_buf_adds(&r->body, "<html><body><h1>500</h1><p>bad header: ");
+		fa_buf_adds(&r->body, auth ? auth : "");
+		fa_buf_adds(&r->body, "</p></body></html>");
+		return;
+	}
+	fa_buf_adds(&r->body, f->kind == F_ECHOAUTHGQL ? "{\"data\":null,\"errors\":[{\"message\":\"denied: "
+							: "{\"error\":\"denied: ");
+	fa_buf_adds(&r->body, auth ? auth : "");
+	fa_buf_adds(&r->body, f->kind == F_ECHOAUTHGQL ? "\"}]}" : "\"}");
 }
 
 static void apply_fault(const struct fault *f, struct resp *r)
@@ -708,6 +761,11 @@ static void apply_fault(const struct fault *f, struct resp *r)
 	case F_400MISSING:
 		set_json(r, 400, "{\"error\":\"could not find app\"}");
 		break;
+	case F_ECHOAUTH:
+	case F_ECHOAUTH401:
+	case F_ECHOAUTHHTML:
+	case F_ECHOAUTHGQL:
+		break; /* respond() has the header */
 	case F_TRUNCATE:
 	case F_MALFORMED:
 	case F_WRONGTYPES:
@@ -906,10 +964,17 @@ static enum MHD_Result respond(struct MHD_Connection *c, const char *url, const 
 	if (G.revoke_after >= 0 && reqno > (unsigned long)G.revoke_after)
 		authed = 0;
 
+	if (f != NULL && (f->kind == F_ECHOAUTH || f->kind == F_ECHOAUTH401 || f->kind == F_ECHOAUTHHTML ||
+			  f->kind == F_ECHOAUTHGQL)) {
+		echo_auth(f, &r, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
+		goto send;
+	}
 	if (f != NULL && f->kind != F_TRUNCATE && f->kind != F_MALFORMED && f->kind != F_WRONGTYPES) {
 		apply_fault(f, &r);
 		goto send;
 	}
+	if (authed && canned_body(c, url, &r))
+		goto send;
 	if (q->too_big) {
 		set_json(&r, 413, "{\"error\":\"request body too large\"}");
 		goto send;
@@ -1025,7 +1090,7 @@ static void usage(FILE *out)
 	      "               [--fixtures DIR] [--org demo | --synthetic N] [--token T]...\n"
 	      "               [--latency MS] [--jitter MS] [--fault SPEC]... [--revoke-after N]\n"
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
-	      "               [--graphql-max-page N]\n"
+	      "               [--graphql-max-page N] [--body PATH[@CURSOR]=FILE]...\n"
 	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
 	      "  502 503 504 reset truncate malformed wrongtypes oversize slow 400missing\n",
@@ -1158,6 +1223,52 @@ static char *slurp(const char *path)
 	return b.data;
 }
 
+/* --body PATH[@CURSOR]=FILE */
+static int add_body(const char *spec, char *err, size_t errlen)
+{
+	struct canned *b = NULL;
+	const char *eq = strchr(spec, '=');
+	const char *at = NULL;
+	fa_buf data = FA_BUF_INIT(64 * 1024 * 1024);
+	FILE *f = NULL;
+	char chunk[4096];
+	size_t n, plen;
+
+	if (G.nbodies >= MAX_BODIES || eq == NULL || spec[0] != '/') {
+		snprintf(err, errlen, "bad --body '%s' (PATH[@CURSOR]=FILE)", spec);
+		return -1;
+	}
+	b = &G.bodies[G.nbodies];
+	memset(b, 0, sizeof *b);
+	at = memchr(spec, '@', (size_t)(eq - spec));
+	plen = (size_t)((at ? at : eq) - spec);
+	if (plen >= sizeof b->path || (at && (size_t)(eq - at - 1) >= sizeof b->cursor)) {
+		snprintf(err, errlen, "--body path too long");
+		return -1;
+	}
+	memcpy(b->path, spec, plen);
+	if (at)
+		memcpy(b->cursor, at + 1, (size_t)(eq - at - 1));
+	f = fopen(eq + 1, "rb");
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read '%s'", eq + 1);
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		if (fa_buf_add(&data, chunk, n) != 0)
+			break;
+	fclose(f);
+	b->data = fa_buf_detach(&data, &b->len);
+	if (b->data == NULL)
+		b->data = calloc(1, 1);
+	if (b->data == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	G.nbodies++;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *port_s = "0";
@@ -1274,6 +1385,11 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			G.nfaults++;
+		} else if (strcmp(name, "--body") == 0) {
+			if (add_body(val, err, sizeof err) != 0) {
+				fprintf(stderr, "flymock: %s\n", err);
+				return 2;
+			}
 		} else if (strcmp(name, "--revoke-after") == 0) {
 			if (parse_long(val, 0, LONG_MAX, &G.revoke_after) != 0)
 				goto bad_usage;

@@ -2,6 +2,8 @@
  * one-line writer, numbers, the decoder allocator, body parsing and the list shapes. */
 #include "internal.h"
 
+#include "flyaudit/jsoncheck.h"
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -343,6 +345,16 @@ int fly_parse_body(const char *body, size_t len, cJSON **out, char *err, size_t 
 					(size_t)(p - body));
 				return FA_API_EJSON;
 			}
+		}
+	}
+	{
+		char why[160];
+
+		/* what cJSON reads silently: a repeated key, a string cut at \u0000 */
+		if (fa_json_check(body, len, why, sizeof(why)) < 0) {
+			cJSON_Delete(root);
+			fly_set_err(err, errlen, "malformed JSON: %s", why);
+			return FA_API_EJSON;
 		}
 	}
 	*out = root;

@@ -1,0 +1,373 @@
+/* test_hostile.c: the real binary against a Fly API gone wrong and against hostile local
+ * files (issue 15). flymock's --body answers one path with a file's bytes as they are, its
+ * echoauth faults copy the Authorization header into error bodies. Each case asserts the
+ * contract: no pass for what did not load (exit 3 and a coverage line), no token anywhere,
+ * no target clobbered. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define TOKEN "fm2_HOSTILEhostileHOSTILE0123456789abcdefQQ"
+#define FIX "mocks/fixtures/demo"
+
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	fclose(f);
+}
+
+/* A scratch file holding `text`; its path is returned (static ring of 8). */
+static const char *scratch(const char *name, const char *text)
+{
+	static char paths[8][400];
+	static int next;
+	char *p = paths[next++ % 8];
+
+	snprintf(p, 400, "%s/%s", tmpdir, name);
+	put_file(p, text);
+	return p;
+}
+
+/* A fixture with the first `from` replaced by `to` (malloc'd). */
+static char *fixture_with(const char *fixture, const char *from, const char *to)
+{
+	char path[400];
+	char *text = NULL, *at = NULL, *out = NULL;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", FIX, fixture);
+	text = slurp(path);
+	assert_non_null(text);
+	at = strstr(text, from);
+	assert_non_null(at);
+	n = strlen(text) - strlen(from) + strlen(to) + 1;
+	out = malloc(n);
+	assert_non_null(out);
+	snprintf(out, n, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	free(text);
+	return out;
+}
+
+/* Starts flymock answering `path` (PATH[@CURSOR]) with `body`, and a second pair when
+ * path2 is not NULL. */
+static void mock_with_bodies(mock *m, const char *path, const char *body, const char *path2,
+			     const char *body2)
+{
+	static char spec[2][600];
+	const char *extra[6];
+	size_t n = 0;
+
+	snprintf(spec[0], sizeof(spec[0]), "%s=%s", path, scratch("body1.json", body));
+	extra[n++] = "--body";
+	extra[n++] = spec[0];
+	if (path2) {
+		snprintf(spec[1], sizeof(spec[1]), "%s=%s", path2, scratch("body2.json", body2));
+		extra[n++] = "--body";
+		extra[n++] = spec[1];
+	}
+	extra[n] = NULL;
+	mock_start(m, TOKEN, extra);
+}
+
+/* audit --format json of the whole org (or of `app`), stdout in r. */
+static void audit_json(run *r, const mock *m, const char *app)
+{
+	const char *whole[] = { "--org", "demo", "audit", "--format", "json", NULL };
+	const char *one[] = { "--org", "demo", "--app", app, "audit", "--format", "json", NULL };
+
+	fa_run(r, m->url, TOKEN, ca_path, app ? one : whole);
+}
+
+/* ---- silent passes ---------------------------------------------------------------------- */
+
+static void test_duplicate_key_is_malformed(void **state)
+{
+	mock m;
+	run r;
+	/* cJSON keeps the first "config": an empty one would hide the credential in env */
+	char *body = fixture_with("apps/leaky-env/machines.json", "\"config\": {",
+				  "\"config\": {\"image\": \"x\"}, \"config\": {");
+
+	(void)state;
+	mock_with_bodies(&m, "/v1/apps/leaky-env/machines", body, NULL, NULL);
+	audit_json(&r, &m, "leaky-env");
+	assert_int_equal(r.code, 3);
+	assert_non_null(strstr(r.out, "the key \\\"config\\\" twice"));
+	run_free(&r);
+	mock_stop(&m);
+	free(body);
+}
+
+static void test_nul_in_app_name(void **state)
+{
+	mock m;
+	run r;
+	char *body = fixture_with("apps.json", "\"name\": \"web-clean\"", "\"name\": \"web-clean\\u0000../../evil\"");
+
+	(void)state;
+	mock_with_bodies(&m, "/v1/apps", body, NULL, NULL);
+	audit_json(&r, &m, NULL);
+	assert_int_equal(r.code, 3);
+	assert_non_null(strstr(r.out, "escaped NUL"));
+	run_free(&r);
+	mock_stop(&m);
+	free(body);
+}
+
+static void test_apps_null_with_total(void **state)
+{
+	mock m;
+	run r;
+
+	(void)state;
+	mock_with_bodies(&m, "/v1/apps", "{\"apps\": null, \"total_apps\": 11}", NULL, NULL);
+	audit_json(&r, &m, NULL);
+	assert_int_equal(r.code, 3);
+	assert_non_null(strstr(r.out, "the list has 0 apps where total_apps says 11"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
+static void test_apps_shorter_than_total(void **state)
+{
+	mock m;
+	run r;
+	char *body = fixture_with("apps.json", "\"total_apps\": 14", "\"total_apps\": 15");
+
+	(void)state;
+	mock_with_bodies(&m, "/v1/apps", body, NULL, NULL);
+	audit_json(&r, &m, NULL);
+	assert_int_equal(r.code, 3);
+	assert_non_null(strstr(r.out, "the list has 14 apps where total_apps says 15"));
+	run_free(&r);
+	mock_stop(&m);
+	free(body);
+}
+
+/* The demo list cut in two pages after the 7th app ("always-on"). */
+static void two_pages(char **p1, char **p2, const char *cursor2)
+{
+	char *whole = NULL, *cut = NULL;
+	char tail[200];
+
+	whole = fixture_with("apps.json", "\"total_apps\": 14", "\"total_apps\": 14, \"next_cursor\": \"c2\"");
+	cut = strstr(whole, "  {\n   \"id\": \"");
+	/* the 8th element starts page 2 */
+	for (int i = 0; i < 7 && cut; i++)
+		cut = strstr(cut + 1, "  {\n   \"id\": \"");
+	assert_non_null(cut);
+	snprintf(tail, sizeof(tail), "{\"total_apps\": 14, %s%s%s \"apps\": [\n", cursor2 ? "\"next_cursor\": \"" : "",
+		 cursor2 ? cursor2 : "", cursor2 ? "\"," : "");
+	*p2 = malloc(strlen(tail) + strlen(cut) + 1);
+	assert_non_null(*p2);
+	strcpy(*p2, tail);
+	strcat(*p2, cut);
+	/* page 1: up to the comma before the 8th element */
+	while (cut > whole && cut[-1] != ',')
+		cut--;
+	cut[-1] = '\0';
+	*p1 = malloc(strlen(whole) + 8);
+	assert_non_null(*p1);
+	strcpy(*p1, whole);
+	strcat(*p1, "\n]}\n");
+	free(whole);
+}
+
+static void test_apps_pages_followed(void **state)
+{
+	mock m;
+	run r;
+	char *p1 = NULL, *p2 = NULL;
+
+	(void)state;
+	two_pages(&p1, &p2, NULL);
+	mock_with_bodies(&m, "/v1/apps", p1, "/v1/apps@c2", p2);
+	audit_json(&r, &m, NULL);
+	assert_int_equal(r.code, 1); /* the demo's findings; every app read */
+	assert_non_null(strstr(r.out, "\"web-clean\""));
+	assert_non_null(strstr(r.out, "\"unreachable-host\""));
+	assert_null(strstr(r.out, "total_apps"));
+	run_free(&r);
+	mock_stop(&m);
+	free(p1);
+	free(p2);
+}
+
+static void test_apps_repeated_cursor(void **state)
+{
+	mock m;
+	run r;
+	char *p1 = NULL, *p2 = NULL;
+
+	(void)state;
+	two_pages(&p1, &p2, "c2");
+	mock_with_bodies(&m, "/v1/apps", p1, "/v1/apps@c2", p2);
+	audit_json(&r, &m, NULL);
+	assert_int_equal(r.code, 3);
+	assert_non_null(strstr(r.out, "repeats its cursor"));
+	run_free(&r);
+	mock_stop(&m);
+	free(p1);
+	free(p2);
+}
+
+static void test_app_listed_twice(void **state)
+{
+	mock m;
+	run r;
+	char *body = fixture_with("apps.json", "\"name\": \"api-clean\"", "\"name\": \"web-clean\"");
+
+	(void)state;
+	mock_with_bodies(&m, "/v1/apps", body, NULL, NULL);
+	audit_json(&r, &m, NULL);
+	assert_int_equal(r.code, 3);
+	assert_non_null(strstr(r.out, "app web-clean is listed twice"));
+	run_free(&r);
+	mock_stop(&m);
+	free(body);
+}
+
+static void test_app_of_another_org(void **state)
+{
+	mock m;
+	run r;
+	char *body = fixture_with("apps.json", "\"slug\": \"demo\"", "\"slug\": \"evil\"");
+
+	(void)state;
+	mock_with_bodies(&m, "/v1/apps", body, NULL, NULL);
+	audit_json(&r, &m, NULL);
+	assert_int_equal(r.code, 3);
+	assert_non_null(strstr(r.out, "app web-clean is listed with organization evil, not demo"));
+	run_free(&r);
+	mock_stop(&m);
+	free(body);
+}
+
+static void test_app_name_not_fly(void **state)
+{
+	mock m;
+	run r;
+	char big[400];
+	char name[300];
+	char *body = NULL;
+
+	(void)state;
+	memset(name, 'a', 299);
+	name[299] = '\0';
+	snprintf(big, sizeof(big), "\"name\": \"%s\"", name);
+	body = fixture_with("apps.json", "\"name\": \"web-clean\"", big);
+	mock_with_bodies(&m, "/v1/apps", body, NULL, NULL);
+	audit_json(&r, &m, NULL);
+	assert_int_equal(r.code, 3);
+	assert_non_null(strstr(r.out, "not a Fly app name"));
+	assert_null(strstr(r.out, name));
+	assert_null(strstr(r.err, name));
+	run_free(&r);
+	mock_stop(&m);
+	free(body);
+}
+
+static void test_truncated_list_said_once(void **state)
+{
+	mock m;
+	run r;
+	char *body = fixture_with("apps.json", "\"name\": \"http-only\"", "\"name\": \"http-only\"}]");
+	char *cut = NULL;
+
+	(void)state;
+	cut = strstr(body, "}]");
+	cut[2] = '\0'; /* ends inside the object: truncated after 5 apps */
+	cut[0] = ' ';
+	cut[1] = ' ';
+	mock_with_bodies(&m, "/v1/apps", body, NULL, NULL);
+	audit_json(&r, &m, NULL);
+	assert_int_equal(r.code, 3);
+	assert_non_null(strstr(r.out, "truncated JSON (after 5 apps)"));
+	assert_null(strstr(r.out, "(after 5 apps) (after"));
+	run_free(&r);
+	mock_stop(&m);
+	free(body);
+}
+
+/* ---- local files ------------------------------------------------------------------------ */
+
+static void test_token_file_fifo(void **state)
+{
+	run r;
+	char fifo[400], bin[300];
+	const char *argv[] = { "timeout", "20", bin, "--token-file", fifo, "whoami", NULL };
+
+	(void)state;
+	snprintf(bin, sizeof(bin), "%s/flyaudit", build_dir);
+	snprintf(fifo, sizeof(fifo), "%s/token.fifo", tmpdir);
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	run_cmd(&r, argv, NULL);
+	assert_int_equal(r.code, 2); /* not 124: timeout's code for a hang */
+	assert_non_null(strstr(r.err, "is not a regular file"));
+	run_free(&r);
+	/* the same for ~/.fly/config.yml (HOME is the scratch folder) */
+	{
+		char dir[400], cfg[420];
+		const char *argv2[] = { "timeout", "20", bin, "whoami", NULL };
+
+		snprintf(dir, sizeof(dir), "%s/.fly", tmpdir);
+		mkdir(dir, 0700);
+		snprintf(cfg, sizeof(cfg), "%s/config.yml", dir);
+		unlink(cfg);
+		assert_int_equal(mkfifo(cfg, 0600), 0);
+		run_cmd(&r, argv2, NULL);
+		assert_int_equal(r.code, 2);
+		assert_non_null(strstr(r.err, "is not a regular file"));
+		run_free(&r);
+		unlink(cfg);
+	}
+	unlink(fifo);
+}
+
+static void test_quiet_keeps_permission_warning(void **state)
+{
+	mock m;
+	run r;
+	char tf[400];
+	const char *a[] = { "-q", "--org", "demo", "tokens", "--token-file", tf, NULL };
+
+	(void)state;
+	mock_start(&m, TOKEN, NULL);
+	snprintf(tf, sizeof(tf), "%s/token-q", tmpdir);
+	put_file(tf, "FlyV1 " TOKEN "\n");
+	chmod(tf, 0644);
+	fa_run(&r, m.url, NULL, ca_path, a);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.err, "readable by group or others"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_duplicate_key_is_malformed),
+		cmocka_unit_test(test_nul_in_app_name),
+		cmocka_unit_test(test_apps_null_with_total),
+		cmocka_unit_test(test_apps_shorter_than_total),
+		cmocka_unit_test(test_apps_pages_followed),
+		cmocka_unit_test(test_apps_repeated_cursor),
+		cmocka_unit_test(test_app_listed_twice),
+		cmocka_unit_test(test_app_of_another_org),
+		cmocka_unit_test(test_app_name_not_fly),
+		cmocka_unit_test(test_truncated_list_said_once),
+		cmocka_unit_test(test_token_file_fifo),
+		cmocka_unit_test(test_quiet_keeps_permission_warning),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
