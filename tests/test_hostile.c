@@ -333,6 +333,116 @@ static void test_token_file_fifo(void **state)
 	unlink(fifo);
 }
 
+static void test_output_fifo_written_in_place(void **state)
+{
+	mock m;
+	run r;
+	char fifo[400], got[400];
+	const char *a[] = { "--org", "demo", "--app", "web-clean", "audit", "--format", "json", "-o", fifo, NULL };
+	struct stat st;
+	pid_t reader;
+	int status = 0;
+	char *text = NULL;
+
+	(void)state;
+	snprintf(fifo, sizeof(fifo), "%s/report.fifo", tmpdir);
+	snprintf(got, sizeof(got), "%s/fifo-read.json", tmpdir);
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	reader = fork();
+	assert_true(reader >= 0);
+	if (reader == 0) { /* reads the FIFO into a file, as a consumer would */
+		int in, out;
+		char buf[4096];
+		ssize_t n;
+
+		alarm(60); /* never outlives a failed test */
+		in = open(fifo, O_RDONLY);
+		out = open(got, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		while (in >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				break;
+		_exit(0);
+	}
+	mock_start(&m, TOKEN, NULL);
+	fa_run(&r, m.url, TOKEN, ca_path, a);
+	assert_int_equal(lstat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode)); /* not replaced by a regular file */
+	if (r.code != 0 && r.code != 1) {  /* nothing wrote: let the reader go */
+		int fd = open(fifo, O_WRONLY | O_NONBLOCK);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	waitpid(reader, &status, 0);
+	assert_int_equal(r.code, 0);
+	text = slurp(got);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"flyaudit.report/v1\""));
+	free(text);
+	run_free(&r);
+	mock_stop(&m);
+	unlink(fifo);
+}
+
+/* -o /dev/stdout as /dev/fd/1: the same descriptor through /proc, where a binary that
+ * renames over the target fails harmlessly (over /dev/stdout, as root, it would replace
+ * the system's link). */
+static void test_output_to_dev_stdout(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "--org", "demo", "--app", "web-clean", "audit", "--format", "json", "-o", "/dev/fd/1", NULL };
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(lstat("/dev/stdout", &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	mock_start(&m, TOKEN, NULL);
+	fa_run(&r, m.url, TOKEN, ca_path, a);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "\"flyaudit.report/v1\""));
+	run_free(&r);
+	mock_stop(&m);
+	{
+		struct stat after;
+
+		assert_int_equal(lstat("/dev/stdout", &after), 0);
+		assert_int_equal(after.st_mode, st.st_mode);
+		assert_int_equal(after.st_ino, st.st_ino);
+	}
+}
+
+/* A symlink planted at the old fixed temporary name (FILE.tmp) is never followed. */
+static void test_output_temp_symlink_not_followed(void **state)
+{
+	mock m;
+	run r;
+	char out[400], link[420], victim[400];
+	const char *a[] = { "--org", "demo", "--app", "web-clean", "audit", "--format", "json", "-o", out, NULL };
+	char *text = NULL;
+
+	(void)state;
+	snprintf(out, sizeof(out), "%s/report.json", tmpdir);
+	snprintf(link, sizeof(link), "%s.tmp", out);
+	snprintf(victim, sizeof(victim), "%s/victim", tmpdir);
+	put_file(victim, "precious\n");
+	unlink(link);
+	assert_int_equal(symlink(victim, link), 0);
+	mock_start(&m, TOKEN, NULL);
+	fa_run(&r, m.url, TOKEN, ca_path, a);
+	assert_int_equal(r.code, 0);
+	text = slurp(victim);
+	assert_string_equal(text, "precious\n");
+	free(text);
+	text = slurp(out);
+	assert_non_null(strstr(text, "\"flyaudit.report/v1\""));
+	free(text);
+	run_free(&r);
+	mock_stop(&m);
+	unlink(link);
+}
+
 static void test_quiet_keeps_permission_warning(void **state)
 {
 	mock m;
@@ -367,6 +477,9 @@ int main(void)
 		cmocka_unit_test(test_truncated_list_said_once),
 		cmocka_unit_test(test_token_file_fifo),
 		cmocka_unit_test(test_quiet_keeps_permission_warning),
+		cmocka_unit_test(test_output_fifo_written_in_place),
+		cmocka_unit_test(test_output_to_dev_stdout),
+		cmocka_unit_test(test_output_temp_symlink_not_followed),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
