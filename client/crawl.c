@@ -69,6 +69,7 @@ typedef struct crawl {
 	uint64_t *seen, *seen_log;
 	size_t seen_cap, seen_n, seen_log_cap;
 	int token_pages;
+	char *org_tok_cursor;        /* the cursor that asked for this page of org tokens */
 	size_t active;
 	size_t window;
 	size_t batch;
@@ -392,6 +393,16 @@ static void on_org_tokens(void *ud, const fa_response *r)
 		fa_load_fail(&inv->org_tokens_load, (int)r->status, err);
 		return;
 	}
+	if (next && c->org_tok_cursor && strcmp(next, c->org_tok_cursor) == 0) {
+		/* the page answers its own cursor again: stop, and keep none of it (it would
+		 * repeat every token of the page once a request) */
+		for (i = 0; i < n; i++)
+			fa_token_release(&toks[i]);
+		free(toks);
+		free(next);
+		fa_load_fail(&inv->org_tokens_load, 200, "org token paging repeated a cursor");
+		return;
+	}
 	/* append this page to what the earlier pages gave */
 	all = n ? realloc(inv->org_tokens, (inv->n_org_tokens + n) * sizeof(*all)) : inv->org_tokens;
 	if (n && !all) {
@@ -416,6 +427,10 @@ static void on_org_tokens(void *ud, const fa_response *r)
 	} else if (c->aborted || !(body = fa_api_gql_org_tokens(c->o->org, next)) ||
 		   fa_net_graphql(c->o->net, body, NULL, on_org_tokens, c) < 0) {
 		fa_load_fail(&inv->org_tokens_load, 0, c->aborted ? "crawl stopped" : "out of memory");
+	} else {
+		free(c->org_tok_cursor);
+		c->org_tok_cursor = next;
+		next = NULL;
 	}
 	free(body);
 	free(next);
@@ -831,6 +846,7 @@ int fa_crawl_run(const fa_crawl_opts *o, fa_inventory *inv, fa_crawl_stats *stat
 	free(c.named_found);
 	free(c.page_named);
 	free(c.list_cursor);
+	free(c.org_tok_cursor);
 	free(c.seen);
 	free(c.seen_log);
 	if (stats->unauthorized) {

@@ -297,6 +297,65 @@ static void test_truncated_list_said_once(void **state)
 	free(body);
 }
 
+/* One page of org tokens whose next cursor is "X", whatever cursor asked for it. */
+#define TOKEN_PAGE_X(revoked)                                                                    \
+	"{\"data\":{\"organization\":{\"limitedAccessTokens\":{\"nodes\":[{\"id\":\"tok-one\","  \
+	"\"name\":\"deploy\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"expiresAt\":\"2046-01-01T00:00:00Z\"," \
+	"\"revokedAt\":" revoked ",\"profile\":\"deploy\",\"user\":null}],"                      \
+	"\"pageInfo\":{\"hasNextPage\":true,\"endCursor\":\"X\"}}}}}"
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay++)
+		n++;
+	return n;
+}
+
+static void test_org_tokens_repeated_cursor(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "--org", "demo", "tokens", "--json", NULL };
+
+	(void)state;
+	mock_with_bodies(&m, "/graphql", TOKEN_PAGE_X("null"), NULL, NULL);
+	fa_run(&r, m.url, TOKEN, ca_path, a);
+	assert_int_equal(r.code, 3);
+	assert_true(count(r.out, "tok-one") <= 1);
+	assert_non_null(strstr(r.err, "repeated a cursor"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
+/* revokedAt "" read as "not revoked" made a revoked token live; "soon" dropped one */
+static void test_token_dates_malformed(void **state)
+{
+	static const char *const bad[] = { "\"\"", "\"yesterday\"", "17", "\"2026-13-01T00:00:00Z\"" };
+	mock m;
+	run r;
+	const char *a[] = { "--org", "demo", "tokens", "--json", NULL };
+	char body[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body),
+			 "{\"data\":{\"organization\":{\"limitedAccessTokens\":{\"nodes\":[{\"id\":\"tok-one\","
+			 "\"name\":\"deploy\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"expiresAt\":\"2046-01-01T00:00:00Z\","
+			 "\"revokedAt\":%s,\"profile\":\"deploy\",\"user\":null}],"
+			 "\"pageInfo\":{\"hasNextPage\":false,\"endCursor\":null}}}}}",
+			 bad[i]);
+		mock_with_bodies(&m, "/graphql", body, NULL, NULL);
+		fa_run(&r, m.url, TOKEN, ca_path, a);
+		if (r.code != 3 || !strstr(r.err, "revokedAt that is not an RFC 3339 time"))
+			fail_msg("revokedAt %s: exit %d, %s", bad[i], r.code, r.err);
+		run_free(&r);
+		mock_stop(&m);
+	}
+}
+
 /* ---- local files ------------------------------------------------------------------------ */
 
 static void test_token_file_fifo(void **state)
@@ -475,6 +534,8 @@ int main(void)
 		cmocka_unit_test(test_app_of_another_org),
 		cmocka_unit_test(test_app_name_not_fly),
 		cmocka_unit_test(test_truncated_list_said_once),
+		cmocka_unit_test(test_org_tokens_repeated_cursor),
+		cmocka_unit_test(test_token_dates_malformed),
 		cmocka_unit_test(test_token_file_fifo),
 		cmocka_unit_test(test_quiet_keeps_permission_warning),
 		cmocka_unit_test(test_output_fifo_written_in_place),
