@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include "flyaudit/scrub.h"
 #include "flyaudit/net.h"
 #include "flyaudit/buf.h"
 
@@ -1176,6 +1177,7 @@ static void complete(fa_net *n, net_req *r, fa_net_error error, long status)
 		res.len = r->body.len;
 	if (error == FA_NET_OK && status >= 400 && res.len == 0 && !r->errmsg[0])
 		snprintf(r->errmsg, sizeof(r->errmsg), "HTTP %ld", status);
+	fa_scrub(r->errmsg, strlen(r->errmsg), 1); /* curl's text can quote what the server said */
 	res.errmsg = r->errmsg[0] ? r->errmsg : NULL;
 	res.attempts = r->attempts;
 	n->st.completed++;

@@ -56,6 +56,8 @@ static char *fixture_with(const char *fixture, const char *from, const char *to)
 	return out;
 }
 
+static const char *mock_token = TOKEN;
+
 /* Starts flymock answering `path` (PATH[@CURSOR]) with `body`, and a second pair when
  * path2 is not NULL. */
 static void mock_with_bodies(mock *m, const char *path, const char *body, const char *path2,
@@ -74,7 +76,7 @@ static void mock_with_bodies(mock *m, const char *path, const char *body, const 
 		extra[n++] = spec[1];
 	}
 	extra[n] = NULL;
-	mock_start(m, TOKEN, extra);
+	mock_start(m, mock_token, extra);
 }
 
 /* audit --format json of the whole org (or of `app`), stdout in r. */
@@ -356,6 +358,101 @@ static void test_token_dates_malformed(void **state)
 	}
 }
 
+/* ---- leaks ------------------------------------------------------------------------------- */
+
+static void assert_no_secret(const run *r, const char *secret)
+{
+	if (strstr(r->out, secret) || strstr(r->err, secret))
+		fail_msg("the token reached the output: %s%s", r->err, r->out);
+}
+
+static void assert_no_secret_in_dir(const char *secret)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "grep -r -l -F '%s' '%s' >/dev/null 2>&1", secret, tmpdir);
+	assert_int_not_equal(system(cmd), 0);
+}
+
+/* A server that copies the Authorization header into its errors (JSON, HTML, GraphQL,
+ * a 401) and into a resource's fields: the token reaches no output, report or snapshot. */
+static void echo_run(const char *token, const char *secret)
+{
+	static char out1[400], out2[400], out3[400], snap[400];
+	const char *faults[] = { "--fault", "echoauth,path=/volumes", "--fault", "echoauthhtml,path=/secrets",
+				 "--fault", "echoauthgql,path=/graphql,every=2", NULL };
+	const char *cmds[][12] = {
+		{ "-v", "--org", "demo", "apps", NULL },
+		{ "-v", "whoami", NULL },
+		{ "-v", "volumes", "web-clean", NULL },
+		{ "-v", "--org", "demo", "audit", "--format", "json", "-o", out1, NULL },
+		{ "-v", "--org", "demo", "audit", "--format", "sarif", "-o", out2, NULL },
+		{ "-v", "--org", "demo", "audit", "--format", "junit", "-o", out3, NULL },
+		{ "-v", "--org", "demo", "snapshot", "-o", snap, NULL },
+		{ "-v", "--org", "demo", "audit", NULL },
+	};
+	mock m;
+	run r;
+	size_t i;
+
+	snprintf(out1, sizeof(out1), "%s/e.json", tmpdir);
+	snprintf(out2, sizeof(out2), "%s/e.sarif", tmpdir);
+	snprintf(out3, sizeof(out3), "%s/e.xml", tmpdir);
+	snprintf(snap, sizeof(snap), "%s/e.jsonl", tmpdir);
+	mock_start(&m, token, faults);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		fa_run(&r, m.url, token, ca_path, cmds[i]);
+		assert_no_secret(&r, secret);
+		run_free(&r);
+	}
+	mock_stop(&m);
+	assert_no_secret_in_dir(secret);
+	/* a 401 that quotes the header: exit 2, and still nothing */
+	{
+		const char *f401[] = { "--fault", "echoauth401", NULL };
+		const char *a[] = { "-v", "--org", "demo", "audit", NULL };
+
+		mock_start(&m, token, f401);
+		fa_run(&r, m.url, token, ca_path, a);
+		assert_int_equal(r.code, 2);
+		assert_no_secret(&r, secret);
+		run_free(&r);
+		mock_stop(&m);
+	}
+	/* the token inside a machine's fields */
+	{
+		char body[2048];
+		const char *a[] = { "-v", "--json", "machines", "web-clean", NULL };
+
+		snprintf(body, sizeof(body),
+			 "[{\"id\": \"1f9fa147f4fab9\", \"name\": \"FlyV1 %s\", \"state\": \"started\", "
+			 "\"region\": \"iad\", \"config\": {\"image\": \"x:%s\", \"metadata\": {\"k\": \"%s\"}}}]",
+			 token, token, token);
+		mock_token = token;
+		mock_with_bodies(&m, "/v1/apps/web-clean/machines", body, NULL, NULL);
+		mock_token = TOKEN;
+		fa_run(&r, m.url, token, ca_path, a);
+		assert_int_equal(r.code, 0);
+		assert_non_null(strstr(r.out, "1f9fa147f4fab9"));
+		assert_no_secret(&r, secret);
+		run_free(&r);
+		mock_stop(&m);
+	}
+}
+
+static void test_echoed_token_scrubbed(void **state)
+{
+	(void)state;
+	echo_run(TOKEN, "HOSTILEhostile");
+}
+
+/* A token without a Fly prefix (a Bearer token) is scrubbed as the registered secret. */
+static void test_echoed_plain_token_scrubbed(void **state)
+{
+	(void)state;
+	echo_run("PLAINsecretPLAINsecret0123456789", "PLAINsecret");
+}
+
 /* ---- local files ------------------------------------------------------------------------ */
 
 static void test_token_file_fifo(void **state)
@@ -536,6 +633,8 @@ int main(void)
 		cmocka_unit_test(test_truncated_list_said_once),
 		cmocka_unit_test(test_org_tokens_repeated_cursor),
 		cmocka_unit_test(test_token_dates_malformed),
+		cmocka_unit_test(test_echoed_token_scrubbed),
+		cmocka_unit_test(test_echoed_plain_token_scrubbed),
 		cmocka_unit_test(test_token_file_fifo),
 		cmocka_unit_test(test_quiet_keeps_permission_warning),
 		cmocka_unit_test(test_output_fifo_written_in_place),
