@@ -75,8 +75,24 @@ typedef struct crawl {
 	size_t batch;
 	bool aborted;
 	bool oom;
+	bool admitting, admit_again; /* admit() is not re-entered (a stopped transport
+				      * completes every job at once) */
+	char stop_msg[160];
 	char fatal[512];
 } crawl;
+
+/* Why a request could not be queued: the transport stopped (--max-time, a signal), the
+ * crawl stopped, or memory. */
+static const char *not_queued(crawl *c)
+{
+	const char *why = fa_net_stopped(c->o->net);
+
+	if (why) {
+		snprintf(c->stop_msg, sizeof(c->stop_msg), "stopped: %s", why);
+		return c->stop_msg;
+	}
+	return c->aborted ? "crawl stopped" : "out of memory";
+}
 
 static void admit(crawl *c);
 
@@ -310,7 +326,7 @@ static void on_rest(void *ud, const fa_response *r)
 			free(job->cursor);
 			job->cursor = next;
 			if (c->aborted || queue_rest(job, FA_EP_CERTS) < 0) {
-				fa_load_fail(load, 0, c->aborted ? "crawl stopped" : "out of memory");
+				fa_load_fail(load, 0, not_queued(c));
 				goto done;
 			}
 			return; /* still pending */
@@ -426,7 +442,7 @@ static void on_org_tokens(void *ud, const fa_response *r)
 		fa_load_fail(&inv->org_tokens_load, 200, "the org's token list did not end");
 	} else if (c->aborted || !(body = fa_api_gql_org_tokens(c->o->org, next)) ||
 		   fa_net_graphql(c->o->net, body, NULL, on_org_tokens, c) < 0) {
-		fa_load_fail(&inv->org_tokens_load, 0, c->aborted ? "crawl stopped" : "out of memory");
+		fa_load_fail(&inv->org_tokens_load, 0, not_queued(c));
 	} else {
 		free(c->org_tok_cursor);
 		c->org_tok_cursor = next;
@@ -460,14 +476,30 @@ static app_job *start_app(crawl *c, fa_app *from)
 			continue;
 		job->pending++;
 		if (queue_rest(job, (fa_endpoint)ep) < 0) {
-			fa_load_fail(&job->app.load[ep], 0, c->aborted ? "crawl stopped" : "out of memory");
+			fa_load_fail(&job->app.load[ep], 0, not_queued(c));
 			job->pending--;
 		}
 	}
 	return job;
 }
 
+static void admit_once(crawl *c);
+
 static void admit(crawl *c)
+{
+	if (c->admitting) {
+		c->admit_again = true;
+		return;
+	}
+	c->admitting = true;
+	do {
+		c->admit_again = false;
+		admit_once(c);
+	} while (c->admit_again && !c->aborted);
+	c->admitting = false;
+}
+
+static void admit_once(crawl *c)
 {
 	const fa_crawl_opts *o = c->o;
 
@@ -536,7 +568,7 @@ static void admit(crawl *c)
 			} else if (b->n && (!body || fa_net_graphql(o->net, body, NULL, on_app_tokens, b) < 0)) {
 				for (i = 0; i < b->n; i++) {
 					fa_load_fail(&b->jobs[i]->app.load[FA_EP_TOKENS], 0,
-						     c->aborted ? "crawl stopped" : "out of memory");
+						     not_queued(c));
 					b->jobs[i]->pending--;
 				}
 				free(b);
@@ -695,7 +727,7 @@ static int list_page_done(crawl *c, char *msg, size_t msglen)
 			return -1;
 		}
 		if (next_page(c, cursor) < 0) {
-			snprintf(msg, msglen, "%s", c->aborted ? "crawl stopped" : "out of memory");
+			snprintf(msg, msglen, "%s", not_queued(c));
 			return -1;
 		}
 		return 1;

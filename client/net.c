@@ -120,6 +120,9 @@ struct fa_net {
 	size_t bucket_sweep_at; /* sweep full buckets when n_buckets reaches this */
 
 	bool aborted;
+	long long deadline_ms;   /* 0 = none */
+	volatile sig_atomic_t *stop;
+	const char *stopped;     /* why the run was stopped, or NULL */
 	bool running;
 	size_t submitted;
 	int retries_used;
@@ -571,6 +574,8 @@ int fa_net_new(fa_net **out, const fa_net_opts *opts, char *err, size_t errlen)
 	n->backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 250;
 	n->backoff_max_ms = opts->backoff_max_ms > 0 ? opts->backoff_max_ms : 8000;
 	n->max_body = opts->max_body > 0 ? opts->max_body : (size_t)32 * 1024 * 1024;
+	n->deadline_ms = opts->max_time_ms > 0 ? now_ms() + opts->max_time_ms : 0;
+	n->stop = opts->stop;
 	n->rate = opts->rate_per_sec == 0 ? 1.0 : opts->rate_per_sec;
 	n->burst = opts->rate_burst > 0 ? opts->rate_burst : 3.0;
 	if (n->burst < 1.0)
@@ -690,7 +695,8 @@ static int enqueue(fa_net *n, fa_base base, const char *path, const char *post,
 	net_req *r = NULL;
 	size_t blen, plen;
 
-	if (!n || n->aborted || !path || path[0] != '/' || (base != FA_BASE_FLAPS && base != FA_BASE_GRAPHQL))
+	if (!n || n->aborted || n->stopped || !path || path[0] != '/' ||
+	    (base != FA_BASE_FLAPS && base != FA_BASE_GRAPHQL))
 		return -1;
 	for (const char *p = path; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f || *p == '#' || *p == '\\')
@@ -1338,12 +1344,14 @@ static void abort_all(fa_net *n)
 			easy_release(n, r->easy);
 			r->easy = NULL;
 		}
-		snprintf(r->errmsg, sizeof(r->errmsg), "aborted");
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s%s", n->stopped ? "stopped: " : "aborted",
+			 n->stopped ? n->stopped : "");
 		complete(n, r, FA_NET_EABORTED, 0);
 	}
 	for (r = wait.head; r; r = nx) {
 		nx = r->next;
-		snprintf(r->errmsg, sizeof(r->errmsg), "aborted");
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s%s", n->stopped ? "stopped: " : "aborted",
+			 n->stopped ? n->stopped : "");
 		complete(n, r, FA_NET_EABORTED, 0);
 	}
 }
@@ -1366,6 +1374,23 @@ static void maybe_tick(fa_net *n, long long now, bool force)
 	n->last_tick_ms = now;
 	fill_stats(n, &st, now);
 	n->tick(n->tick_ud, &st);
+}
+
+/* --max-time or a signal: true (and n->stopped set) once the run must stop. */
+static bool check_stop(fa_net *n, long long now)
+{
+	if (!n->stopped) {
+		if (n->stop && *n->stop)
+			n->stopped = "interrupted by a signal";
+		else if (n->deadline_ms && now >= n->deadline_ms)
+			n->stopped = "the --max-time limit passed";
+	}
+	return n->stopped != NULL;
+}
+
+const char *fa_net_stopped(const fa_net *n)
+{
+	return n ? n->stopped : NULL;
 }
 
 int fa_net_run(fa_net *n)
@@ -1394,8 +1419,8 @@ int fa_net_run(fa_net *n)
 		}
 		now = now_ms();
 		maybe_tick(n, now, false);
-		if (n->aborted)
-			abort_all(n); /* callbacks cannot queue more once aborted */
+		if (n->aborted || check_stop(n, now))
+			abort_all(n); /* callbacks cannot queue more once aborted or stopped */
 		if (n->active.len == 0 && n->waiting.len == 0)
 			break;
 		/* start what a free slot, a backoff or a bucket allows; curl_multi_poll also
@@ -1404,6 +1429,10 @@ int fa_net_run(fa_net *n)
 		timeout = next > 1000 ? 1000 : (long)next;
 		if (n->tick && timeout > NET_TICK_MS)
 			timeout = NET_TICK_MS;
+		if (n->stop && timeout > 200)
+			timeout = 200; /* a signal is noticed within this */
+		if (n->deadline_ms && n->deadline_ms - now < timeout)
+			timeout = (long)(n->deadline_ms - now);
 		if (timeout < 0)
 			timeout = 0;
 		curl_multi_poll(n->multi, NULL, 0, (int)timeout, NULL);

@@ -118,6 +118,8 @@ int fa_session_open(fa_session *s, const fa_cli *cli, bool need_org)
 	no.ca_file = cli->ca_file;
 	no.concurrency = cli->concurrency;
 	no.timeout_ms = cli->timeout_s > 0 ? (long)(cli->timeout_s * 1000.0) : 0;
+	no.max_time_ms = (long long)(cli->max_time_s * 1000.0);
+	no.stop = &fa_stop_signal;
 	no.max_retries = -1;
 	no.retry_budget = -1;
 	no.verbose = cli->verbose;

@@ -3,6 +3,7 @@
 #ifndef FLYAUDIT_CLIENT_CLI_H
 #define FLYAUDIT_CLIENT_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ typedef struct fa_cli {
 	const char *from;
 	int concurrency;
 	double timeout_s;
+	double max_time_s; /* --max-time: the whole run (default 3600) */
 	bool no_progress;
 	fa_color color;
 	int quiet;
@@ -47,6 +49,11 @@ typedef struct fa_cli {
 	bool resume;
 	bool help;
 } fa_cli;
+
+/* The signal that asked the run to stop (SIGINT, SIGTERM), 0 while none did: the
+ * transport stops, the report is written with what was read, the exit code is 3
+ * (client/main.c installs the handler). */
+extern volatile sig_atomic_t fa_stop_signal;
 
 /* Everything a command that talks to Fly needs. */
 typedef struct fa_session {
