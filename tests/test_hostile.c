@@ -453,6 +453,42 @@ static void test_echoed_plain_token_scrubbed(void **state)
 	echo_run("PLAINsecretPLAINsecret0123456789", "PLAINsecret");
 }
 
+/* ---- terminal ----------------------------------------------------------------------------- */
+
+/* ESC, OSC, BEL, CR, LF and U+202E from the API never reach the terminal raw. */
+static void test_whoami_escapes_api_text(void **state)
+{
+	mock m;
+	run r;
+	const char *a[] = { "whoami", NULL };
+	const char *body =
+		"{\"tokens\": [{\"token_id\": \"t\", \"org_slug\": \"demo\\u001b[2J\\u001b]0;x\\u0007\","
+		" \"organization\": \"Demo\", \"apps\": [], \"user\": \"a@b\\r0 failed\\n\\u202egnp.exe\"}]}";
+
+	char mint[300], ro[512] = "";
+	const char *mint_ro[] = { mint, "--mint-token", "readonly", NULL };
+
+	(void)state;
+	snprintf(mint, sizeof(mint), "%s/flymock", build_dir);
+	run_cmd(&r, mint_ro, NULL);
+	assert_int_equal(r.code, 0);
+	memcpy(ro, r.out, strcspn(r.out, "\n") < sizeof(ro) - 1 ? strcspn(r.out, "\n") : sizeof(ro) - 1);
+	run_free(&r);
+	mock_token = ro;
+	mock_with_bodies(&m, "/v1/tokens/current", body, NULL, NULL);
+	mock_token = TOKEN;
+	fa_run(&r, m.url, ro, ca_path, a);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "The API says: org demo?[2J?]0;x?"));
+	assert_null(strchr(r.out, '\x1b'));
+	assert_null(strchr(r.out, '\a'));
+	assert_null(strchr(r.out, '\r'));
+	assert_null(strstr(r.out, "\xe2\x80\xae")); /* U+202E */
+	assert_null(strstr(r.out, "\n0 failed"));
+	run_free(&r);
+	mock_stop(&m);
+}
+
 /* ---- time and signals ------------------------------------------------------------------ */
 
 static void test_max_time_writes_partial_report(void **state)
@@ -739,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_token_dates_malformed),
 		cmocka_unit_test(test_echoed_token_scrubbed),
 		cmocka_unit_test(test_echoed_plain_token_scrubbed),
+		cmocka_unit_test(test_whoami_escapes_api_text),
 		cmocka_unit_test(test_max_time_writes_partial_report),
 		cmocka_unit_test(test_sigterm_writes_partial_report),
 		cmocka_unit_test(test_token_file_fifo),

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit_run.h"
+#include "flyaudit/report.h"
 #include "flyaudit/snapshot.h"
 #include "../table.h"
 
@@ -441,6 +442,16 @@ static int row_cmp(const void *a, const void *b)
 	return strcmp(((const app_row *)a)->name, ((const app_row *)b)->name);
 }
 
+/* `s` escaped for a terminal into b (reset first): the text report's escaper, so what
+ * a server named cannot move the cursor or forge a line. */
+static const char *tty(fa_buf *b, const char *s)
+{
+	fa_buf_reset(b);
+	if (fa_report_escape_terminal(b, s) < 0 || !b->data)
+		return "?";
+	return b->data;
+}
+
 int fa_cmd_apps(const fa_cli *cli)
 {
 	static const char *const head[] = { "APP", "STATUS", "MACHINES", "REGIONS", "PUBLIC IPS",
@@ -448,6 +459,7 @@ int fa_cmd_apps(const fa_cli *cli)
 	fa_audit_run run;
 	rows rs = { 0 };
 	fa_table t;
+	fa_buf esc[3] = { FA_BUF_INIT(0), FA_BUF_INIT(0), FA_BUF_INIT(0) };
 	size_t i;
 	int rc;
 
@@ -523,20 +535,23 @@ int fa_cmd_apps(const fa_cli *cli)
 		fa_table_release(&t);
 		if (!cli->quiet)
 			printf("\n%zu apps in %s (%zu complete). Run `flyaudit audit` for the findings.\n",
-			       run.report.apps, run.org ? run.org : "?", run.report.apps_complete);
+			       run.report.apps, tty(&esc[0], run.org ? run.org : "?"), run.report.apps_complete);
 	}
 	rc = run.partial ? FA_EXIT_PARTIAL : FA_EXIT_OK;
 	if (run.partial)
 		for (i = 0; i < run.report.n_errors; i++)
-			fprintf(stderr, "flyaudit: could not read %s of %s: %s\n", run.report.errors[i].endpoint,
-				run.report.errors[i].app ? run.report.errors[i].app : "the org",
-				run.report.errors[i].message);
+			fprintf(stderr, "flyaudit: could not read %s of %s: %s\n",
+				tty(&esc[0], run.report.errors[i].endpoint),
+				tty(&esc[1], run.report.errors[i].app ? run.report.errors[i].app : "the org"),
+				tty(&esc[2], run.report.errors[i].message));
 cleanup:
 	for (i = 0; i < rs.n; i++) {
 		free(rs.items[i].name);
 		free(rs.items[i].status);
 	}
 	free(rs.items);
+	for (i = 0; i < 3; i++)
+		fa_buf_release(&esc[i]);
 	fa_audit_run_release(&run);
 	return rc;
 }
