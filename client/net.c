@@ -64,6 +64,8 @@ typedef struct net_req {
 	bool got_bytes;      /* this attempt wrote something */
 	bool consumer_stop;  /* the chunk callback returned -1 */
 	size_t streamed;     /* bytes handed to chunk in this attempt */
+	size_t held;         /* body bytes counted in net->held */
+	bool too_big_all;    /* too_big because of the cap on all bodies together */
 	long long ready_ms;  /* earliest start (backoff) */
 	long long start_ms;  /* when the current attempt started */
 	CURL *easy;          /* while in flight */
@@ -120,6 +122,8 @@ struct fa_net {
 	size_t bucket_sweep_at; /* sweep full buckets when n_buckets reaches this */
 
 	bool aborted;
+	size_t held;             /* body bytes held by all requests together */
+	size_t max_held;         /* their cap (a gzip bomb on every endpoint stays bounded) */
 	long long deadline_ms;   /* 0 = none */
 	volatile sig_atomic_t *stop;
 	const char *stopped;     /* why the run was stopped, or NULL */
@@ -209,6 +213,9 @@ static void req_free(net_req *r)
 	free(r->path);
 	free(r->post);
 	free(r->rate_key);
+	if (r->net)
+		r->net->held -= r->held;
+	r->held = 0;
 	fa_buf_release(&r->body);
 	free(r);
 }
@@ -575,6 +582,10 @@ int fa_net_new(fa_net **out, const fa_net_opts *opts, char *err, size_t errlen)
 	n->backoff_max_ms = opts->backoff_max_ms > 0 ? opts->backoff_max_ms : 8000;
 	n->max_body = opts->max_body > 0 ? opts->max_body : (size_t)32 * 1024 * 1024;
 	n->deadline_ms = opts->max_time_ms > 0 ? now_ms() + opts->max_time_ms : 0;
+	/* decompressed bytes held in memory by every response in flight, together */
+	n->max_held = (size_t)64 * 1024 * 1024;
+	if (n->max_held < n->max_body)
+		n->max_held = n->max_body;
 	n->stop = opts->stop;
 	n->rate = opts->rate_per_sec == 0 ? 1.0 : opts->rate_per_sec;
 	n->burst = opts->rate_burst > 0 ? opts->rate_burst : 3.0;
@@ -887,10 +898,17 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 		r->too_big = true;
 		return 0;
 	}
+	if (r->net->held + len > r->net->max_held) {
+		r->too_big = true;
+		r->too_big_all = true;
+		return 0;
+	}
 	if (fa_buf_add(&r->body, data, len) < 0) {
 		r->oom = true;
 		return 0;
 	}
+	r->held += len;
+	r->net->held += len;
 	return len;
 }
 
@@ -977,6 +995,9 @@ static int start_attempt(fa_net *n, net_req *r, long long now)
 	r->retry_after[0] = '\0';
 	r->errbuf[0] = '\0';
 	r->errmsg[0] = '\0';
+	r->too_big_all = false;
+	n->held -= r->held;
+	r->held = 0;
 	fa_buf_release(&r->body);
 	curl_easy_setopt(e, CURLOPT_URL, r->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)r);
@@ -1102,8 +1123,9 @@ static fa_net_error describe_failure(fa_net *n, net_req *r, CURLcode c)
 		return FA_NET_ECONSUMER;
 	}
 	if (r->too_big) {
-		format_size(size, sizeof(size), n->max_body);
-		snprintf(r->errmsg, sizeof(r->errmsg), "response larger than %s", size);
+		format_size(size, sizeof(size), r->too_big_all ? n->max_held : n->max_body);
+		snprintf(r->errmsg, sizeof(r->errmsg), r->too_big_all ? "the responses in flight passed %s together"
+								 : "response larger than %s", size);
 		return FA_NET_ETOOBIG;
 	}
 	if (r->oom) {

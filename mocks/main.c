@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <zlib.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -34,7 +35,7 @@
 enum fault_kind {
 	F_429, F_429DATE, F_500, F_502, F_503, F_504, F_RESET, F_TRUNCATE, F_MALFORMED,
 	F_WRONGTYPES, F_OVERSIZE, F_SLOW, F_400MISSING, F_ECHOAUTH, F_ECHOAUTH401,
-	F_ECHOAUTHHTML, F_ECHOAUTHGQL
+	F_ECHOAUTHHTML, F_ECHOAUTHGQL, F_GZIPBOMB
 };
 
 static const struct {
@@ -45,7 +46,7 @@ static const struct {
 	{"504", F_504}, {"reset", F_RESET}, {"truncate", F_TRUNCATE}, {"malformed", F_MALFORMED},
 	{"wrongtypes", F_WRONGTYPES}, {"oversize", F_OVERSIZE}, {"slow", F_SLOW},
 	{"400missing", F_400MISSING}, {"echoauth", F_ECHOAUTH}, {"echoauth401", F_ECHOAUTH401},
-	{"echoauthhtml", F_ECHOAUTHHTML}, {"echoauthgql", F_ECHOAUTHGQL},
+	{"echoauthhtml", F_ECHOAUTHHTML}, {"echoauthgql", F_ECHOAUTHGQL}, {"gzipbomb", F_GZIPBOMB},
 };
 
 /* --body PATH[@CURSOR]=FILE: the request for PATH (with that `cursor` argument, or none)
@@ -84,6 +85,7 @@ struct resp {
 	int reset;      /* close the connection without a response */
 	int truncate;   /* announce the full length, send half */
 	long oversize;  /* > 0: stream this many bytes of valid JSON */
+	int gzip;       /* the body is gzip: say so (Content-Encoding) */
 };
 
 /* Per-request state kept by MHD between calls of the access handler. */
@@ -720,6 +722,69 @@ static void echo_auth(const struct fault *f, struct resp *r, const char *auth)
 	fa_buf_adds(&r->body, f->kind == F_ECHOAUTHGQL ? "\"}]}" : "\"}");
 }
 
+/* A 200 whose gzip body inflates to `mib` MiB of JSON (an array of spaces): a few tens
+ * of KB on the wire. Built once per size and shared (read-only). */
+static void gzip_bomb(struct resp *r, long mib)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static unsigned char *gz;
+	static size_t gz_len;
+	static long gz_mib;
+
+	pthread_mutex_lock(&mu);
+	if (!gz || gz_mib != mib) {
+		z_stream z;
+		size_t total = (size_t)mib * 1024 * 1024, done = 0, cap = total / 500 + 65536;
+		unsigned char chunk[65536];
+		int ok = 1;
+
+		free(gz);
+		gz = malloc(cap);
+		gz_len = 0;
+		gz_mib = mib;
+		memset(&z, 0, sizeof z);
+		memset(chunk, ' ', sizeof chunk);
+		if (!gz || deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+			ok = 0;
+		} else {
+			z.next_out = gz;
+			z.avail_out = (uInt)cap;
+			while (ok && done < total + 2) {
+				size_t n = total + 2 - done;
+
+				if (n > sizeof chunk)
+					n = sizeof chunk;
+				chunk[0] = done == 0 ? '[' : ' ';
+				if (done + n == total + 2)
+					chunk[n - 1] = ']';
+				z.next_in = chunk;
+				z.avail_in = (uInt)n;
+				if (deflate(&z, done + n == total + 2 ? Z_FINISH : Z_NO_FLUSH) == Z_STREAM_ERROR ||
+				    z.avail_out == 0)
+					ok = 0;
+				chunk[0] = ' ';
+				chunk[n - 1] = ' ';
+				done += n;
+			}
+			gz_len = cap - z.avail_out;
+			deflateEnd(&z);
+		}
+		if (!ok) {
+			free(gz);
+			gz = NULL;
+		}
+	}
+	fa_buf_reset(&r->body);
+	if (gz && fa_buf_add(&r->body, gz, gz_len) == 0) {
+		r->status = 200;
+		r->ctype = "application/json";
+		r->gzip = 1;
+	} else {
+		set_internal(r, "cannot build the gzip bomb");
+	}
+	pthread_mutex_unlock(&mu);
+}
+
 static void apply_fault(const struct fault *f, struct resp *r)
 {
 	switch (f->kind) {
@@ -766,6 +831,9 @@ static void apply_fault(const struct fault *f, struct resp *r)
 	case F_ECHOAUTHHTML:
 	case F_ECHOAUTHGQL:
 		break; /* respond() has the header */
+	case F_GZIPBOMB:
+		gzip_bomb(r, f->has_arg ? f->arg : 31);
+		break;
 	case F_TRUNCATE:
 	case F_MALFORMED:
 	case F_WRONGTYPES:
@@ -885,6 +953,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct resp *r)
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
 				r->ctype != NULL ? r->ctype : "application/json");
 	MHD_add_response_header(mr, "fly-request-id", rid);
+	if (r->gzip)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	if (r->retry_after[0] != '\0')
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, r->retry_after);
 	ret = MHD_queue_response(c, (unsigned int)r->status, mr);

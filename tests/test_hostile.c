@@ -10,6 +10,9 @@
 
 #include <cmocka.h>
 
+#include <sys/resource.h>
+#include <sys/time.h>
+
 #include "harness.h"
 
 #define TOKEN "fm2_HOSTILEhostileHOSTILE0123456789abcdefQQ"
@@ -593,6 +596,54 @@ static void test_sigterm_writes_partial_report(void **state)
 	mock_stop(&m);
 }
 
+/* ---- memory ------------------------------------------------------------------------------- */
+
+/* A gzip bomb on every endpoint of a 3-app org: each 200 inflates to 31 MiB. Without a cap
+ * on the bytes all responses in flight hold together, the ~18 concurrent responses would
+ * take over 500 MiB; the audit must end partial (exit 3) under 256 MiB of peak RSS. About
+ * 3 seconds. (make bench runs the same on 20 apps.) */
+static void test_gzip_bomb_bounded_rss(void **state)
+{
+	const char *bomb[] = { "--synthetic", "3", "--fault", "gzipbomb,path=/machines", "--fault",
+			       "gzipbomb,path=/volumes", "--fault", "gzipbomb,path=/secrets", "--fault",
+			       "gzipbomb,path=/ips", "--fault", "gzipbomb,path=/certificates", "--fault",
+			       "gzipbomb,path=/graphql", NULL };
+	mock m;
+	pid_t pid;
+	int st = 0;
+	struct rusage ru;
+
+	(void)state;
+	mock_start(&m, TOKEN, bomb);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char bin[300], e1[300], e2[300], e3[300];
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		snprintf(bin, sizeof(bin), "%s/flyaudit", build_dir);
+		snprintf(e1, sizeof(e1), "FLY_API_TOKEN=%s", TOKEN);
+		snprintf(e2, sizeof(e2), "FLY_FLAPS_BASE_URL=%s", m.url);
+		snprintf(e3, sizeof(e3), "FLY_API_BASE_URL=%s", m.url);
+		putenv(e1);
+		putenv(e2);
+		putenv(e3);
+		setenv("HOME", tmpdir, 1);
+		execl(bin, bin, "--no-progress", "--ca-file", ca_path, "--org", "synth", "audit", "--format", "json",
+		      (char *)NULL);
+		_exit(127);
+	}
+	memset(&ru, 0, sizeof(ru));
+	assert_int_equal(wait4(pid, &st, 0, &ru), pid);
+	mock_stop(&m);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 3);
+	if (ru.ru_maxrss >= 256L * 1024) /* kB */
+		fail_msg("peak RSS %ld kB under the gzip bomb", ru.ru_maxrss);
+}
+
 /* ---- local files ------------------------------------------------------------------------ */
 
 static void test_token_file_fifo(void **state)
@@ -778,6 +829,7 @@ int main(void)
 		cmocka_unit_test(test_whoami_escapes_api_text),
 		cmocka_unit_test(test_max_time_writes_partial_report),
 		cmocka_unit_test(test_sigterm_writes_partial_report),
+		cmocka_unit_test(test_gzip_bomb_bounded_rss),
 		cmocka_unit_test(test_token_file_fifo),
 		cmocka_unit_test(test_quiet_keeps_permission_warning),
 		cmocka_unit_test(test_output_fifo_written_in_place),
