@@ -280,6 +280,27 @@ static void test_app_name_not_fly(void **state)
 	free(body);
 }
 
+/* The same rule for names given on the command line: a usage error, no request. */
+static void test_app_name_argument_not_fly(void **state)
+{
+	run r;
+	static char big[100000]; /* one argument may hold at most 128 KiB */
+	const char *a1[] = { "--org", "demo", "--app", big, "audit", NULL };
+	const char *a2[] = { "machines", "../../evil", NULL };
+
+	(void)state;
+	memset(big, 'a', sizeof(big) - 1);
+	fa_run(&r, "https://127.0.0.1:9", TOKEN, ca_path, a1);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "Fly app name"));
+	assert_true(strlen(r.err) < 400);
+	run_free(&r);
+	fa_run(&r, "https://127.0.0.1:9", TOKEN, ca_path, a2);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "not a Fly app name"));
+	run_free(&r);
+}
+
 static void test_truncated_list_said_once(void **state)
 {
 	mock m;
@@ -821,6 +842,7 @@ int main(void)
 		cmocka_unit_test(test_app_listed_twice),
 		cmocka_unit_test(test_app_of_another_org),
 		cmocka_unit_test(test_app_name_not_fly),
+		cmocka_unit_test(test_app_name_argument_not_fly),
 		cmocka_unit_test(test_truncated_list_said_once),
 		cmocka_unit_test(test_org_tokens_repeated_cursor),
 		cmocka_unit_test(test_token_dates_malformed),

@@ -304,6 +304,9 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 	case O_APP:
 		if (cli->n_apps >= FA_CLI_MAX_APPS)
 			return fa_cli_error(FA_EXIT_USAGE, "too many --app options (at most %d)", FA_CLI_MAX_APPS);
+		if (!fa_api_app_name_ok(val)) /* never into a URL: Fly's names are [a-z0-9-]{1,63} */
+			return fa_cli_error(FA_EXIT_USAGE, "--app wants a Fly app name ([a-z0-9-], at most 63), not '%.63s%s'",
+					    val, strlen(val) > 63 ? "..." : "");
 		cli->apps[cli->n_apps++] = val;
 		break;
 	case O_FORMAT:

@@ -302,6 +302,9 @@ int fa_cmd_view(const fa_cli *cli, fa_endpoint ep)
 
 	if (cli->n_args != 1)
 		return fa_cli_error(FA_EXIT_USAGE, "usage: flyaudit %s APP", cli->command);
+	if (!fa_api_app_name_ok(cli->args[0]))
+		return fa_cli_error(FA_EXIT_USAGE, "not a Fly app name ([a-z0-9-], at most 63): '%.63s%s'",
+				    cli->args[0], strlen(cli->args[0]) > 63 ? "..." : "");
 	rc = read_one(cli, cli->args[0], ep, &v);
 	if (rc)
 		return rc;
