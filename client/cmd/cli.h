@@ -54,6 +54,7 @@ typedef struct fa_cli {
 	const char *token_file;
 	const char *ca_file;
 	const char *from;
+	const char *repo; /* audit --repo DIR */
 	int concurrency;
 	double timeout_s;
 	double max_time_s; /* --max-time: the whole run (default 3600) */
@@ -146,6 +147,7 @@ int fa_cmd_snapshot(const fa_cli *cli);
 int fa_cmd_audit(const fa_cli *cli);
 int fa_cmd_diff(const fa_cli *cli);
 int fa_cmd_checks(const fa_cli *cli);
+int fa_cmd_scan(const fa_cli *cli); /* cmd/scan.c */
 int fa_cmd_fix(const fa_cli *cli);
 
 /* Entry point for main(). */
