@@ -149,7 +149,7 @@ static void test_manifest_hostile(void **state)
 		{"", "empty"},
 		{"[]", "not a JSON object"},
 		{"{\"mediaType\":\"application/vnd.docker.distribution.manifest.v1+prettyjws\"}", "unknown manifest media type"},
-		{"{\"mediaType\":\"text/html\\u0000x\"}", "unknown"},
+		{"{\"mediaType\":\"text/html\\u0000x\"}", "NUL"},
 		{"{\"mediaType\":7}", "not a string"},
 		{"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\"}", "config"},
 		{"{\"config\":{\"digest\":\"sha256:../../etc/passwd\"}}", "config"},
