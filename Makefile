@@ -9,7 +9,7 @@ PKGS     := libcurl libcjson openssl msgpack
 TEST_PKGS := cmocka
 MOCK_PKGS := libmicrohttpd libcjson openssl
 DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev pkg-config \
-            openssl python3-jsonschema
+            openssl python3-jsonschema python3-graphql-core
 
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings -Wformat=2 -Wvla -Wno-missing-field-initializers
