@@ -18,6 +18,8 @@ static const char *const tags_autostop[] = {"cost", "security", "machines", NULL
 static const char *const tags_volumes[] = {"security", "storage", "encryption", NULL};
 static const char *const tags_backups[] = {"reliability", "storage", "backup", NULL};
 static const char *const tags_drift[] = {"security", "configuration", "regions", NULL};
+static const char *const tags_access[] = {"security", "iam", "access", NULL};
+static const char *const tags_wireguard[] = {"security", "network", "wireguard", "access", NULL};
 
 static const char *const refs_secrets[] = {DOC "apps/secrets/",
 	DOC "reference/configuration/#the-env-variables-section", NULL};
@@ -52,8 +54,67 @@ static const char *const refs_allowlist[] = {DOC "networking/request-headers/",
 static const char *const refs_drift[] = {DOC "apps/scale-count/", DOC "launch/deploy/",
 	DOC "machines/api/machines-resource/", NULL};
 
+static const char *const refs_members[] = {DOC "security/organizations/",
+	DOC "flyctl/orgs-remove/", DOC "flyctl/orgs-invite/", NULL};
+static const char *const refs_sso[] = {DOC "security/sso/", DOC "security/organizations/", NULL};
+static const char *const refs_wireguard[] = {DOC "networking/private-networking/",
+	DOC "flyctl/wireguard-list/", DOC "flyctl/wireguard-remove/", NULL};
+static const char *const refs_owner[] = {DOC "security/tokens/", DOC "flyctl/tokens-list/",
+	DOC "flyctl/tokens-revoke/", DOC "flyctl/orgs-remove/", NULL};
+
 /* Sorted by id; the FA_CK_* indexes follow this order. */
 static const fa_check_meta catalog[FA_CK_COUNT] = {
+	[FA_CK_ADMINS_EXCESS] = {
+		"access.admins_excess", FA_SEV_MEDIUM,
+		"The org has few admins",
+		"Restrict which users can deploy (organizations, teams, least privilege)",
+		"Counts the org's members with role ADMIN (GraphQL organization.members) and fails "
+		"when there are more than --max-admins (default 3). The message names them. Unknown "
+		"when the member list could not be read.",
+		"Every admin can invite people, mint org-wide tokens, read and change every app and "
+		"delete the org: each extra admin account is one more way in.",
+		"Demote the admins who do not need it in the dashboard (Organization > Team: change "
+		"the role to Member), or remove people who left: `fly orgs remove ORG EMAIL`; list "
+		"members with `fly orgs show ORG`.",
+		refs_members, "org", tags_access},
+	[FA_CK_INVITATION_STALE] = {
+		"access.invitation_stale", FA_SEV_LOW,
+		"No invitation waits unredeemed for more than 14 days",
+		"Restrict which users can deploy (organizations, teams, least privilege)",
+		"One result per unredeemed invitation (GraphQL organization.invitations): fails when "
+		"it was created more than 14 days ago; unknown when its date does not parse.",
+		"An old invitation is a standing way into the org: whoever gets hold of the mail "
+		"(a forwarded message, a reused address of someone who left) can join.",
+		"Cancel it in the dashboard (Organization > Team > pending invitations) and invite "
+		"again when the person is ready: `fly orgs invite ORG EMAIL`.",
+		refs_members, "invitation", tags_access},
+	[FA_CK_MEMBER_WITHOUT_2FA] = {
+		"access.member_without_2fa", FA_SEV_HIGH,
+		"Org members have two-factor protection",
+		"Restrict which users can deploy (organizations, teams, least privilege)",
+		"One result per org member (GraphQL organization.members, User.twoFactorProtection): "
+		"fails when the user has no two-factor protection, unknown when the API does not "
+		"say or the member list could not be read.",
+		"A member's password alone (phished, reused, leaked) is enough to deploy, read "
+		"secrets through a deploy or mint tokens for the whole org.",
+		"Ask the member to turn on two-factor authentication (dashboard: Account > "
+		"Settings > Two-factor authentication), require SSO for the org (see "
+		"access.sso_not_required), or remove them: `fly orgs remove ORG EMAIL`.",
+		refs_members, "member", tags_access},
+	[FA_CK_SSO_NOT_REQUIRED] = {
+		"access.sso_not_required", FA_SEV_LOW,
+		"Single sign-on is required for the org",
+		"Restrict which users can deploy (organizations, teams, least privilege)",
+		"Reads the org's third-party configurations (GraphQL thirdPartyConfigurations): "
+		"passes when one is REQUIRED for both flyctl (flyctlLevel) and dashboard (uiexLevel) "
+		"sessions; fails when none is (OPT_IN, MEMBER_OPT_OUT, ADMIN_OPT_OUT and DISABLED do "
+		"not force it on anyone). Unknown when they could not be read.",
+		"Without required SSO, people keep Fly logins outside your identity provider: "
+		"offboarding there does not lock them out of Fly, and your 2FA policy does not "
+		"apply.",
+		"Set up SSO for the org (dashboard: Organization > Settings > Single sign-on, e.g. "
+		"Google Workspace or GitHub) and set it to Required for flyctl and the dashboard.",
+		refs_sso, "org", tags_access},
 	[FA_CK_IMAGE_UNPINNED] = {
 		"container.image_unpinned", FA_SEV_LOW,
 		"Machine images are pinned to a version",
@@ -152,6 +213,20 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"`fly ips release ADDR -a APP` for each public address, and "
 		"`fly ips allocate-v6 --private -a APP` for private Flycast access.",
 		refs_ips, "app", tags_network},
+	[FA_CK_WIREGUARD_PEERS] = {
+		"network.wireguard_peers", FA_SEV_NONE,
+		"WireGuard peers belong to people and machines that still need them",
+		"Internal services use private networking (.internal or .flycast)",
+		"Manual: one result per WireGuard peer of the org (GraphQL wireGuardPeers: name, "
+		"region, peer IP, network). The API shows neither the owner nor when the peer was "
+		"last used, so each needs a person to confirm it. Unknown when the list could not be "
+		"read.",
+		"A WireGuard peer is a door into the org's private network (every app's .internal "
+		"and Flycast addresses): a forgotten laptop config or an old CI peer keeps it open.",
+		"List them with `fly wireguard list ORG`, ask each owner, and remove the ones nobody "
+		"needs: `fly wireguard remove ORG NAME`; revoke delegated WireGuard tokens with "
+		"`fly wireguard token delete ORG NAME`.",
+		refs_wireguard, "wireguard_peer", tags_wireguard},
 	[FA_CK_CONFIG_DRIFT] = {
 		"regions.config_drift", FA_SEV_MEDIUM,
 		"Machines of a process group share one configuration",
@@ -248,6 +323,20 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Replace it with a short-lived one, e.g. `fly tokens create deploy -a APP -x 720h` "
 		"(or `fly tokens create readonly ORG -x 720h`), then `fly tokens revoke ID`.",
 		refs_tokens, "token", tags_tokens},
+	[FA_CK_OWNER_NOT_MEMBER] = {
+		"tokens.owner_not_member", FA_SEV_HIGH,
+		"Live tokens were created by current members",
+		"Deploy tokens have minimal permissions (audit token use)",
+		"One result per live (not revoked, not expired) org or app token: fails when the "
+		"email of the user who created it (LimitedAccessToken.user) is not a current member "
+		"of the org; unknown when the token names no user or the member list could not be "
+		"read.",
+		"Removing a person from the org does not revoke the tokens they minted: the "
+		"offboarded person's deploy token keeps deploying.",
+		"Revoke it and, if a job still needs one, mint a new token owned by a current member: "
+		"`fly tokens list -o ORG` (or `-a APP`), `fly tokens revoke ID`, then "
+		"`fly tokens create deploy -a APP -x 720h`.",
+		refs_owner, "token", tags_tokens},
 	[FA_CK_UNDISCHARGED] = {
 		"tokens.undischarged", FA_SEV_INFO,
 		"The audit token carries no undischarged third-party caveats",
@@ -557,8 +646,10 @@ int fa_audit_org(const fa_audit_ctx *ctx, const fa_inventory *inv, fa_results *o
 	r.app = NULL;
 	r.out = out;
 	r.err = 0;
-	if (inv)
+	if (inv) {
 		fa_chk_tokens(&r, inv->org_tokens, inv->n_org_tokens, &inv->org_tokens_load);
+		fa_chk_access(&r, &inv->access);
+	}
 	fa_chk_self(&r);
 	return r.err;
 }

@@ -24,6 +24,10 @@ static const command commands[] = {
 	{ "secrets", "APP", "the secret NAMES of an app (values are never requested)", "" },
 	{ "certs", "APP", "the certificates of an app", "" },
 	{ "tokens", "[APP]", "the org's tokens, or an app's", "" },
+	{ "members", "", "the org's people: email, role, 2FA, joined, last region; invitations",
+	  "Reads the org's members and pending invitations over GraphQL (--json for JSON)." },
+	{ "wireguard", "", "the org's WireGuard peers and delegated WireGuard tokens",
+	  "Public side only (name, region, peer IP, network): the API has no private key." },
 	{ "whoami", "", "what the running token is: kind, org, apps, permissions, expiry",
 	  "Decodes the token offline, then adds what GET /v1/tokens/current says when reachable." },
 	{ "snapshot", "-o FILE", "crawl and save the inventory as JSON Lines",
@@ -40,7 +44,7 @@ static const command commands[] = {
 typedef enum {
 	O_ORG, O_APP, O_FORMAT, O_OUTPUT, O_FAIL_ON, O_SUPPRESSIONS, O_BASELINE, O_CONCURRENCY,
 	O_TIMEOUT, O_TOKEN_FILE, O_CA_FILE, O_NO_PROGRESS, O_COLOR, O_QUIET, O_VERBOSE, O_JSON,
-	O_FROM, O_RESUME, O_HELP, O_VERSION
+	O_FROM, O_RESUME, O_HELP, O_VERSION, O_MAX_ADMINS
 } opt_id;
 
 typedef struct option {
@@ -65,6 +69,7 @@ static const option options[] = {
 	{ O_CA_FILE, "ca-file", 0, "FILE", "also trust this CA (PEM); verification stays on" },
 	{ O_FROM, "from", 0, "SNAPSHOT", "audit a saved snapshot instead of the live API" },
 	{ O_RESUME, "resume", 0, NULL, "snapshot: continue a partial file" },
+	{ O_MAX_ADMINS, "max-admins", 0, "N", "access.admins_excess: admins allowed (default 3)" },
 	{ O_JSON, "json", 0, NULL, "machine-readable output for the views" },
 	{ O_NO_PROGRESS, "no-progress", 0, NULL, "no progress line on stderr" },
 	{ O_COLOR, "color", 0, "WHEN", "auto|always|never" },
@@ -189,6 +194,11 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 		cli->timeout_s = strtod(val, &end);
 		if (errno || !end || *end || !(cli->timeout_s > 0 && cli->timeout_s <= 3600))
 			return fa_cli_error(FA_EXIT_USAGE, "--timeout wants seconds (0 < s <= 3600), not '%s'", val);
+		break;
+	case O_MAX_ADMINS:
+		if (parse_int(val, 1, 100000, &n) < 0)
+			return fa_cli_error(FA_EXIT_USAGE, "--max-admins wants a number from 1 to 100000, not '%s'", val);
+		cli->max_admins = (int)n;
 		break;
 	case O_TOKEN_FILE: cli->token_file = val; break;
 	case O_CA_FILE: cli->ca_file = val; break;
@@ -329,6 +339,10 @@ int fa_cli_main(int argc, char **argv)
 		rc = fa_cmd_view(&cli, FA_EP_CERTS);
 	} else if (strcmp(cmd->name, "tokens") == 0) {
 		rc = fa_cmd_tokens(&cli);
+	} else if (strcmp(cmd->name, "members") == 0) {
+		rc = fa_cmd_members(&cli);
+	} else if (strcmp(cmd->name, "wireguard") == 0) {
+		rc = fa_cmd_wireguard(&cli);
 	} else if (strcmp(cmd->name, "whoami") == 0) {
 		rc = fa_cmd_whoami(&cli);
 	} else if (strcmp(cmd->name, "snapshot") == 0) {
