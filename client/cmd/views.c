@@ -258,7 +258,8 @@ static int read_one(const fa_cli *cli, const char *name, fa_endpoint ep, view_ct
 	memset(v, 0, sizeof(*v));
 	fa_app_init(&v->app);
 	memset(&inv, 0, sizeof(inv));
-	rc = fa_session_open(&s, cli, false);
+	/* the tokens view also reads the members (OWNER still a member?) when the org is named */
+	rc = fa_session_open(&s, cli, ep == FA_EP_TOKENS && ((cli->org && *cli->org) || getenv("FLY_ORG")));
 	if (rc)
 		return rc;
 	apps[0] = name;

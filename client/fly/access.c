@@ -283,32 +283,43 @@ static void stage_part(fly_dec *d, const cJSON *root, const cJSON *data, int p, 
 	s->state = 1;
 }
 
-/* Appends a staged page to acc. -1 on OOM (acc unchanged). */
-static int commit_part(fa_access *acc, int p, staged *s)
+/* Makes room in acc for a staged page (the count stays: acc still holds what it held).
+ * -1 on OOM. */
+static int reserve_part(fa_access *acc, int p, const staged *s)
 {
 	void **arr;
 	size_t *n;
-	unsigned char *grown;
+	void *grown;
+
+	if (p == FA_ACCESS_ROLE || !s->n)
+		return 0;
+	part_array(acc, p, &arr, &n);
+	grown = realloc(*arr, (*n + s->n) * items[p].size);
+	if (!grown)
+		return -1;
+	*arr = grown;
+	return 0;
+}
+
+/* Appends a staged page to acc, in the room reserve_part made. */
+static void commit_part(fa_access *acc, int p, staged *s)
+{
+	void **arr;
+	size_t *n;
 
 	if (p == FA_ACCESS_ROLE) {
 		free(acc->viewer_role);
 		acc->viewer_role = s->role;
 		s->role = NULL;
-		return 0;
+		return;
 	}
 	part_array(acc, p, &arr, &n);
-	if (s->n) {
-		grown = realloc(*arr, (*n + s->n) * items[p].size);
-		if (!grown)
-			return -1;
-		memcpy(grown + *n * items[p].size, s->arr, s->n * items[p].size);
-		*arr = grown;
-		*n += s->n;
-	}
+	if (s->n)
+		memcpy((unsigned char *)*arr + *n * items[p].size, s->arr, s->n * items[p].size);
+	*n += s->n;
 	free(s->arr);
 	s->arr = NULL;
 	s->n = 0;
-	return 0;
 }
 
 int fa_api_decode_access(const char *body, size_t len, int part, fa_access *acc,
@@ -353,13 +364,14 @@ int fa_api_decode_access(const char *body, size_t len, int part, fa_access *acc,
 	}
 	/* room first, so a failure leaves acc as it was */
 	for (p = 0; p < FA_ACCESS_COUNT; p++) {
-		if (st[p].state == 1 && commit_part(acc, p, &st[p]) < 0) {
+		if (st[p].state == 1 && reserve_part(acc, p, &st[p]) < 0) {
 			rc = fly_oom_err(err, errlen);
 			goto cleanup;
 		}
 	}
 	for (p = 0; p < FA_ACCESS_COUNT; p++) {
 		if (st[p].state == 1) {
+			commit_part(acc, p, &st[p]);
 			if (st[p].next) {
 				next[p] = st[p].next;
 				st[p].next = NULL;
