@@ -42,7 +42,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libflyaudit.a
 
 .SECONDARY:
-.PHONY: all test asan valgrind demo deps install clean help fuzz check-deps certs bench check-h2 bench-cpu headers
+.PHONY: all test asan valgrind demo deps install clean help fuzz check-deps certs bench check-h2 bench-cpu headers check-toml
 .DEFAULT_GOAL := all
 
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
@@ -55,7 +55,8 @@ help:
 	@echo "make demo       install missing packages, build, start flymock with the demo org, audit it"
 	@echo "make asan       the tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make valgrind   the tests under valgrind"
-	@echo "make fuzz       libFuzzer on the token decoder (FUZZ_SECONDS, default 60)"
+	@echo "make fuzz       libFuzzer on the token decoder and the TOML parser (FUZZ_SECONDS, default 60, split)"
+	@echo "make check-toml the TOML parser against the toml-test suite (TOML_TEST=$(TOML_TEST))"
 	@echo "make install PREFIX=/usr/local"
 	@echo "make DEVELOPER=1  adds -Werror"
 
@@ -121,6 +122,12 @@ headers:
 
 fuzz:
 	@sh tests/run-fuzz.sh
+
+# The official TOML conformance suite: every 1.0 valid case decodes to its JSON, every
+# invalid one is refused with a line. Last line: "toml-test: V/V valid, I/I invalid".
+TOML_TEST ?= ../shared/toml-test
+check-toml: $(BUILD)/tests/toml_decoder
+	@python3 tests/toml-test.py $(BUILD)/tests/toml_decoder $(TOML_TEST) 1.0.0
 
 # Benchmarks, not tests (README "Performance"): figures on stdout and in $(BUILD)/bench-results.json.
 BENCH_DEBS := jq time nghttp2-proxy valgrind

@@ -1,5 +1,5 @@
 /* test_torture.c: fail the Nth allocation, for every N, in the decoders, the checks, the
- * token decoder, the suppression parser and the snapshot reader. Each run must end in
+ * token decoder, the suppression parser, the snapshot reader and the TOML parser. Each run must end in
  * success or a clean error: no crash, no leak (ASan's leak checker and valgrind see to
  * that in `make asan` and `make valgrind`), and never a half-filled result.
  *
@@ -24,6 +24,7 @@
 #include "flyaudit/macaroon.h"
 #include "flyaudit/policy.h"
 #include "flyaudit/snapshot.h"
+#include "flyaudit/toml.h"
 
 /* ---- the failing allocator ------------------------------------------------------- */
 
@@ -412,6 +413,57 @@ static void test_snapshot_reader(void **state)
 	torture(op_snapshot, (void *)"tests/fixtures/snapshot/complete.jsonl", "snapshot reader");
 }
 
+static int op_toml(void *vctx, bool injected)
+{
+	const char *text = vctx;
+	fa_toml *doc = NULL;
+	fa_toml_error err;
+	const fa_toml_value *root;
+	const char *s = NULL;
+	int rc;
+
+	(void)injected;
+	rc = fa_toml_parse(&doc, text, strlen(text), &err);
+	if (rc < 0) {
+		assert_null(doc);
+		assert_int_equal(rc, FA_TOML_ENOMEM);
+		assert_int_equal(err.code, FA_TOML_ENOMEM);
+		return -1;
+	}
+	/* all of it, or nothing */
+	root = fa_toml_root(doc);
+	assert_int_equal(fa_toml_table_size(root), 6);
+	assert_int_equal(fa_toml_table_size(fa_toml_table_get(root, "env")), 20);
+	assert_int_equal(fa_toml_as_string(fa_toml_get(root, "env.K19"), &s, NULL), 0);
+	assert_string_equal(s, "v\xc3\xa9");
+	assert_int_equal(fa_toml_array_size(fa_toml_table_get(root, "services")), 2);
+	assert_int_equal(fa_toml_line(fa_toml_get(root, "http_service.tls_options.alpn")), 30);
+	fa_toml_free(doc);
+	return 0;
+}
+
+/* Every kind of value and table, and a table past the size where it gets a hash index. */
+static void test_toml(void **state)
+{
+	static const char text[] =
+		"app = \"demo\"\n"
+		"a.b.c = [1, 2.5, true, 1979-05-27T07:32:00Z, {x = 'y', z.w = [[]]}]\n"
+		"[env]\n"
+		"K0 = \"v\\u00e9\"\nK1 = 'v'\nK2 = '''v'''\nK3 = \"\"\"\nv\"\"\"\nK4 = \"v\"\nK5 = \"v\"\n"
+		"K6 = \"v\"\nK7 = \"v\"\nK8 = \"v\"\nK9 = \"v\"\nK10 = \"v\"\nK11 = \"v\"\nK12 = \"v\"\n"
+		"K13 = \"v\"\nK14 = \"v\"\nK15 = \"v\"\nK16 = \"v\"\nK17 = \"v\"\nK18 = \"v\"\n"
+		"K19 = \"v\\u00e9\"\n"
+		"[[services]]\n"
+		"[[services.ports]]\nport = 443\n"
+		"[[services]]\n"
+		"[http_service]\n"
+		"tls_options.alpn = [\"h2\"]\n"
+		"[checks.a]\n";
+
+	(void)state;
+	torture(op_toml, (void *)text, "fa_toml_parse");
+}
+
 static int setup(void **state)
 {
 	cJSON_Hooks hooks = { cjson_malloc, free };
@@ -430,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_macaroon),
 		cmocka_unit_test(test_suppressions),
 		cmocka_unit_test(test_snapshot_reader),
+		cmocka_unit_test(test_toml),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

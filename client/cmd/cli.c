@@ -34,7 +34,9 @@ static const command commands[] = {
 	  "--resume continues a partial snapshot: apps already in FILE are not read again." },
 	{ "audit", "", "crawl (or --from FILE) and evaluate every check",
 	  "Formats: --format text|json|sarif|junit. Exit 0 clean, 1 failures at or above\n"
-	  "--fail-on (default high), 2 usage/auth error, 3 partial (some data unreadable)." },
+	  "--fail-on (default high), 2 usage/auth error, 3 partial (some data unreadable).\n"
+	  "-o may be repeated: one crawl, every file (format: a --format just before it, else\n"
+	  "the extension .json .sarif .xml .txt). Text: grouped; -v every result; -q failures." },
 	{ "diff", "OLD.json NEW.json", "new, resolved and unchanged failures between two reports",
 	  "Exit 1 when there are new failures at or above --fail-on." },
 	{ "checks", "", "the check catalog", "" },
@@ -44,7 +46,7 @@ static const command commands[] = {
 typedef enum {
 	O_ORG, O_APP, O_FORMAT, O_OUTPUT, O_FAIL_ON, O_SUPPRESSIONS, O_BASELINE, O_CONCURRENCY,
 	O_TIMEOUT, O_TOKEN_FILE, O_CA_FILE, O_NO_PROGRESS, O_COLOR, O_QUIET, O_VERBOSE, O_JSON,
-	O_FROM, O_RESUME, O_HELP, O_VERSION, O_MAX_ADMINS
+	O_FROM, O_RESUME, O_HELP, O_VERSION, O_SORT, O_FAILING, O_MAX_ADMINS
 } opt_id;
 
 typedef struct option {
@@ -59,7 +61,7 @@ static const option options[] = {
 	{ O_ORG, "org", 0, "SLUG", "organization (default: FLY_ORG, then the token's org)" },
 	{ O_APP, "app", 0, "NAME", "only this app (repeatable)" },
 	{ O_FORMAT, "format", 0, "FMT", "text|json|sarif|junit" },
-	{ O_OUTPUT, "output", 'o', "FILE", "write the report or snapshot to FILE (0600)" },
+	{ O_OUTPUT, "output", 'o', "FILE", "write the report or snapshot to FILE (0600); audit: repeatable, one crawl, each FILE in the --format given just before it or by its extension" },
 	{ O_FAIL_ON, "fail-on", 0, "SEV", "critical|high|medium|low|info|never (default high)" },
 	{ O_SUPPRESSIONS, "suppressions", 0, "FILE", "JSON suppressions (reason and expires required)" },
 	{ O_BASELINE, "baseline", 0, "REPORT", "a previous JSON report: only new failures count" },
@@ -71,10 +73,12 @@ static const option options[] = {
 	{ O_RESUME, "resume", 0, NULL, "snapshot: continue a partial file" },
 	{ O_MAX_ADMINS, "max-admins", 0, "N", "access.admins_excess: admins allowed (default 3)" },
 	{ O_JSON, "json", 0, NULL, "machine-readable output for the views" },
+	{ O_SORT, "sort", 0, "KEY", "apps: name (default) or findings (worst first)" },
+	{ O_FAILING, "failing", 0, NULL, "apps: only the apps with failures or unknowns" },
 	{ O_NO_PROGRESS, "no-progress", 0, NULL, "no progress line on stderr" },
 	{ O_COLOR, "color", 0, "WHEN", "auto|always|never" },
-	{ O_QUIET, "quiet", 'q', NULL, "less output" },
-	{ O_VERBOSE, "verbose", 'v', NULL, "log each request (never headers or tokens)" },
+	{ O_QUIET, "quiet", 'q', NULL, "less output (audit text: the summary and failures only)" },
+	{ O_VERBOSE, "verbose", 'v', NULL, "log each request (never headers or tokens); audit text: every result" },
 	{ O_HELP, "help", 'h', NULL, "this help" },
 	{ O_VERSION, "version", 0, NULL, "print the version" },
 };
@@ -175,8 +179,25 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 		else if (strcmp(val, "junit") == 0) cli->format = FA_FMT_JUNIT;
 		else return fa_cli_error(FA_EXIT_USAGE, "unknown --format '%s' (text, json, sarif, junit)", val);
 		cli->format_set = true;
+		cli->format_pending = true;
 		break;
-	case O_OUTPUT: cli->output = val; break;
+	case O_OUTPUT:
+		if (cli->n_outputs >= FA_CLI_MAX_OUTPUTS)
+			return fa_cli_error(FA_EXIT_USAGE, "too many -o options (at most %d)", FA_CLI_MAX_OUTPUTS);
+		if (!cli->output)
+			cli->output = val;
+		cli->outputs[cli->n_outputs].path = val;
+		cli->outputs[cli->n_outputs].format = cli->format;
+		cli->outputs[cli->n_outputs].format_given = cli->format_pending;
+		cli->n_outputs++;
+		cli->format_pending = false;
+		break;
+	case O_SORT:
+		if (strcmp(val, "name") == 0) cli->sort = FA_SORT_NAME;
+		else if (strcmp(val, "findings") == 0) cli->sort = FA_SORT_FINDINGS;
+		else return fa_cli_error(FA_EXIT_USAGE, "unknown --sort '%s' (name, findings)", val);
+		break;
+	case O_FAILING: cli->failing = true; break;
 	case O_FAIL_ON:
 		if (fa_severity_parse(val, &cli->fail_on) < 0)
 			return fa_cli_error(FA_EXIT_USAGE,
@@ -218,6 +239,47 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 	case O_VERSION: cli->command = cli->command ? cli->command : "version"; break;
 	}
 	return 0;
+}
+
+static const struct {
+	const char *ext;
+	fa_format format;
+} extensions[] = {
+	{ ".json", FA_FMT_JSON }, { ".sarif", FA_FMT_SARIF }, { ".xml", FA_FMT_JUNIT },
+	{ ".txt", FA_FMT_TEXT },
+};
+
+static const char *const format_names[] = { "text", "json", "sarif", "junit" };
+
+const char *fa_format_name(fa_format f)
+{
+	return (size_t)f < N_ELEM(format_names) ? format_names[f] : "?";
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+fa_format fa_cli_output_format(const fa_cli *cli, size_t i)
+{
+	const fa_cli_output *o = &cli->outputs[i];
+	fa_format f = cli->format;
+	size_t k, best = 0;
+
+	if (cli->n_outputs == 1 && cli->format_set)
+		return cli->format;
+	if (o->format_given)
+		return o->format;
+	/* the longest matching extension wins (".ocsf.json" before ".json") */
+	for (k = 0; k < N_ELEM(extensions); k++)
+		if (ends_with(o->path, extensions[k].ext) && strlen(extensions[k].ext) > best) {
+			best = strlen(extensions[k].ext);
+			f = extensions[k].format;
+		}
+	return f;
 }
 
 /* Parses argv into cli. Returns 0 or an exit code. */

@@ -26,6 +26,17 @@ typedef struct fa_coverage_error {
 	char *message;  /* one line */
 } fa_coverage_error;
 
+/* How much the text report shows. GROUPED (the default) opens with a summary and folds
+ * repeats: a check's failures show their first few resources, unknowns sharing a cause and
+ * manual or muted results sharing a reason are one block each. ALL (-v) prints every
+ * result on its own line. BRIEF (-q) prints the summary and the failures only. Machine
+ * formats keep one result per resource whatever this says. */
+typedef enum {
+	FA_TEXT_GROUPED = 0,
+	FA_TEXT_ALL,
+	FA_TEXT_BRIEF
+} fa_text_detail;
+
 typedef struct fa_report {
 	/* borrowed: the caller keeps these alive while writing */
 	const char *tool_name;    /* "flyaudit" */
@@ -46,6 +57,7 @@ typedef struct fa_report {
 	char **notices; /* expired / expiring suppressions and the like, one line each */
 	size_t n_notices;
 	fa_severity fail_on; /* for the text summary; FA_SEV_NONE = never */
+	fa_text_detail text_detail; /* the text report only: grouped (default), all, brief */
 	bool has_baseline;   /* results carry baseline 0/1 */
 } fa_report;
 
