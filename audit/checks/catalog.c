@@ -54,9 +54,9 @@ static const char *const refs_allowlist[] = {DOC "networking/request-headers/",
 static const char *const refs_drift[] = {DOC "apps/scale-count/", DOC "launch/deploy/",
 	DOC "machines/api/machines-resource/", NULL};
 
-static const char *const refs_members[] = {DOC "security/organizations/",
-	DOC "flyctl/orgs-remove/", DOC "flyctl/orgs-invite/", NULL};
-static const char *const refs_sso[] = {DOC "security/sso/", DOC "security/organizations/", NULL};
+static const char *const refs_members[] = {DOC "flyctl/orgs-show/", DOC "flyctl/orgs-remove/",
+	DOC "flyctl/orgs-invite/", DOC "security/sso/", NULL};
+static const char *const refs_sso[] = {DOC "security/sso/", NULL};
 static const char *const refs_wireguard[] = {DOC "networking/private-networking/",
 	DOC "flyctl/wireguard-list/", DOC "flyctl/wireguard-remove/", NULL};
 static const char *const refs_owner[] = {DOC "security/tokens/", DOC "flyctl/tokens-list/",
@@ -112,8 +112,10 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Without required SSO, people keep Fly logins outside your identity provider: "
 		"offboarding there does not lock them out of Fly, and your 2FA policy does not "
 		"apply.",
-		"Set up SSO for the org (dashboard: Organization > Settings > Single sign-on, e.g. "
-		"Google Workspace or GitHub) and set it to Required for flyctl and the dashboard.",
+		"In the dashboard, pick the org, then Settings > Single Sign On > Google SSO "
+		"Requirement (your Google Workspace hosted domain) or GitHub SSO Requirement (your "
+		"GitHub organization), check Enable and Save: members must then sign in through it "
+		"to reach the org, from flyctl and the dashboard alike.",
 		refs_sso, "org", tags_access},
 	[FA_CK_IMAGE_UNPINNED] = {
 		"container.image_unpinned", FA_SEV_LOW,
