@@ -9,7 +9,7 @@ PKGS     := libcurl libcjson openssl msgpack
 TEST_PKGS := cmocka
 MOCK_PKGS := libmicrohttpd libcjson openssl
 DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev pkg-config \
-            openssl python3-jsonschema python3-graphql-core
+            openssl python3-jsonschema python3-graphql-core man-db
 
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings -Wformat=2 -Wvla -Wno-missing-field-initializers
@@ -153,6 +153,11 @@ install: all
 	install -m 0755 $(BUILD)/flyaudit $(DESTDIR)$(PREFIX)/bin/flyaudit
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libflyaudit.a
 	install -m 0644 include/flyaudit/*.h $(DESTDIR)$(PREFIX)/include/flyaudit/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 0644 examples/man/flyaudit.1 $(DESTDIR)$(PREFIX)/share/man/man1/flyaudit.1
+	install -m 0644 examples/completions/flyaudit.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/flyaudit
+	install -m 0644 examples/completions/_flyaudit $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_flyaudit
 
 clean:
 	rm -rf build build-asan build-fuzz

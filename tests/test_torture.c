@@ -23,6 +23,7 @@
 #include "flyaudit/audit.h"
 #include "flyaudit/macaroon.h"
 #include "flyaudit/policy.h"
+#include "flyaudit/report.h"
 #include "flyaudit/snapshot.h"
 #include "flyaudit/toml.h"
 
@@ -413,6 +414,88 @@ static void test_snapshot_reader(void **state)
 	torture(op_snapshot, (void *)"tests/fixtures/snapshot/complete.jsonl", "snapshot reader");
 }
 
+/* The second-round writers (HTML, OCSF, CSV, the notification, the fix plan, the
+ * compliance summary) on a small report: an error or the very bytes of the reference run. */
+typedef struct writers_ctx {
+	fa_report rep;
+	char *ref[5];
+} writers_ctx;
+
+static int buf_sink(void *ud, const char *data, size_t len)
+{
+	return fa_buf_add(ud, data, len);
+}
+
+static int op_writers(void *vctx, bool injected)
+{
+	writers_ctx *c = vctx;
+	fa_report_counts counts;
+	fa_result_mem_iter m;
+	fa_result_iter it;
+	fa_compliance_summary cs;
+	fa_plan_item item = { "volumes.unencrypted", "high", "db", "volume", "vol_1", "pg", "ams", "m" };
+	int k, rc = 0;
+
+	memset(&counts, 0, sizeof(counts));
+	fa_report_counts_add(&counts, &c->rep.results);
+	for (k = 0; k < 5 && rc == 0; k++) {
+		fa_buf b = FA_BUF_INIT(0);
+		fa_report_sink sink = { buf_sink, &b };
+
+		fa_result_iter_memory(&it, &m, &c->rep.results);
+		switch (k) {
+		case 0: rc = fa_report_html_stream(&c->rep, &counts, &it, &sink); break;
+		case 1: rc = fa_report_ocsf_stream(&c->rep, &counts, &it, &sink); break;
+		case 2: rc = fa_report_csv_stream(&c->rep, &counts, &it, &sink); break;
+		case 3: rc = fa_report_notify_payload(&c->rep, &counts, &it, FA_SEV_HIGH, 5, &b); break;
+		default: rc = fa_report_plan("o", "r.json", &item, 1, &b); break;
+		}
+		fa_result_mem_iter_release(&m);
+		if (rc == 0 && fa_buf_add(&b, "", 0) < 0)
+			rc = -1;
+		if (rc == 0 && !injected)
+			c->ref[k] = __real_strdup(b.data);
+		else if (rc == 0)
+			assert_string_equal(b.data, c->ref[k]);
+		fa_buf_release(&b);
+	}
+	if (rc == 0) {
+		fa_result_iter_memory(&it, &m, &c->rep.results);
+		rc = fa_compliance_summarise(FA_FW_SOC2, &it, &cs);
+		fa_result_mem_iter_release(&m);
+		if (rc == 0) {
+			assert_true(cs.n > 0);
+			fa_compliance_summary_release(&cs);
+		}
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static void test_writers(void **state)
+{
+	writers_ctx c;
+	int k;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	fa_report_init(&c.rep);
+	c.rep.org = "o";
+	c.rep.generated_at = "2026-11-28T12:00:00Z";
+	c.rep.compliance = FA_FW_CIS_8_1;
+	assert_int_equal(fa_report_add_error(&c.rep, "db", "volumes", 500, "boom <x>"), 0);
+	assert_int_equal(fa_results_add(&c.rep.results, fa_check_find("volumes.unencrypted"), FA_STATUS_FAIL,
+					"o", "db", "volume", "vol_1", "pg", "ams", "not encrypted"), 0);
+	assert_int_equal(fa_results_add(&c.rep.results, fa_check_find("secrets.plaintext_env"), FA_STATUS_UNKNOWN,
+					"o", "web", "machine", "m1", NULL, NULL, "=cmd"), 0);
+	assert_int_equal(fa_results_add(&c.rep.results, fa_check_find("tls.https_not_forced"), FA_STATUS_PASS,
+					"o", "web", "machine", "m1", NULL, NULL, "ok"), 0);
+	fa_results_sort(&c.rep.results);
+	torture(op_writers, &c, "report writers (html, ocsf, csv, notify, plan)");
+	for (k = 0; k < 5; k++)
+		free(c.ref[k]);
+	fa_report_release(&c.rep);
+}
+
 static int op_toml(void *vctx, bool injected)
 {
 	const char *text = vctx;
@@ -482,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_macaroon),
 		cmocka_unit_test(test_suppressions),
 		cmocka_unit_test(test_snapshot_reader),
+		cmocka_unit_test(test_writers),
 		cmocka_unit_test(test_toml),
 	};
 

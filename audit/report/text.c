@@ -222,6 +222,38 @@ static int summary_line(const text_ctx *t, const fa_report *r, const fa_report_c
 	return fa_buf_adds(o, "\n");
 }
 
+/* `--compliance`: one row per control: verdict, counts, title */
+static int compliance_section(const text_ctx *t, const fa_report *r, const fa_result_iter *it)
+{
+	fa_compliance_summary cs;
+	size_t i;
+	int rc = -1;
+
+	if (r->compliance == FA_FW_NONE)
+		return 0;
+	if (fa_compliance_summarise(r->compliance, it, &cs) < 0)
+		return -1;
+	if (on(t, C_BOLD) || fa_buf_printf(t->out, "%s (%zu controls)", fa_framework_title(r->compliance), cs.n) ||
+	    on(t, C_RESET) ||
+	    fa_buf_printf(t->out, "\n  %-8s %-8s %5s %5s %7s %6s %5s  %s\n", "CONTROL", "VERDICT", "FAIL",
+			  "PASS", "UNKNOWN", "MANUAL", "MUTED", "TITLE"))
+		goto cleanup;
+	for (i = 0; i < cs.n; i++) {
+		const fa_control_row *row = &cs.rows[i];
+
+		if (fa_buf_printf(t->out, "  %-8s %-8s %5zu %5zu %7zu %6zu %5zu  %s\n", row->control,
+				  fa_control_verdict(row), row->by_status[FA_STATUS_FAIL],
+				  row->by_status[FA_STATUS_PASS], row->by_status[FA_STATUS_UNKNOWN],
+				  row->by_status[FA_STATUS_MANUAL], row->by_status[FA_STATUS_MUTED],
+				  row->title))
+			goto cleanup;
+	}
+	rc = fa_buf_adds(t->out, "\n");
+cleanup:
+	fa_compliance_summary_release(&cs);
+	return rc;
+}
+
 /* -v: every result on its own line, failures in full. */
 static int text_all(const fa_report *r, const fa_report_counts *counts, bool color,
 		    const fa_result_iter *it, const fa_report_sink *sink)
@@ -256,7 +288,8 @@ static int text_all(const fa_report *r, const fa_report_counts *counts, bool col
 			   sum->by_status[FA_STATUS_MANUAL]) ||
 	    status_section(&t, it, FA_STATUS_MUTED, "Muted", sum->by_status[FA_STATUS_MUTED]))
 		goto cleanup;
-	if (coverage_section(&t, r, r->n_errors) || notices_section(&t, r) ||
+	if (coverage_section(&t, r, r->n_errors) || compliance_section(&t, r, it) ||
+	    notices_section(&t, r) ||
 	    summary_line(&t, r, counts) || fa_rpt_out_flush(&o, 0))
 		goto cleanup;
 	rc = 0;
@@ -688,9 +721,11 @@ static int text_grouped(const fa_report *r, const fa_report_counts *counts, bool
 		    group_section(&t, manual, "Manual: verify by hand",
 				  sum->by_status[FA_STATUS_MANUAL]) ||
 		    group_section(&t, muted, "Muted", sum->by_status[FA_STATUS_MUTED]) ||
-		    coverage_section(&t, r, FIRST_ERRORS) || notices_section(&t, r) ||
-		    (body && summary_line(&t, r, counts)))
+		    coverage_section(&t, r, FIRST_ERRORS) || compliance_section(&t, r, it) ||
+		    notices_section(&t, r) || (body && summary_line(&t, r, counts)))
 			goto cleanup;
+	} else if (compliance_section(&t, r, it)) {
+		goto cleanup;
 	}
 	if (fa_rpt_out_flush(&o, 0))
 		goto cleanup;

@@ -16,7 +16,9 @@
 /* Exit codes (ARCHITECTURE.md section 2), frozen. */
 enum { FA_EXIT_OK = 0, FA_EXIT_FAIL = 1, FA_EXIT_USAGE = 2, FA_EXIT_PARTIAL = 3 };
 
-typedef enum { FA_FMT_TEXT = 0, FA_FMT_JSON, FA_FMT_SARIF, FA_FMT_JUNIT } fa_format;
+typedef enum {
+	FA_FMT_TEXT = 0, FA_FMT_JSON, FA_FMT_SARIF, FA_FMT_JUNIT, FA_FMT_HTML, FA_FMT_OCSF, FA_FMT_CSV
+} fa_format;
 typedef enum { FA_COLOR_AUTO = 0, FA_COLOR_ALWAYS, FA_COLOR_NEVER } fa_color;
 
 #define FA_CLI_MAX_APPS 256
@@ -61,8 +63,17 @@ typedef struct fa_cli {
 	bool failing;  /* apps: --failing, only apps with failures */
 	bool resume;
 	bool help;
+	/* filters: comma-separated lists, checked against the catalog when parsed */
+	const char *checks;         /* --checks ID,... (globs: "secrets.*") */
+	const char *exclude_checks; /* --exclude-checks ID,... */
+	unsigned severities;        /* --severity SEV,...: bit (1 << fa_severity); 0 = all */
+	fa_framework compliance;    /* --compliance cis-8.1|soc2 */
+	const char *plan;           /* fix --plan REPORT.json */
 	int max_admins; /* --max-admins; 0 = the default (3) */
 } fa_cli;
+
+/* Whether the filters keep results of check `m` with severity `sev`. */
+bool fa_cli_wants(const fa_cli *cli, const fa_check_meta *m, fa_severity sev);
 
 /* Everything a command that talks to Fly needs. */
 typedef struct fa_session {
@@ -129,6 +140,7 @@ int fa_cmd_snapshot(const fa_cli *cli);
 int fa_cmd_audit(const fa_cli *cli);
 int fa_cmd_diff(const fa_cli *cli);
 int fa_cmd_checks(const fa_cli *cli);
+int fa_cmd_fix(const fa_cli *cli);
 
 /* Entry point for main(). */
 int fa_cli_main(int argc, char **argv);

@@ -616,6 +616,18 @@ int fa_cmd_checks(const fa_cli *cli)
 				cJSON_AddItemToArray(tags, cJSON_CreateString(cs[i].tags[j]));
 			cJSON_AddItemToObject(o, "references", refs);
 			cJSON_AddItemToObject(o, "tags", tags);
+			{
+				cJSON *comp = cJSON_AddObjectToObject(o, "compliance");
+				cJSON *cis = cJSON_CreateArray(), *soc = cJSON_CreateArray();
+				const char *const *c;
+
+				for (c = fa_check_controls(&cs[i], FA_FW_CIS_8_1); *c; c++)
+					cJSON_AddItemToArray(cis, cJSON_CreateString(*c));
+				for (c = fa_check_controls(&cs[i], FA_FW_SOC2); *c; c++)
+					cJSON_AddItemToArray(soc, cJSON_CreateString(*c));
+				cJSON_AddItemToObject(comp, "cis-8.1", cis);
+				cJSON_AddItemToObject(comp, "soc2", soc);
+			}
 			cJSON_AddItemToArray(arr, o);
 		}
 		char *json = arr ? cJSON_Print(arr) : NULL;
