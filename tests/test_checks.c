@@ -42,6 +42,12 @@ static const struct {
 	{"access.sso_not_required", FA_SEV_LOW, "org"},
 	{"tokens.owner_not_member", FA_SEV_HIGH, "token"},
 	{"network.wireguard_peers", FA_SEV_NONE, "wireguard_peer"},
+	/* second round: --probe (ARCHITECTURE section 5) */
+	{"edge.http_not_redirected", FA_SEV_HIGH, "hostname"},
+	{"edge.tls_legacy_accepted", FA_SEV_MEDIUM, "hostname"},
+	{"edge.hsts_missing", FA_SEV_LOW, "hostname"},
+	{"edge.certificate_expiring", FA_SEV_MEDIUM, "hostname"},
+	{"edge.sensitive_path_exposed", FA_SEV_CRITICAL, "hostname"},
 };
 #define N_WANT (sizeof(want_catalog) / sizeof(want_catalog[0]))
 
