@@ -55,7 +55,7 @@ esecs=${FUZZ_EDGE_SECONDS:-20}
 erc=0
 mkdir -p "$out/corpus/edge"
 # shellcheck disable=SC2046,SC2086
-$cc $flags tests/fuzz_edge.c audit/checks/*.c audit/results.c audit/model.c audit/secrets.c \
+$cc $flags tests/fuzz_edge.c audit/checks/*.c audit/results.c audit/model.c audit/model_access.c audit/secrets.c \
 	audit/buf.c $(pkg-config --libs libcrypto) -o "$out/fuzz_edge"
 cp tests/fuzz-corpus/edge/* "$out/corpus/edge/"
 echo "fuzz: tests/fuzz_edge.c for ${esecs}s (corpus $out/corpus/edge)"
