@@ -1,10 +1,11 @@
 #!/bin/sh
 # make fuzz: builds the libFuzzer targets with ASan + UBSan and runs each from its seed
 # corpus, splitting FUZZ_SECONDS (default 60) between them: the token decoder
-# (tests/fuzz_macaroon.c), the TOML parser (tests/fuzz_toml.c, seeded also with the
+# (tests/fuzz_macaroon.c) and the TOML parser (tests/fuzz_toml.c, seeded also with the
 # valid cases of toml-test when TOML_TEST, default ../shared/toml-test, is there) and the
-# people-and-access GraphQL decoder (tests/fuzz_access.c); the edge decisions of --probe
-# (tests/fuzz_edge.c) run FUZZ_EDGE_SECONDS (20) on their own.
+# scan parsers (tests/fuzz_scan.c: Dockerfile, YAML over libyaml, .dockerignore); the
+# edge decisions of --probe (tests/fuzz_edge.c) run FUZZ_EDGE_SECONDS (20) on their own.
+# The people-and-access GraphQL decoder (tests/fuzz_access.c) runs FUZZ_ACCESS_SECONDS (10).
 # Needs clang and libFuzzer (Debian: clang libclang-rt-14-dev). Exit status: the first
 # failing fuzzer's, else 0.
 set -eu
@@ -16,22 +17,20 @@ suite=${TOML_TEST:-../shared/toml-test}
 flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude"
 mac_secs=$((secs / 3))
-acc_secs=$((secs / 3))
-toml_secs=$((secs - mac_secs - acc_secs))
-mkdir -p "$out/corpus/macaroon" "$out/corpus/toml" "$out/corpus/access"
+scan_secs=$((secs / 3))
+toml_secs=$((secs - mac_secs - scan_secs))
+mkdir -p "$out/corpus/macaroon" "$out/corpus/toml" "$out/corpus/scan"
 # shellcheck disable=SC2046,SC2086
 $cc $flags $(pkg-config --cflags msgpack) \
 	tests/fuzz_macaroon.c audit/tokens/*.c audit/buf.c \
 	$(pkg-config --libs msgpack) -o "$out/fuzz_macaroon"
 # shellcheck disable=SC2086
 $cc $flags tests/fuzz_toml.c audit/parse/toml.c audit/buf.c -lm -o "$out/fuzz_toml"
-# shellcheck disable=SC2046,SC2086
-$cc $flags $(pkg-config --cflags libcjson) \
-	tests/fuzz_access.c client/fly/access.c client/fly/decode.c client/fly/errors.c \
-	audit/model.c audit/model_access.c audit/buf.c audit/secrets.c \
-	$(pkg-config --libs libcjson) -o "$out/fuzz_access"
-cp tests/fuzz-corpus/access/* "$out/corpus/access/"
+# shellcheck disable=SC2046
+$cc $flags tests/fuzz_scan.c audit/parse/dockerfile.c audit/parse/yaml.c audit/parse/dockerignore.c \
+	audit/buf.c $(pkg-config --cflags --libs yaml-0.1) -o "$out/fuzz_scan"
 cp tests/fuzz-corpus/macaroon/* "$out/corpus/macaroon/"
+cp tests/fuzz-corpus/scan/* "$out/corpus/scan/"
 cp tests/fuzz-corpus/toml/* "$out/corpus/toml/"
 if [ -d "$suite/tests/valid" ]; then
 	find "$suite/tests/valid" -name '*.toml' | while read -r f; do
@@ -40,28 +39,42 @@ if [ -d "$suite/tests/valid" ]; then
 fi
 rc=0
 trc=0
+src=0
 echo "fuzz: tests/fuzz_macaroon.c for ${mac_secs}s (corpus $out/corpus/macaroon)"
 "$out/fuzz_macaroon" -max_total_time="$mac_secs" -max_len=8192 -timeout=10 -artifact_prefix="$out/" \
 	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/macaroon" || rc=$?
 echo "fuzz: tests/fuzz_toml.c for ${toml_secs}s (corpus $out/corpus/toml)"
 "$out/fuzz_toml" -max_total_time="$toml_secs" -max_len=8192 -timeout=10 -artifact_prefix="$out/" \
 	-rss_limit_mb=2048 -print_final_stats=1 -dict=tests/fuzz-corpus/toml.dict "$out/corpus/toml" || trc=$?
-echo "fuzz: tests/fuzz_access.c for ${acc_secs}s (corpus $out/corpus/access)"
-arc=0
-"$out/fuzz_access" -max_total_time="$acc_secs" -max_len=65536 -timeout=10 -artifact_prefix="$out/" \
-	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/access" || arc=$?
+echo "fuzz: tests/fuzz_scan.c for ${scan_secs}s (corpus $out/corpus/scan)"
+"$out/fuzz_scan" -max_total_time="$scan_secs" -max_len=8192 -timeout=10 -artifact_prefix="$out/" \
+	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/scan" || src=$?
 # the edge decisions of --probe (tests/fuzz_edge.c): their own FUZZ_EDGE_SECONDS
 esecs=${FUZZ_EDGE_SECONDS:-20}
 erc=0
 mkdir -p "$out/corpus/edge"
 # shellcheck disable=SC2046,SC2086
-$cc $flags tests/fuzz_edge.c audit/checks/*.c audit/results.c audit/model.c audit/model_access.c audit/secrets.c \
+$cc $flags tests/fuzz_edge.c $(ls audit/checks/*.c | grep -v '/repo\.c$') audit/results.c audit/model.c audit/model_access.c audit/secrets.c \
 	audit/buf.c $(pkg-config --libs libcrypto) -o "$out/fuzz_edge"
 cp tests/fuzz-corpus/edge/* "$out/corpus/edge/"
 echo "fuzz: tests/fuzz_edge.c for ${esecs}s (corpus $out/corpus/edge)"
 "$out/fuzz_edge" -max_total_time="$esecs" -max_len=4096 -timeout=10 -artifact_prefix="$out/edge-" \
 	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/edge" || erc=$?
+# the people-and-access GraphQL decoder (tests/fuzz_access.c): its own FUZZ_ACCESS_SECONDS
+asecs=${FUZZ_ACCESS_SECONDS:-10}
+arc=0
+mkdir -p "$out/corpus/access"
+# shellcheck disable=SC2046,SC2086
+$cc $flags $(pkg-config --cflags libcjson) \
+	tests/fuzz_access.c client/fly/access.c client/fly/decode.c client/fly/errors.c \
+	audit/model.c audit/model_access.c audit/buf.c audit/secrets.c \
+	$(pkg-config --libs libcjson) -o "$out/fuzz_access"
+cp tests/fuzz-corpus/access/* "$out/corpus/access/"
+echo "fuzz: tests/fuzz_access.c for ${asecs}s (corpus $out/corpus/access)"
+"$out/fuzz_access" -max_total_time="$asecs" -max_len=65536 -timeout=10 -artifact_prefix="$out/access-" \
+	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/access" || arc=$?
 [ "$rc" -ne 0 ] || rc=${trc:-0}
-[ "$rc" -ne 0 ] || rc=${arc:-0}
+[ "$rc" -ne 0 ] || rc=${src:-0}
 [ "$rc" -ne 0 ] || rc=${erc:-0}
+[ "$rc" -ne 0 ] || rc=${arc:-0}
 exit "$rc"

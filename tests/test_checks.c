@@ -42,6 +42,14 @@ static const struct {
 	{"access.sso_not_required", FA_SEV_LOW, "org"},
 	{"tokens.owner_not_member", FA_SEV_HIGH, "token"},
 	{"network.wireguard_peers", FA_SEV_NONE, "wireguard_peer"},
+	/* second round: flyaudit scan */
+	{"ci.action_unpinned", FA_SEV_MEDIUM, "file"},
+	{"ci.secret_as_build_arg", FA_SEV_HIGH, "file"},
+	{"ci.token_hardcoded", FA_SEV_CRITICAL, "file"},
+	{"ci.token_not_from_secrets", FA_SEV_HIGH, "file"},
+	{"config.repo_drift", FA_SEV_MEDIUM, "app"},
+	{"secrets.dockerfile", FA_SEV_CRITICAL, "file"},
+	{"secrets.env_file_committed", FA_SEV_CRITICAL, "file"},
 	/* second round: --probe (ARCHITECTURE section 5) */
 	{"edge.http_not_redirected", FA_SEV_HIGH, "hostname"},
 	{"edge.tls_legacy_accepted", FA_SEV_MEDIUM, "hostname"},
