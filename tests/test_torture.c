@@ -351,7 +351,7 @@ static int op_macaroon(void *vctx, bool injected)
 static int op_edge(void *vctx, bool injected)
 {
 	const fa_edge_obs *obs = vctx;
-	fa_audit_ctx ctx = { "demo", 1795911665, NULL, true };
+	fa_audit_ctx ctx = { .org = "demo", .now = 1795911665, .probe = true };
 	fa_results rs;
 	int rc;
 
