@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.org = inv.org;
+	ctx.access = &inv.access;
 	ctx.now = time(NULL);
 	ctx.self = &inv.self;
 	fa_app_init(&app);

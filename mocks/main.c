@@ -1260,7 +1260,8 @@ static void usage(FILE *out)
 	      "               [--fixtures DIR] [--org demo | --synthetic N] [--token T]...\n"
 	      "               [--latency MS] [--jitter MS] [--fault SPEC]... [--revoke-after N]\n"
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
-	      "               [--graphql-max-page N] [--body PATH[@CURSOR]=FILE]...\n"
+	      "               [--graphql-max-page N] [--body PATH[@CURSOR]=FILE]... [--deny-members]\n"
+	      "               [--members N]\n"
 	      "               [--registry basic|bearer|401|mismatch|redirect|foreign-realm[,...]]\n"
 	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
@@ -1493,6 +1494,10 @@ int main(int argc, char **argv)
 			G.quiet = 1;
 			continue;
 		}
+		if (strcmp(opt, "--deny-members") == 0) {
+			fm_deny_members = 1;
+			continue;
+		}
 		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -1522,6 +1527,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "flymock: --mint-token wants readonly, org, deploy:APP_NUMERIC_ID or user\n");
 			fa_buf_cleanse(&tok);
 			return ok ? 0 : 2;
+		} else if (strcmp(name, "--members") == 0) {
+			if (parse_long(val, 0, 1000000, &fm_synth_members) != 0)
+				goto bad_usage;
 		} else if (strcmp(name, "--graphql-max-page") == 0) {
 			if (parse_long(val, 1, 1000000, &fm_graphql_max_page) != 0)
 				goto bad_usage;

@@ -1050,8 +1050,8 @@ static void test_notify(void **state)
 	assert_string_equal(cJSON_GetObjectItem(j, "content")->valuestring,
 			    cJSON_GetObjectItem(j, "text")->valuestring);
 	/* 4 critical (secrets.plaintext_env, secrets.image_env, secrets.image_history on the
-	 * demo's images) + high ones */
-	assert_int_equal(cJSON_GetObjectItem(j, "new_failures")->valueint, 11);
+	 * demo's images) + high ones (2 of them people and access) */
+	assert_int_equal(cJSON_GetObjectItem(j, "new_failures")->valueint, 13);
 	top = cJSON_GetObjectItem(j, "top");
 	assert_int_equal(cJSON_GetArraySize(top), 5);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "severity")->valuestring, "critical");

@@ -11,7 +11,11 @@
 
 /* Index of each check in the catalog (the catalog is sorted by id; keep in step). */
 enum {
-	FA_CK_CI_ACTION_UNPINNED = 0,
+	FA_CK_ADMINS_EXCESS = 0,
+	FA_CK_INVITATION_STALE,
+	FA_CK_MEMBER_WITHOUT_2FA,
+	FA_CK_SSO_NOT_REQUIRED,
+	FA_CK_CI_ACTION_UNPINNED,
 	FA_CK_CI_SECRET_BUILD_ARG,
 	FA_CK_CI_TOKEN_HARDCODED,
 	FA_CK_CI_TOKEN_NOT_SECRET,
@@ -31,6 +35,7 @@ enum {
 	FA_CK_FLYCAST_CROSS_ORG,
 	FA_CK_PRIVATE_SERVICE_PUBLIC,
 	FA_CK_PUBLIC_IP_UNUSED,
+	FA_CK_WIREGUARD_PEERS,
 	FA_CK_CONFIG_DRIFT,
 	FA_CK_SECRETS_DOCKERFILE,
 	FA_CK_ENV_FILE_COMMITTED,
@@ -43,6 +48,7 @@ enum {
 	FA_CK_AUDITOR_EXPIRING,
 	FA_CK_AUDITOR_NOT_READONLY,
 	FA_CK_LONG_LIVED,
+	FA_CK_OWNER_NOT_MEMBER,
 	FA_CK_UNDISCHARGED,
 	FA_CK_NO_BACKUPS,
 	FA_CK_UNENCRYPTED,
@@ -120,5 +126,8 @@ int fa_chk_machine_image(const fa_app *app, const fa_machine *mc, const fa_image
 			 fa_msg *m);
 /* True for the users that are root: "", "root", "0", "root:*", "0:*". machine.c. */
 bool fa_chk_user_is_root(const char *u);
+int fa_chk_access(fa_run *r, const fa_access *a); /* access.c: people and access (org) */
+/* access.c: tokens.owner_not_member for one live token (r->ctx->access has the members). */
+int fa_chk_token_owner(fa_run *r, const fa_token *t);
 
 #endif

@@ -121,6 +121,10 @@ typedef struct fa_audit_ctx {
 	time_t now;
 	const fa_self *self; /* the running token; may be NULL (unknown) */
 	int max_image_age_days; /* container.image_stale; 0 = 180 */
+	/* People and access of the org (members decide tokens.owner_not_member, also for app
+	 * tokens); NULL = not read: those results are unknown. Zero-initialize the context. */
+	const fa_access *access;
+	int max_admins; /* access.admins_excess: --max-admins; 0 = the default, 3 */
 	bool probe;          /* --probe: network.admin_allowlist comes from the edge (edge.h) */
 } fa_audit_ctx;
 
