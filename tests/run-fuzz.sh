@@ -32,7 +32,8 @@ rsecs=${FUZZ_REGISTRY_SECONDS:-30}
 mkdir -p "$out/corpus/registry"
 # shellcheck disable=SC2046,SC2086
 $cc $flags $(pkg-config --cflags libcjson openssl) \
-	tests/fuzz_registry.c client/fly/registry.c client/fly/decode.c audit/secrets.c audit/model.c audit/buf.c \
+	tests/fuzz_registry.c client/fly/registry.c client/fly/decode.c client/scrub.c audit/jsoncheck.c \
+	audit/secrets.c audit/model.c audit/model_access.c audit/buf.c \
 	$(pkg-config --libs libcjson openssl) -o "$out/fuzz_registry"
 # shellcheck disable=SC2046
 $cc $flags tests/fuzz_scan.c audit/parse/dockerfile.c audit/parse/yaml.c audit/parse/dockerignore.c \
@@ -88,7 +89,7 @@ arc=0
 mkdir -p "$out/corpus/access"
 # shellcheck disable=SC2046,SC2086
 $cc $flags $(pkg-config --cflags libcjson) \
-	tests/fuzz_access.c client/fly/access.c client/fly/decode.c client/fly/errors.c \
+	tests/fuzz_access.c client/fly/access.c client/fly/decode.c client/fly/errors.c client/scrub.c audit/jsoncheck.c \
 	audit/model.c audit/model_access.c audit/buf.c audit/secrets.c \
 	$(pkg-config --libs libcjson) -o "$out/fuzz_access"
 cp tests/fuzz-corpus/access/* "$out/corpus/access/"
