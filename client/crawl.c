@@ -344,6 +344,42 @@ done:
 	job_done_one(job);
 }
 
+static void on_app_tokens(void *ud, const fa_response *r);
+
+/* Asks for one app's tokens alone, as flyctl does (the same document, one alias). The job
+ * keeps the hold its batch took; this request's answer releases it. */
+static int queue_single_tokens(crawl *c, app_job *job)
+{
+	token_batch *nb = calloc(1, sizeof(*nb) + sizeof(app_job *));
+	const char *name = job->app.name;
+	char *body = NULL;
+
+	if (!nb)
+		return -1;
+	nb->c = c;
+	nb->n = 1;
+	nb->jobs[0] = job;
+	body = fa_api_gql_app_tokens(&name, 1);
+	if (!body || fa_net_graphql(c->o->net, body, NULL, on_app_tokens, nb) < 0) {
+		free(body);
+		free(nb);
+		return -1;
+	}
+	free(body);
+	return 0;
+}
+
+/* The server refused the batched query as a whole (a GraphQL error with no data, or a
+ * 400/413/422), not the token or the network: worth asking app by app. */
+static bool batch_rejected(const fa_response *r, int rc)
+{
+	if (r->error != FA_NET_OK)
+		return false;
+	if (r->status == 400 || r->status == 413 || r->status == 422)
+		return true;
+	return r->status == 200 && (rc == FA_API_EGRAPHQL || rc == FA_API_EJSON);
+}
+
 static void on_app_tokens(void *ud, const fa_response *r)
 {
 	token_batch *b = ud;
@@ -353,6 +389,7 @@ static void on_app_tokens(void *ud, const fa_response *r)
 	char err[FA_API_ERRLEN] = "";
 	fa_load failed = { 0 };
 	bool whole_failed;
+	int rc = 0;
 
 	whole_failed = response_failed(c, &failed, r, "app tokens");
 	if (!whole_failed) {
@@ -361,8 +398,6 @@ static void on_app_tokens(void *ud, const fa_response *r)
 			fa_load_fail(&failed, 0, "out of memory");
 			whole_failed = true;
 		} else {
-			int rc;
-
 			for (i = 0; i < b->n; i++)
 				apps[i] = &b->jobs[i]->app;
 			rc = fa_api_decode_app_tokens(r->body, r->len, apps, b->n, err, sizeof(err));
@@ -371,6 +406,21 @@ static void on_app_tokens(void *ud, const fa_response *r)
 				whole_failed = true;
 			}
 		}
+	}
+	if (whole_failed && b->n > 1 && !c->aborted && batch_rejected(r, rc)) {
+		/* fall back to one app per query; an app that cannot be asked keeps the error */
+		for (i = 0; i < b->n; i++) {
+			app_job *job = b->jobs[i];
+
+			if (queue_single_tokens(c, job) == 0)
+				continue;
+			fa_load_fail(&job->app.load[FA_EP_TOKENS], failed.status, failed.message);
+			job_done_one(job);
+		}
+		fa_load_release(&failed);
+		free(apps);
+		free(b);
+		return;
 	}
 	for (i = 0; i < b->n; i++) {
 		fa_load *l = &b->jobs[i]->app.load[FA_EP_TOKENS];

@@ -1025,7 +1025,7 @@ static void usage(FILE *out)
 	      "               [--fixtures DIR] [--org demo | --synthetic N] [--token T]...\n"
 	      "               [--latency MS] [--jitter MS] [--fault SPEC]... [--revoke-after N]\n"
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
-	      "               [--graphql-max-page N]\n"
+	      "               [--graphql-max-page N] [--graphql-max-apps N]\n"
 	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
 	      "  502 503 504 reset truncate malformed wrongtypes oversize slow 400missing\n",
@@ -1237,6 +1237,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "flymock: --mint-token wants readonly, org, deploy:APP_NUMERIC_ID or user\n");
 			fa_buf_cleanse(&tok);
 			return ok ? 0 : 2;
+		} else if (strcmp(name, "--graphql-max-apps") == 0) {
+			if (parse_long(val, 1, 1000000, &fm_graphql_max_apps) != 0)
+				goto bad_usage;
 		} else if (strcmp(name, "--graphql-max-page") == 0) {
 			if (parse_long(val, 1, 1000000, &fm_graphql_max_page) != 0)
 				goto bad_usage;

@@ -654,6 +654,35 @@ static const cJSON *find_msg(const cJSON *results, const char *check, const char
 	return NULL;
 }
 
+/* A server that rejects the batched app-token query as a whole: flyaudit asks one app
+ * per query (as flyctl does) and loses nothing. */
+static void test_token_batch_fallback(void **state)
+{
+	mock m;
+	run r;
+	const char *extra[] = { "--graphql-max-apps", "1", NULL };
+	const char *a[] = { "--org", "demo", "audit", "--format", "json", "--fail-on", "never", NULL };
+	cJSON *rep, *errs, *e, *results;
+
+	(void)state;
+	mock_start(&m, "tok", extra);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	errs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rep, "coverage"),
+						"errors");
+	cJSON_ArrayForEach(e, errs)
+		fail_msg("coverage error: %s %s", jstr(e, "endpoint"), jstr(e, "message"));
+	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	/* web-clean's 20-year app token was read through the one-app query */
+	assert_true(has_result(results, "tokens.long_lived", "web-clean", "fail"));
+	assert_true(has_result(results, "tokens.long_lived", "api-clean", "pass"));
+	cJSON_Delete(rep);
+	run_free(&r);
+	mock_stop(&m);
+}
+
 /* A field of the wrong JSON type in a machine config, or a port that is not an integer
  * 1..65535, is malformed: a coverage error naming the app, the machine and the field, the
  * checks that need it unknown (never pass), exit 3. Served by flymock from a copy of the
@@ -1417,6 +1446,7 @@ int main(void)
 		cmocka_unit_test(test_audit_demo_findings),
 		cmocka_unit_test(test_demo_containers_and_hidden_creds),
 		cmocka_unit_test(test_malformed_machine_config),
+		cmocka_unit_test(test_token_batch_fallback),
 		cmocka_unit_test(test_exit_codes_fail_on),
 		cmocka_unit_test(test_whoami),
 		cmocka_unit_test(test_baseline_and_diff),

@@ -218,7 +218,11 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"tls.certificate_not_ready", FA_SEV_MEDIUM,
 		"Custom-domain certificates are active",
 		"HTTPS forced with force_https = true",
-		"Fails when a custom-domain certificate is not `active` or its DNS is not configured.",
+		"Fails when a custom-domain certificate is not `active` or its DNS is not configured. "
+		"Readiness is read as flyctl reads it, from `status`, `configured`, "
+		"`has_custom_certificate` and the `acme_dns/alpn/http_configured` flags together: an "
+		"active, configured certificate passes with a custom certificate or an ACME challenge "
+		"configured, and is unknown when no challenge is configured or the API does not say.",
 		"Visitors of the domain get certificate errors or no TLS at all, and a stale DNS "
 		"record pointing elsewhere can be taken over.",
 		"`fly certs check HOSTNAME -a APP`, create the DNS records it prints (A/AAAA or CNAME, "
