@@ -30,6 +30,7 @@
 #define NET_BUCKET_SLOTS 1024
 #define NET_ERRMSG 256
 #define NET_RA_LEN 64
+#define NET_CURSOR_LEN 1024 /* longest fly-next-cursor header value kept */
 
 /* how a request's body is taken, decided at its first byte of each attempt */
 enum { BODY_UNKNOWN = 0, BODY_BUFFER, BODY_STREAM };
@@ -70,6 +71,8 @@ typedef struct net_req {
 	bool too_big;
 	bool oom;
 	char retry_after[NET_RA_LEN];
+	char next_cursor[NET_CURSOR_LEN];
+	bool next_cursor_cut;
 	char errbuf[CURL_ERROR_SIZE];
 	char errmsg[NET_ERRMSG];
 } net_req;
@@ -894,8 +897,29 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 	static const char name[] = "retry-after:";
 	const size_t nl = sizeof(name) - 1;
 
+	static const char cname[] = "fly-next-cursor:";
+	const size_t cl = sizeof(cname) - 1;
+
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
 		r->retry_after[0] = '\0'; /* a new response (after a 1xx) */
+		r->next_cursor[0] = '\0';
+		r->next_cursor_cut = false;
+	} else if (len > cl && strncasecmp(data, cname, cl) == 0) {
+		/* Machines API paging (opt-in): the next page's cursor, trimmed */
+		const char *v = data + cl, *end = data + len;
+
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
+				   end[-1] == '\t'))
+			end--;
+		if ((size_t)(end - v) >= sizeof(r->next_cursor)) {
+			r->next_cursor_cut = true;
+			r->next_cursor[0] = '\0';
+		} else {
+			memcpy(r->next_cursor, v, (size_t)(end - v));
+			r->next_cursor[end - v] = '\0';
+		}
 	} else if (len > nl && strncasecmp(data, name, nl) == 0) {
 		size_t vl = len - nl;
 		if (vl >= sizeof(r->retry_after))
@@ -968,6 +992,8 @@ static int start_attempt(fa_net *n, net_req *r, long long now)
 	r->body_mode = BODY_UNKNOWN;
 	r->streamed = 0;
 	r->retry_after[0] = '\0';
+	r->next_cursor[0] = '\0';
+	r->next_cursor_cut = false;
 	r->errbuf[0] = '\0';
 	r->errmsg[0] = '\0';
 	fa_buf_release(&r->body);
@@ -1178,6 +1204,10 @@ static void complete(fa_net *n, net_req *r, fa_net_error error, long status)
 		snprintf(r->errmsg, sizeof(r->errmsg), "HTTP %ld", status);
 	res.errmsg = r->errmsg[0] ? r->errmsg : NULL;
 	res.attempts = r->attempts;
+	if (error == FA_NET_OK) {
+		res.next_cursor = r->next_cursor[0] ? r->next_cursor : NULL;
+		res.next_cursor_cut = r->next_cursor_cut;
+	}
 	n->st.completed++;
 	if (r->cb)
 		r->cb(r->ud, &res);

@@ -303,6 +303,13 @@ static void test_path_certs(void **state)
 	p = fa_api_path_certs("web", "", 100);
 	assert_string_equal(p, "/v1/apps/web/certificates?limit=100");
 	free(p);
+	p = fa_api_path_page("web", "machines", NULL);
+	assert_string_equal(p, "/v1/apps/web/machines");
+	free(p);
+	p = fa_api_path_page("w b", "volumes", "abc+/=&x");
+	assert_string_equal(p, "/v1/apps/w%20b/volumes?cursor=abc%2B%2F%3D%26x");
+	free(p);
+	assert_null(fa_api_path_page(NULL, "machines", "x"));
 	p = fa_api_path_certs("web", "abc+/=&x", 500);
 	assert_string_equal(p, "/v1/apps/web/certificates?limit=500&cursor=abc%2B%2F%3D%26x");
 	free(p);

@@ -654,6 +654,47 @@ static const cJSON *find_msg(const cJSON *results, const char *check, const char
 	return NULL;
 }
 
+/* Machines and volumes that come in pages (the `fly-next-cursor` header): every page is
+ * followed, and the audit is the same as from one whole list. */
+static void test_paged_machines_volumes(void **state)
+{
+	mock m;
+	run r;
+	const char *paged[] = { "--page-size", "1", NULL };
+	const char *a[] = { "--org", "demo", "audit", "--format", "json", "--fail-on", "never", NULL };
+	cJSON *rep, *cov;
+	char *whole = NULL, *pieces = NULL;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	whole = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rep, "results"));
+	cJSON_Delete(rep);
+	run_free(&r);
+	mock_stop(&m);
+
+	mock_start(&m, "tok", paged);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	cov = cJSON_GetObjectItemCaseSensitive(rep, "coverage");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cov, "errors")), 0);
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(cov, "apps_complete")->valueint, 16);
+	pieces = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rep, "results"));
+	assert_non_null(whole);
+	assert_non_null(pieces);
+	assert_string_equal(whole, pieces);
+	free(whole);
+	free(pieces);
+	cJSON_Delete(rep);
+	run_free(&r);
+	mock_stop(&m);
+}
+
 /* A server that rejects the batched app-token query as a whole: flyaudit asks one app
  * per query (as flyctl does) and loses nothing. */
 static void test_token_batch_fallback(void **state)
@@ -1447,6 +1488,7 @@ int main(void)
 		cmocka_unit_test(test_demo_containers_and_hidden_creds),
 		cmocka_unit_test(test_malformed_machine_config),
 		cmocka_unit_test(test_token_batch_fallback),
+		cmocka_unit_test(test_paged_machines_volumes),
 		cmocka_unit_test(test_exit_codes_fail_on),
 		cmocka_unit_test(test_whoami),
 		cmocka_unit_test(test_baseline_and_diff),

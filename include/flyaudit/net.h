@@ -60,6 +60,9 @@ typedef struct fa_response {
 	size_t len;
 	const char *errmsg; /* one line when error != OK or status >= 400 with no body */
 	int attempts;
+	const char *next_cursor; /* the `fly-next-cursor` header (Machines API paging), NULL
+				  * when absent or empty */
+	bool next_cursor_cut;    /* the header was too long to keep: the page cannot be followed */
 } fa_response;
 
 /* Called once per request, from inside fa_net_run(). May queue more requests. */
