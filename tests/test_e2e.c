@@ -906,6 +906,7 @@ static void test_demo_containers_and_hidden_creds(void **state)
 	assert_int_equal(r.code, 0);
 	assert_non_null(strstr(r.out, "CONTAINERS"));
 	assert_non_null(strstr(r.out, "app(app),nginx(root)"));
+	assert_non_null(strstr(r.out, "443/tls+http+hsts>8080")); /* the edge adds HSTS */
 	run_free(&r);
 	mock_stop(&m);
 }
@@ -1421,11 +1422,16 @@ static void test_canary_never_leaks(void **state)
 	run r;
 	char out1[400], out2[400], out3[400], snap[400];
 	const char *fault[] = { "--fault", "500,path=/volumes,first=50", "--fault", "malformed,path=/secrets", NULL };
+	static const char *const hidden[] = { "hunter2-horse-staple", "sk_live_51HxQ2", "eyJhbGciOi",
+					      "ghp_A1b2C3", "xoxb-123456789012", "REFUQUJBU0Vf" };
+	size_t j;
 	const char *cmds[][12] = {
 		{ "-v", "--org", "demo", "apps", NULL },
 		{ "-v", "whoami", NULL },
 		{ "-v", "machines", "leaky-env", NULL },
 		{ "-v", "machines", "no-such-app", NULL },
+		{ "-v", "machines", "hidden-creds", NULL },
+		{ "-v", "machines", "sidecar", "--json", NULL },
 		{ "-v", "--org", "demo", "audit", "--format", "json", "-o", out1, NULL },
 		{ "-v", "--org", "demo", "audit", "--format", "sarif", "-o", out2, NULL },
 		{ "-v", "--org", "demo", "audit", "--format", "junit", "-o", out3, NULL },
@@ -1444,7 +1450,25 @@ static void test_canary_never_leaks(void **state)
 		fa_run(&r, m.url, "FlyV1 " CANARY, ca_path, cmds[i]);
 		assert_null(strstr(r.out, "CANARYcanary"));
 		assert_null(strstr(r.err, "CANARYcanary"));
+		for (j = 0; j < sizeof(hidden) / sizeof(hidden[0]); j++)
+			if (strstr(r.out, hidden[j]) || strstr(r.err, hidden[j]))
+				fail_msg("command %zu printed a credential value (%s)", i, hidden[j]);
 		run_free(&r);
+	}
+	/* the credentials the demo hides in check headers, inline files, command lines and
+	 * container env reach no report and no snapshot either */
+	{
+		const char *files[] = { out1, out2, out3, snap };
+
+		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			char *text = slurp(files[i]);
+
+			assert_non_null(text);
+			for (j = 0; j < sizeof(hidden) / sizeof(hidden[0]); j++)
+				if (strstr(text, hidden[j]))
+					fail_msg("%s holds a credential value (%s)", files[i], hidden[j]);
+			free(text);
+		}
 	}
 	/* errors: a refused token, a wrong CA */
 	{
