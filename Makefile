@@ -9,7 +9,7 @@ PKGS     := libcurl libcjson openssl msgpack
 TEST_PKGS := cmocka
 MOCK_PKGS := libmicrohttpd libcjson openssl
 DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev pkg-config \
-            openssl python3-jsonschema
+            openssl python3-jsonschema man-db
 
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings -Wformat=2 -Wvla -Wno-missing-field-initializers
@@ -42,7 +42,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libflyaudit.a
 
 .SECONDARY:
-.PHONY: all test asan valgrind demo deps install clean help fuzz check-deps certs bench check-h2 bench-cpu headers
+.PHONY: all test asan valgrind demo deps install clean help fuzz check-deps certs bench check-h2 bench-cpu headers check-toml
 .DEFAULT_GOAL := all
 
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
@@ -55,7 +55,8 @@ help:
 	@echo "make demo       install missing packages, build, start flymock with the demo org, audit it"
 	@echo "make asan       the tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make valgrind   the tests under valgrind"
-	@echo "make fuzz       libFuzzer on the token decoder (FUZZ_SECONDS, default 60)"
+	@echo "make fuzz       libFuzzer on the token decoder and the TOML parser (FUZZ_SECONDS, default 60, split)"
+	@echo "make check-toml the TOML parser against the toml-test suite (TOML_TEST=$(TOML_TEST))"
 	@echo "make install PREFIX=/usr/local"
 	@echo "make DEVELOPER=1  adds -Werror"
 
@@ -122,6 +123,12 @@ headers:
 fuzz:
 	@sh tests/run-fuzz.sh
 
+# The official TOML conformance suite: every 1.0 valid case decodes to its JSON, every
+# invalid one is refused with a line. Last line: "toml-test: V/V valid, I/I invalid".
+TOML_TEST ?= ../shared/toml-test
+check-toml: $(BUILD)/tests/toml_decoder
+	@python3 tests/toml-test.py $(BUILD)/tests/toml_decoder $(TOML_TEST) 1.0.0
+
 # Benchmarks, not tests (README "Performance"): figures on stdout and in $(BUILD)/bench-results.json.
 BENCH_DEBS := jq time nghttp2-proxy valgrind
 bench: deps all certs
@@ -146,6 +153,11 @@ install: all
 	install -m 0755 $(BUILD)/flyaudit $(DESTDIR)$(PREFIX)/bin/flyaudit
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libflyaudit.a
 	install -m 0644 include/flyaudit/*.h $(DESTDIR)$(PREFIX)/include/flyaudit/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 0644 examples/man/flyaudit.1 $(DESTDIR)$(PREFIX)/share/man/man1/flyaudit.1
+	install -m 0644 examples/completions/flyaudit.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/flyaudit
+	install -m 0644 examples/completions/_flyaudit $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_flyaudit
 
 clean:
 	rm -rf build build-asan build-fuzz

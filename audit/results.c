@@ -106,6 +106,22 @@ void fa_results_release(fa_results *rs)
 	fa_results_init(rs);
 }
 
+void fa_results_filter(fa_results *rs, bool (*keep)(void *ud, const fa_result *r), void *ud)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < rs->n; i++) {
+		if (keep(ud, &rs->items[i])) {
+			if (k != i)
+				rs->items[k] = rs->items[i];
+			k++;
+		} else {
+			result_release(&rs->items[i]);
+		}
+	}
+	rs->n = k;
+}
+
 /* A copy of s (NULL stays NULL); *err set on OOM. With one_line, control bytes become
  * spaces. */
 static char *copy_str(const char *s, bool one_line, bool *err)

@@ -1458,3 +1458,70 @@ void fa_net_get_stats(const fa_net *n, fa_net_stats *out)
 	if (n)
 		fill_stats(n, out, now_ms());
 }
+
+/* ---- a single POST outside the Fly API (notifications) ------------------------- */
+
+static size_t discard_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+	(void)data;
+	(void)ud;
+	return size * nmemb;
+}
+
+int fa_net_post_json(const char *url, const char *json_body, const char *ca_file,
+		     long timeout_ms, long *status, char *err, size_t errlen)
+{
+	char ebuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdr = NULL;
+	struct stat sb;
+	CURL *e = NULL;
+	CURLcode cc;
+	int rc = -1;
+
+	*status = 0;
+	if (fa_net_check_base(url, err, errlen) < 0 || global_init(err, errlen) < 0)
+		return -1;
+	if (!(e = curl_easy_init()) ||
+	    !(hdr = curl_slist_append(NULL, "Content-Type: application/json"))) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	/* no Authorization header, no cookies, no redirects; TLS verified as everywhere */
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (ca_file) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
+		if (stat(NET_SYSTEM_CAPATH, &sb) == 0 && S_ISDIR(sb.st_mode))
+			curl_easy_setopt(e, CURLOPT_CAPATH, NET_SYSTEM_CAPATH);
+	}
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 10000L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 10000L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "flyaudit/" FLYAUDIT_VERSION);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(json_body));
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, json_body);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_body);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, ebuf);
+	cc = curl_easy_perform(e);
+	if (cc != CURLE_OK) {
+		/* curl's message names the host, never the path or query (which can hold a key) */
+		snprintf(err, errlen, "%s", curl_easy_strerror(cc));
+		goto cleanup;
+	}
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
+	if (*status < 200 || *status > 299) {
+		snprintf(err, errlen, "HTTP %ld", *status);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	curl_slist_free_all(hdr);
+	if (e)
+		curl_easy_cleanup(e);
+	return rc;
+}

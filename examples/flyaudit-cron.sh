@@ -8,6 +8,9 @@
 #   FLYAUDIT_KEEP         how many reports to keep (default 30)
 #   FLYAUDIT              the flyaudit binary (default: flyaudit on PATH)
 #   FLYAUDIT_ARGS         extra options, e.g. "--org acme --suppressions /etc/flyaudit/suppressions.json"
+#   FLYAUDIT_ALSO         more formats written beside each JSON report from the same crawl, by
+#                         extension (default "sarif txt"; e.g. "sarif txt html"; "" for none;
+#                         plain extensions only, so that *.json stays the JSON reports)
 #
 # Exit status: flyaudit's (0 clean, 1 failures at or above --fail-on, 2 usage/auth, 3 partial).
 set -u
@@ -22,8 +25,14 @@ prev=$(ls -1 "$dir"/flyaudit-*.json 2>/dev/null | sort | tail -n 1)
 out="$dir/flyaudit-$(date -u +%Y%m%dT%H%M%SZ).json"
 [ -e "$out" ] && out="$dir/flyaudit-$(date -u +%Y%m%dT%H%M%SZ)-$$.json"
 
+# one crawl, every report: the JSON report plus one file per extension in FLYAUDIT_ALSO
+set -- -o "$out"
+for ext in ${FLYAUDIT_ALSO-sarif txt}; do
+	case "$ext" in *[!a-z]*|'') echo "flyaudit-cron: bad format '$ext' in FLYAUDIT_ALSO" >&2; exit 2 ;; esac
+	set -- "$@" -o "${out%.json}.$ext"
+done
 # shellcheck disable=SC2086
-$fa --no-progress -q ${FLYAUDIT_ARGS:-} audit --format json -o "$out"
+$fa --no-progress -q ${FLYAUDIT_ARGS:-} audit "$@"
 rc=$?
 if [ "$rc" -eq 2 ] || [ ! -f "$out" ]; then
 	echo "flyaudit-cron: the audit did not run (exit $rc); no report written" >&2
@@ -33,7 +42,7 @@ fi
 if [ -n "$prev" ] && [ "$prev" != "$out" ]; then
 	$fa diff "$prev" "$out" --fail-on never || true
 fi
-# keep the newest $keep reports
+# keep the newest $keep reports (and the files written beside each)
 ls -1 "$dir"/flyaudit-*.json 2>/dev/null | sort -r | tail -n +"$((keep + 1))" |
-	while IFS= read -r old; do rm -f -- "$old"; done
+	while IFS= read -r old; do rm -f -- "${old%.json}".*; done
 exit "$rc"

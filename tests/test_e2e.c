@@ -1420,7 +1420,7 @@ static void test_canary_never_leaks(void **state)
 {
 	mock m;
 	run r;
-	char out1[400], out2[400], out3[400], snap[400];
+	char out1[400], out2[400], out3[400], snap[400], out4[400], out5[400], out6[400], plan[400];
 	const char *fault[] = { "--fault", "500,path=/volumes,first=50", "--fault", "malformed,path=/secrets", NULL };
 	static const char *const hidden[] = { "hunter2-horse-staple", "sk_live_51HxQ2", "eyJhbGciOi",
 					      "ghp_A1b2C3", "xoxb-123456789012", "REFUQUJBU0Vf" };
@@ -1437,6 +1437,10 @@ static void test_canary_never_leaks(void **state)
 		{ "-v", "--org", "demo", "audit", "--format", "junit", "-o", out3, NULL },
 		{ "-v", "--org", "demo", "snapshot", "-o", snap, NULL },
 		{ "-v", "--org", "demo", "audit", NULL },
+		{ "-v", "--org", "demo", "audit", "--format", "html", "--compliance", "cis-8.1", "-o", out4, NULL },
+		{ "-v", "--org", "demo", "audit", "--format", "ocsf", "-o", out5, NULL },
+		{ "-v", "--org", "demo", "audit", "--format", "csv", "-o", out6, NULL },
+		{ "-v", "fix", "--plan", out1, "-o", plan, NULL },
 	};
 	size_t i;
 
@@ -1445,6 +1449,10 @@ static void test_canary_never_leaks(void **state)
 	snprintf(out2, sizeof(out2), "%s/c.sarif", tmpdir);
 	snprintf(out3, sizeof(out3), "%s/c.xml", tmpdir);
 	snprintf(snap, sizeof(snap), "%s/c.jsonl", tmpdir);
+	snprintf(out4, sizeof(out4), "%s/c.html", tmpdir);
+	snprintf(out5, sizeof(out5), "%s/c.ocsf.json", tmpdir);
+	snprintf(out6, sizeof(out6), "%s/c.csv", tmpdir);
+	snprintf(plan, sizeof(plan), "%s/c-plan.sh", tmpdir);
 	mock_start(&m, CANARY, fault);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		fa_run(&r, m.url, "FlyV1 " CANARY, ca_path, cmds[i]);

@@ -12,7 +12,8 @@
 
 #include "harness.h"
 
-static size_t count_reports(const char *dir, bool check_mode)
+/* Files flyaudit-*EXT in dir, each mode 0600 with check_mode; JSON ones are reports. */
+static size_t count_files(const char *dir, const char *ext, bool check_mode)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -25,7 +26,10 @@ static size_t count_reports(const char *dir, bool check_mode)
 		char *text;
 		cJSON *j;
 
-		if (strncmp(e->d_name, "flyaudit-", 9) != 0)
+		size_t len = strlen(e->d_name);
+
+		if (strncmp(e->d_name, "flyaudit-", 9) != 0 || len < strlen(ext) ||
+		    strcmp(e->d_name + len - strlen(ext), ext) != 0)
 			continue;
 		n++;
 		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
@@ -33,10 +37,18 @@ static size_t count_reports(const char *dir, bool check_mode)
 		if (check_mode)
 			assert_int_equal(st.st_mode & 0777, 0600);
 		text = slurp(p);
-		j = cJSON_Parse(text);
-		assert_non_null(j);
-		assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "schema")->valuestring, "flyaudit.report/v1");
-		cJSON_Delete(j);
+		assert_non_null(text);
+		if (strcmp(ext, ".json") == 0) {
+			j = cJSON_Parse(text);
+			assert_non_null(j);
+			assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "schema")->valuestring,
+					    "flyaudit.report/v1");
+			cJSON_Delete(j);
+		} else if (strcmp(ext, ".sarif") == 0) {
+			assert_non_null(strstr(text, "\"version\":\t\"2.1.0\""));
+		} else {
+			assert_non_null(strstr(text, "demo: "));
+		}
 		free(text);
 	}
 	closedir(d);
@@ -68,7 +80,10 @@ static void test_cron_script_keeps_last_n(void **state)
 		run_free(&r);
 		sleep(1); /* reports are named by the second */
 	}
-	assert_int_equal(count_reports(dir, true), 2);
+	/* one crawl each time: the JSON report and, beside it, SARIF and text */
+	assert_int_equal(count_files(dir, ".json", true), 2);
+	assert_int_equal(count_files(dir, ".sarif", true), 2);
+	assert_int_equal(count_files(dir, ".txt", true), 2);
 	mock_stop(&m);
 }
 
@@ -92,7 +107,7 @@ static void test_cron_script_auth_error_writes_nothing(void **state)
 	assert_int_equal(r.code, 2);
 	assert_non_null(strstr(r.err, "no report written"));
 	run_free(&r);
-	assert_int_equal(count_reports(dir, false), 0);
+	assert_int_equal(count_files(dir, "", false), 0);
 	mock_stop(&m);
 }
 
@@ -139,7 +154,7 @@ static void test_suppressions_example_mutes(void **state)
 static void test_github_workflow_promises(void **state)
 {
 	char *y = slurp("examples/github/flyaudit.yml");
-	const char *up;
+	const char *up, *a;
 
 	(void)state;
 	assert_non_null(y);
@@ -155,6 +170,11 @@ static void test_github_workflow_promises(void **state)
 	assert_non_null(strstr(y, "--baseline"));
 	assert_non_null(strstr(y, "--fail-on high"));
 	assert_non_null(strstr(y, "security-events: write"));
+	/* one crawl writes both reports: a single audit command with both files */
+	a = strstr(y, "flyaudit --no-progress audit ");
+	assert_non_null(a);
+	assert_null(strstr(a + 1, "flyaudit --no-progress audit "));
+	assert_non_null(strstr(a, "-o report.json -o flyaudit.sarif"));
 	free(y);
 }
 

@@ -140,14 +140,40 @@ static void golden(const char *name, const fa_buf *got)
 
 typedef int (*writer_fn)(const fa_report *, fa_buf *);
 
+static int text_as(const fa_report *r, fa_buf *b, fa_text_detail detail, bool color)
+{
+	fa_report c = *r; /* a shallow copy: only the detail differs */
+
+	c.text_detail = detail;
+	return fa_report_text(&c, color, b);
+}
+
+/* -v: one line per result, as before grouping */
 static int text_plain(const fa_report *r, fa_buf *b)
 {
-	return fa_report_text(r, false, b);
+	return text_as(r, b, FA_TEXT_ALL, false);
 }
 
 static int text_color(const fa_report *r, fa_buf *b)
 {
-	return fa_report_text(r, true, b);
+	return text_as(r, b, FA_TEXT_ALL, true);
+}
+
+/* the default: summary first, repeats grouped */
+static int text_grouped(const fa_report *r, fa_buf *b)
+{
+	return text_as(r, b, FA_TEXT_GROUPED, false);
+}
+
+static int text_grouped_color(const fa_report *r, fa_buf *b)
+{
+	return text_as(r, b, FA_TEXT_GROUPED, true);
+}
+
+/* -q: summary and failures */
+static int text_brief(const fa_report *r, fa_buf *b)
+{
+	return text_as(r, b, FA_TEXT_BRIEF, false);
 }
 
 static void render(writer_fn fn, const fa_report *r, fa_buf *b)
@@ -165,7 +191,8 @@ static void test_golden_files(void **state)
 	} cases[] = {
 		{ "report.json", fa_report_json },     { "report.sarif", fa_report_sarif },
 		{ "report.junit.xml", fa_report_junit }, { "report.txt", text_plain },
-		{ "report-color.txt", text_color },
+		{ "report-color.txt", text_color },  { "report-grouped.txt", text_grouped },
+		{ "report-grouped-color.txt", text_grouped_color }, { "report-brief.txt", text_brief },
 	};
 	fa_report r;
 	size_t i;
@@ -576,6 +603,122 @@ static void test_schemas(void **state)
 	fa_report_release(&r);
 }
 
+/* An org where the same results repeat: 60 apps with the same manual advice, the same
+ * failure, and one machine whose config could not be read (3 checks, one cause). The
+ * grouped report folds them; -v prints every one. */
+static void many_fixture(fa_report *r)
+{
+	char app[32], id[32];
+	int i;
+
+	fa_report_init(r);
+	r->tool_name = "flyaudit";
+	r->tool_version = "0.1.0";
+	r->generated_at = "2026-11-28T12:00:00Z";
+	r->org = "big";
+	r->source = "live";
+	r->apps = 60;
+	r->apps_complete = 60;
+	for (i = 0; i < 60; i++) {
+		snprintf(app, sizeof(app), "app-%02d", i);
+		snprintf(id, sizeof(id), "m%04d", i);
+		add(r, "network.admin_allowlist", FA_STATUS_MANUAL, app, "app", app, NULL, NULL,
+		    "verify that admin routes check an allowlist");
+		add(r, "tls.https_not_forced", FA_STATUS_FAIL, app, "machine", id, NULL, "iad",
+		    "port 80 serves plain HTTP");
+	}
+	add(r, "secrets.plaintext_env", FA_STATUS_FAIL, "app-07", "machine", "m0007", NULL, "iad",
+	    "env var STRIPE_KEY holds a Stripe secret key");
+	add(r, "secrets.plaintext_env", FA_STATUS_UNKNOWN, "app-09", "machine", "m0009", NULL, NULL,
+	    "machine config is not available");
+	add(r, "container.runs_as_root", FA_STATUS_UNKNOWN, "app-09", "machine", "m0009", NULL,
+	    NULL, "machine config is not available");
+	add(r, "health.checks_missing", FA_STATUS_UNKNOWN, "app-09", "machine", "m0009", NULL, NULL,
+	    "machine config is not available");
+	fa_results_sort(&r->results);
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_text_grouping(void **state)
+{
+	fa_report r;
+	fa_buf b;
+	const char *p = NULL;
+
+	(void)state;
+	many_fixture(&r);
+	render(text_grouped, &r, &b);
+	/* the story on the first lines: totals, the worst app, what could not be seen */
+	assert_true(strncmp(b.data, "big: 61 failed (1 critical, 60 high), 0 passed, 3 unknown, "
+				    "60 manual, 0 muted", 73) == 0);
+	assert_non_null(strstr(b.data, "\n  worst apps: app-07 (1 critical, 1 high), app-00 (1 high), "
+				       "app-01 (1 high)\n"));
+	assert_non_null(strstr(b.data, "\n  not seen: 3 unknown results from 1 cause (below)\n"));
+	/* the critical comes before the highs, each check once with its fix */
+	p = strstr(b.data, "CRITICAL (1)\n  secrets.plaintext_env: Secrets are not in [env]\n"
+			   "    app-07  machine m0007 (region iad): env var STRIPE_KEY");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "HIGH (60)\n  tls.https_not_forced: "));
+	assert_non_null(strstr(b.data, "    and 57 more (-v lists them all)\n    fix: "));
+	/* one unknown line for the cause, naming the three checks */
+	assert_non_null(strstr(b.data, "Unknown (3)\n  machine config is not available (3)\n"
+				       "    checks: container.runs_as_root, health.checks_missing, "
+				       "secrets.plaintext_env\n    app-09 machine m0009, app-09 machine "
+				       "m0009, app-09 machine m0009\n"));
+	/* one manual block for the 60 apps */
+	assert_non_null(strstr(b.data, "Manual: verify by hand (60)\n  network.admin_allowlist: "
+				       "verify that admin routes check an allowlist (60)\n"
+				       "    app-00, app-01, app-02, and 57 more\n"));
+	assert_true(count_lines(b.data) < 30);
+	fa_buf_release(&b);
+
+	/* -v: every result on its own line */
+	render(text_plain, &r, &b);
+	assert_true(count_lines(b.data) > 60 * 6);
+	assert_null(strstr(b.data, "more (-v"));
+	fa_buf_release(&b);
+
+	/* -q: the summary and the failures, nothing else */
+	render(text_brief, &r, &b);
+	assert_non_null(strstr(b.data, "HIGH (60)"));
+	assert_null(strstr(b.data, "Manual"));
+	assert_null(strstr(b.data, "Unknown"));
+	fa_buf_release(&b);
+	fa_report_release(&r);
+}
+
+/* Hostile names in the grouped report are escaped like everywhere else. */
+static void test_text_grouped_escapes(void **state)
+{
+	fa_report r;
+	fa_buf b;
+
+	(void)state;
+	fa_report_init(&r);
+	r.org = "o";
+	add(&r, "network.admin_allowlist", FA_STATUS_MANUAL, "evil\x1b]0;x\x07", "app",
+	    "evil\x1b[2J", NULL, NULL, "reason\r\n0 failed\xe2\x80\xae");
+	add(&r, "tls.https_not_forced", FA_STATUS_FAIL, "evil\x1b[31m", "machine", "m\x07", NULL,
+	    NULL, "msg\x1b[0m");
+	fa_results_sort(&r.results);
+	render(text_grouped, &r, &b);
+	assert_null(strchr(b.data, '\x1b'));
+	assert_null(strchr(b.data, '\x07'));
+	assert_null(strchr(b.data, '\r'));
+	assert_null(strstr(b.data, "\xe2\x80\xae"));
+	assert_null(strstr(b.data, "\n0 failed"));
+	fa_buf_release(&b);
+	fa_report_release(&r);
+}
+
 /* A negative test of the validator itself: a report that breaks the schema is refused. */
 static void test_schema_rejects(void **state)
 {
@@ -630,6 +773,8 @@ int main(void)
 		cmocka_unit_test(test_json_content),
 		cmocka_unit_test(test_sarif_content),
 		cmocka_unit_test(test_text_content),
+		cmocka_unit_test(test_text_grouping),
+		cmocka_unit_test(test_text_grouped_escapes),
 		cmocka_unit_test(test_baseline_fields),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_hostile_strings),

@@ -1,5 +1,5 @@
 /* test_torture.c: fail the Nth allocation, for every N, in the decoders, the checks, the
- * token decoder, the suppression parser and the snapshot reader. Each run must end in
+ * token decoder, the suppression parser, the snapshot reader and the TOML parser. Each run must end in
  * success or a clean error: no crash, no leak (ASan's leak checker and valgrind see to
  * that in `make asan` and `make valgrind`), and never a half-filled result.
  *
@@ -23,7 +23,9 @@
 #include "flyaudit/audit.h"
 #include "flyaudit/macaroon.h"
 #include "flyaudit/policy.h"
+#include "flyaudit/report.h"
 #include "flyaudit/snapshot.h"
+#include "flyaudit/toml.h"
 
 /* ---- the failing allocator ------------------------------------------------------- */
 
@@ -351,6 +353,139 @@ static void test_snapshot_reader(void **state)
 	torture(op_snapshot, (void *)"tests/fixtures/snapshot/complete.jsonl", "snapshot reader");
 }
 
+/* The second-round writers (HTML, OCSF, CSV, the notification, the fix plan, the
+ * compliance summary) on a small report: an error or the very bytes of the reference run. */
+typedef struct writers_ctx {
+	fa_report rep;
+	char *ref[5];
+} writers_ctx;
+
+static int buf_sink(void *ud, const char *data, size_t len)
+{
+	return fa_buf_add(ud, data, len);
+}
+
+static int op_writers(void *vctx, bool injected)
+{
+	writers_ctx *c = vctx;
+	fa_report_counts counts;
+	fa_result_mem_iter m;
+	fa_result_iter it;
+	fa_compliance_summary cs;
+	fa_plan_item item = { "volumes.unencrypted", "high", "db", "volume", "vol_1", "pg", "ams", "m" };
+	int k, rc = 0;
+
+	memset(&counts, 0, sizeof(counts));
+	fa_report_counts_add(&counts, &c->rep.results);
+	for (k = 0; k < 5 && rc == 0; k++) {
+		fa_buf b = FA_BUF_INIT(0);
+		fa_report_sink sink = { buf_sink, &b };
+
+		fa_result_iter_memory(&it, &m, &c->rep.results);
+		switch (k) {
+		case 0: rc = fa_report_html_stream(&c->rep, &counts, &it, &sink); break;
+		case 1: rc = fa_report_ocsf_stream(&c->rep, &counts, &it, &sink); break;
+		case 2: rc = fa_report_csv_stream(&c->rep, &counts, &it, &sink); break;
+		case 3: rc = fa_report_notify_payload(&c->rep, &counts, &it, FA_SEV_HIGH, 5, &b); break;
+		default: rc = fa_report_plan("o", "r.json", &item, 1, &b); break;
+		}
+		fa_result_mem_iter_release(&m);
+		if (rc == 0 && fa_buf_add(&b, "", 0) < 0)
+			rc = -1;
+		if (rc == 0 && !injected)
+			c->ref[k] = __real_strdup(b.data);
+		else if (rc == 0)
+			assert_string_equal(b.data, c->ref[k]);
+		fa_buf_release(&b);
+	}
+	if (rc == 0) {
+		fa_result_iter_memory(&it, &m, &c->rep.results);
+		rc = fa_compliance_summarise(FA_FW_SOC2, &it, &cs);
+		fa_result_mem_iter_release(&m);
+		if (rc == 0) {
+			assert_true(cs.n > 0);
+			fa_compliance_summary_release(&cs);
+		}
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static void test_writers(void **state)
+{
+	writers_ctx c;
+	int k;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	fa_report_init(&c.rep);
+	c.rep.org = "o";
+	c.rep.generated_at = "2026-11-28T12:00:00Z";
+	c.rep.compliance = FA_FW_CIS_8_1;
+	assert_int_equal(fa_report_add_error(&c.rep, "db", "volumes", 500, "boom <x>"), 0);
+	assert_int_equal(fa_results_add(&c.rep.results, fa_check_find("volumes.unencrypted"), FA_STATUS_FAIL,
+					"o", "db", "volume", "vol_1", "pg", "ams", "not encrypted"), 0);
+	assert_int_equal(fa_results_add(&c.rep.results, fa_check_find("secrets.plaintext_env"), FA_STATUS_UNKNOWN,
+					"o", "web", "machine", "m1", NULL, NULL, "=cmd"), 0);
+	assert_int_equal(fa_results_add(&c.rep.results, fa_check_find("tls.https_not_forced"), FA_STATUS_PASS,
+					"o", "web", "machine", "m1", NULL, NULL, "ok"), 0);
+	fa_results_sort(&c.rep.results);
+	torture(op_writers, &c, "report writers (html, ocsf, csv, notify, plan)");
+	for (k = 0; k < 5; k++)
+		free(c.ref[k]);
+	fa_report_release(&c.rep);
+}
+
+static int op_toml(void *vctx, bool injected)
+{
+	const char *text = vctx;
+	fa_toml *doc = NULL;
+	fa_toml_error err;
+	const fa_toml_value *root;
+	const char *s = NULL;
+	int rc;
+
+	(void)injected;
+	rc = fa_toml_parse(&doc, text, strlen(text), &err);
+	if (rc < 0) {
+		assert_null(doc);
+		assert_int_equal(rc, FA_TOML_ENOMEM);
+		assert_int_equal(err.code, FA_TOML_ENOMEM);
+		return -1;
+	}
+	/* all of it, or nothing */
+	root = fa_toml_root(doc);
+	assert_int_equal(fa_toml_table_size(root), 6);
+	assert_int_equal(fa_toml_table_size(fa_toml_table_get(root, "env")), 20);
+	assert_int_equal(fa_toml_as_string(fa_toml_get(root, "env.K19"), &s, NULL), 0);
+	assert_string_equal(s, "v\xc3\xa9");
+	assert_int_equal(fa_toml_array_size(fa_toml_table_get(root, "services")), 2);
+	assert_int_equal(fa_toml_line(fa_toml_get(root, "http_service.tls_options.alpn")), 30);
+	fa_toml_free(doc);
+	return 0;
+}
+
+/* Every kind of value and table, and a table past the size where it gets a hash index. */
+static void test_toml(void **state)
+{
+	static const char text[] =
+		"app = \"demo\"\n"
+		"a.b.c = [1, 2.5, true, 1979-05-27T07:32:00Z, {x = 'y', z.w = [[]]}]\n"
+		"[env]\n"
+		"K0 = \"v\\u00e9\"\nK1 = 'v'\nK2 = '''v'''\nK3 = \"\"\"\nv\"\"\"\nK4 = \"v\"\nK5 = \"v\"\n"
+		"K6 = \"v\"\nK7 = \"v\"\nK8 = \"v\"\nK9 = \"v\"\nK10 = \"v\"\nK11 = \"v\"\nK12 = \"v\"\n"
+		"K13 = \"v\"\nK14 = \"v\"\nK15 = \"v\"\nK16 = \"v\"\nK17 = \"v\"\nK18 = \"v\"\n"
+		"K19 = \"v\\u00e9\"\n"
+		"[[services]]\n"
+		"[[services.ports]]\nport = 443\n"
+		"[[services]]\n"
+		"[http_service]\n"
+		"tls_options.alpn = [\"h2\"]\n"
+		"[checks.a]\n";
+
+	(void)state;
+	torture(op_toml, (void *)text, "fa_toml_parse");
+}
+
 static int setup(void **state)
 {
 	cJSON_Hooks hooks = { cjson_malloc, free };
@@ -368,6 +503,8 @@ int main(void)
 		cmocka_unit_test(test_macaroon),
 		cmocka_unit_test(test_suppressions),
 		cmocka_unit_test(test_snapshot_reader),
+		cmocka_unit_test(test_writers),
+		cmocka_unit_test(test_toml),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -54,6 +54,50 @@ static const char *const refs_flycast[] = {DOC "networking/flycast/",
 static const char *const refs_drift[] = {DOC "apps/scale-count/", DOC "launch/deploy/",
 	DOC "machines/api/machines-resource/", NULL};
 
+/* Compliance mapping, one pair per check (a judgement, documented in README "Compliance"):
+ * CIS Controls v8.1 safeguards and SOC 2 Trust Services Criteria (2017, revised points of
+ * focus 2022). test_compliance fails when an entry has none: map every new check. */
+static const char *const cis_container_image_unpinned[] = {"2.5", "4.1", "16.7", NULL};
+static const char *const soc2_container_image_unpinned[] = {"CC7.1", "CC8.1", NULL};
+static const char *const cis_container_runs_as_root[] = {"4.1", "5.4", NULL};
+static const char *const soc2_container_runs_as_root[] = {"CC6.1", "CC6.3", NULL};
+static const char *const cis_health_checks_failing[] = {"4.1", NULL};
+static const char *const soc2_health_checks_failing[] = {"CC7.2", "A1.2", NULL};
+static const char *const cis_health_checks_missing[] = {"4.1", NULL};
+static const char *const soc2_health_checks_missing[] = {"CC7.2", "A1.2", NULL};
+static const char *const cis_machines_autostop_disabled[] = {"4.8", NULL};
+static const char *const soc2_machines_autostop_disabled[] = {"CC6.6", NULL};
+static const char *const cis_network_admin_allowlist[] = {"4.4", "12.2", "13.10", NULL};
+static const char *const soc2_network_admin_allowlist[] = {"CC6.1", "CC6.6", NULL};
+static const char *const cis_network_flycast_cross_org[] = {"12.2", "13.4", NULL};
+static const char *const soc2_network_flycast_cross_org[] = {"CC6.1", "CC6.6", NULL};
+static const char *const cis_network_private_service_public[] = {"4.4", "4.8", "12.2", NULL};
+static const char *const soc2_network_private_service_public[] = {"CC6.1", "CC6.6", NULL};
+static const char *const cis_network_public_ip_unused[] = {"4.8", "12.2", NULL};
+static const char *const soc2_network_public_ip_unused[] = {"CC6.6", NULL};
+static const char *const cis_regions_config_drift[] = {"4.1", "16.7", NULL};
+static const char *const soc2_regions_config_drift[] = {"CC7.1", "CC8.1", NULL};
+static const char *const cis_secrets_plaintext_env[] = {"3.3", "3.11", "16.1", NULL};
+static const char *const soc2_secrets_plaintext_env[] = {"CC6.1", "CC6.7", NULL};
+static const char *const cis_tls_certificate_not_ready[] = {"3.10", "12.6", NULL};
+static const char *const soc2_tls_certificate_not_ready[] = {"CC6.7", NULL};
+static const char *const cis_tls_https_not_forced[] = {"3.10", NULL};
+static const char *const soc2_tls_https_not_forced[] = {"CC6.1", "CC6.7", NULL};
+static const char *const cis_tls_weak_protocols[] = {"3.10", "4.1", NULL};
+static const char *const soc2_tls_weak_protocols[] = {"CC6.7", NULL};
+static const char *const cis_tokens_auditor_expiring[] = {"6.2", NULL};
+static const char *const soc2_tokens_auditor_expiring[] = {"CC6.2", NULL};
+static const char *const cis_tokens_auditor_not_readonly[] = {"5.4", "6.8", NULL};
+static const char *const soc2_tokens_auditor_not_readonly[] = {"CC6.3", NULL};
+static const char *const cis_tokens_long_lived[] = {"5.3", "6.2", NULL};
+static const char *const soc2_tokens_long_lived[] = {"CC6.2", "CC6.3", NULL};
+static const char *const cis_tokens_undischarged[] = {"6.8", NULL};
+static const char *const soc2_tokens_undischarged[] = {"CC6.1", NULL};
+static const char *const cis_volumes_no_backups[] = {"11.2", "11.3", NULL};
+static const char *const soc2_volumes_no_backups[] = {"A1.2", "CC7.5", NULL};
+static const char *const cis_volumes_unencrypted[] = {"3.11", NULL};
+static const char *const soc2_volumes_unencrypted[] = {"CC6.1", "CC6.7", NULL};
+
 /* Sorted by id; the FA_CK_* indexes follow this order. */
 static const fa_check_meta catalog[FA_CK_COUNT] = {
 	[FA_CK_IMAGE_UNPINNED] = {
@@ -69,7 +113,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Deploy a tagged or digest-pinned image: `fly deploy --image registry.fly.io/APP:TAG` "
 		"(or `@sha256:DIGEST`), and use a versioned base image in the Dockerfile "
 		"(`FROM node:20-alpine`, not `FROM node:latest`).",
-		refs_image, "machine", tags_container},
+		refs_image, "machine", tags_container,
+		cis_container_image_unpinned, soc2_container_image_unpinned},
 	[FA_CK_RUNS_AS_ROOT] = {
 		"container.runs_as_root", FA_SEV_MEDIUM,
 		"Processes run as a non-root user",
@@ -84,7 +129,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Add `USER appuser` (created with `adduser -S appuser`) to the Dockerfile and drop any "
 		"`user = \"root\"` from [processes]/machine config; verify with "
 		"`fly ssh console -C id`.",
-		refs_root, "machine", tags_container},
+		refs_root, "machine", tags_container,
+		cis_container_runs_as_root, soc2_container_runs_as_root},
 	[FA_CK_CHECKS_FAILING] = {
 		"health.checks_failing", FA_SEV_HIGH,
 		"Health checks are passing",
@@ -95,7 +141,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"check that keeps failing can hide a compromised or broken instance.",
 		"Inspect with `fly checks list -a APP` and `fly logs -a APP`, fix the app or the check, "
 		"or replace the machine: `fly machine restart ID`.",
-		refs_health, "machine", tags_health},
+		refs_health, "machine", tags_health,
+		cis_health_checks_failing, soc2_health_checks_failing},
 	[FA_CK_CHECKS_MISSING] = {
 		"health.checks_missing", FA_SEV_MEDIUM,
 		"Public services have health checks",
@@ -108,7 +155,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Add to fly.toml: `[[http_service.checks]] grace_period = \"10s\" interval = \"15s\" "
 		"method = \"GET\" path = \"/health\" timeout = \"5s\"` (or [[services.tcp_checks]]), "
 		"then `fly deploy`.",
-		refs_health, "machine", tags_health},
+		refs_health, "machine", tags_health,
+		cis_health_checks_missing, soc2_health_checks_missing},
 	[FA_CK_AUTOSTOP_DISABLED] = {
 		"machines.autostop_disabled", FA_SEV_LOW,
 		"Auto-stop is enabled on public services",
@@ -119,7 +167,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"traffic.",
 		"Set in fly.toml `[http_service] auto_stop_machines = \"stop\"` "
 		"(or in [[services]]) with `auto_start_machines = true`, then `fly deploy`.",
-		refs_autostop, "machine", tags_autostop},
+		refs_autostop, "machine", tags_autostop,
+		cis_machines_autostop_disabled, soc2_machines_autostop_disabled},
 	[FA_CK_ADMIN_ALLOWLIST] = {
 		"network.admin_allowlist", FA_SEV_NONE,
 		"Admin endpoints are restricted by IP",
@@ -131,7 +180,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Check admin routes against an allowlist of the `Fly-Client-IP` header, or move the "
 		"admin interface to a private service reached over Flycast/.internal "
 		"(`fly ips allocate-v6 --private`).",
-		refs_allowlist, "app", tags_network},
+		refs_allowlist, "app", tags_network,
+		cis_network_admin_allowlist, soc2_network_admin_allowlist},
 	[FA_CK_FLYCAST_CROSS_ORG] = {
 		"network.flycast_cross_org", FA_SEV_MEDIUM,
 		"Flycast addresses live in the app's own organization",
@@ -145,7 +195,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Release the address with `fly ips release ADDR -a APP` and allocate one in the app's "
 		"own org: `fly ips allocate-v6 --private -a APP` (add `--org` only for an org you "
 		"mean to share with, and record why).",
-		refs_flycast, "ip", tags_network},
+		refs_flycast, "ip", tags_network,
+		cis_network_flycast_cross_org, soc2_network_flycast_cross_org},
 	[FA_CK_PRIVATE_SERVICE_PUBLIC] = {
 		"network.private_service_public", FA_SEV_HIGH,
 		"Internal services are not exposed publicly",
@@ -159,7 +210,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Remove the [[services.ports]] of the internal service from fly.toml (no ports = not "
 		"public), reach it over `APP.internal` or Flycast (`fly ips allocate-v6 --private`), "
 		"and `fly deploy`.",
-		refs_private, "machine", tags_network},
+		refs_private, "machine", tags_network,
+		cis_network_private_service_public, soc2_network_private_service_public},
 	[FA_CK_PUBLIC_IP_UNUSED] = {
 		"network.public_ip_unused", FA_SEV_MEDIUM,
 		"Public IPs are only held by apps with public services",
@@ -170,7 +222,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"a dedicated IPv4 is billed for nothing.",
 		"`fly ips release ADDR -a APP` for each public address, and "
 		"`fly ips allocate-v6 --private -a APP` for private Flycast access.",
-		refs_ips, "app", tags_network},
+		refs_ips, "app", tags_network,
+		cis_network_public_ip_unused, soc2_network_public_ip_unused},
 	[FA_CK_CONFIG_DRIFT] = {
 		"regions.config_drift", FA_SEV_MEDIUM,
 		"Machines of a process group share one configuration",
@@ -189,7 +242,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Redeploy every machine from one fly.toml: `fly deploy -a APP` (or "
 		"`fly machine update ID --image IMAGE` for stragglers); check with "
 		"`fly config show -a APP` and `fly machine status ID`.",
-		refs_drift, "process_group", tags_drift},
+		refs_drift, "process_group", tags_drift,
+		cis_regions_config_drift, soc2_regions_config_drift},
 	[FA_CK_PLAINTEXT_ENV] = {
 		"secrets.plaintext_env", FA_SEV_CRITICAL,
 		"Secrets are not in [env]",
@@ -213,7 +267,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"fly.toml (check headers: read the secret in the app instead; inline files: use "
 		"`[[files]] secret_name = \"NAME\"`; command lines: read it from the environment) "
 		"and `fly deploy`; rotate every credential that was in the config.",
-		refs_secrets, "machine", tags_secrets},
+		refs_secrets, "machine", tags_secrets,
+		cis_secrets_plaintext_env, soc2_secrets_plaintext_env},
 	[FA_CK_CERT_NOT_READY] = {
 		"tls.certificate_not_ready", FA_SEV_MEDIUM,
 		"Custom-domain certificates are active",
@@ -227,7 +282,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"record pointing elsewhere can be taken over.",
 		"`fly certs check HOSTNAME -a APP`, create the DNS records it prints (A/AAAA or CNAME, "
 		"and the _acme-challenge CNAME), or `fly certs remove HOSTNAME -a APP` if unused.",
-		refs_certs, "certificate", tags_tls},
+		refs_certs, "certificate", tags_tls,
+		cis_tls_certificate_not_ready, soc2_tls_certificate_not_ready},
 	[FA_CK_HTTPS_NOT_FORCED] = {
 		"tls.https_not_forced", FA_SEV_HIGH,
 		"HTTPS is forced on public HTTP ports",
@@ -238,7 +294,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"modified in transit.",
 		"Set `[http_service] force_https = true` in fly.toml (or `force_https = true` on the "
 		"port-80 [[services.ports]]), then `fly deploy`.",
-		refs_https, "machine", tags_tls},
+		refs_https, "machine", tags_tls,
+		cis_tls_https_not_forced, soc2_tls_https_not_forced},
 	[FA_CK_WEAK_PROTOCOLS] = {
 		"tls.weak_protocols", FA_SEV_MEDIUM,
 		"TLS 1.0 and 1.1 are not allowed",
@@ -249,7 +306,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"still speak them.",
 		"Set `[[services.ports]] tls_options = { versions = [\"TLSv1.2\", \"TLSv1.3\"] }` "
 		"(or remove tls_options.versions), then `fly deploy`.",
-		refs_tlsopt, "machine", tags_tls},
+		refs_tlsopt, "machine", tags_tls,
+		cis_tls_weak_protocols, soc2_tls_weak_protocols},
 	[FA_CK_AUDITOR_EXPIRING] = {
 		"tokens.auditor_expiring", FA_SEV_LOW,
 		"The audit token does not expire within 14 days",
@@ -259,7 +317,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"A scheduled audit silently stops running when its token expires.",
 		"Mint a new one before it lapses: `fly tokens create readonly ORG -x 2160h`, store it "
 		"in the CI/CD secret store, and revoke the old one (`fly tokens revoke ID`).",
-		refs_readonly, "token", tags_tokens},
+		refs_readonly, "token", tags_tokens,
+		cis_tokens_auditor_expiring, soc2_tokens_auditor_expiring},
 	[FA_CK_AUDITOR_NOT_READONLY] = {
 		"tokens.auditor_not_readonly", FA_SEV_MEDIUM,
 		"flyaudit runs with a read-only token",
@@ -269,7 +328,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"An audit job holding a write token is an attractive target: whoever reads its "
 		"secret store can deploy, destroy or read secrets of every app.",
 		"`fly tokens create readonly ORG -x 2160h` and give flyaudit that token.",
-		refs_readonly, "token", tags_tokens},
+		refs_readonly, "token", tags_tokens,
+		cis_tokens_auditor_not_readonly, soc2_tokens_auditor_not_readonly},
 	[FA_CK_LONG_LIVED] = {
 		"tokens.long_lived", FA_SEV_MEDIUM,
 		"Tokens expire within a year",
@@ -281,7 +341,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"stays usable for years.",
 		"Replace it with a short-lived one, e.g. `fly tokens create deploy -a APP -x 720h` "
 		"(or `fly tokens create readonly ORG -x 720h`), then `fly tokens revoke ID`.",
-		refs_tokens, "token", tags_tokens},
+		refs_tokens, "token", tags_tokens,
+		cis_tokens_long_lived, soc2_tokens_long_lived},
 	[FA_CK_UNDISCHARGED] = {
 		"tokens.undischarged", FA_SEV_INFO,
 		"The audit token carries no undischarged third-party caveats",
@@ -291,7 +352,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Parts of the audit can fail with authorization errors, giving unknown results.",
 		"Use a token minted for automation (`fly tokens create readonly ORG`) rather than one "
 		"that needs an interactive login discharge.",
-		refs_readonly, "token", tags_tokens},
+		refs_readonly, "token", tags_tokens,
+		cis_tokens_undischarged, soc2_tokens_undischarged},
 	[FA_CK_NO_BACKUPS] = {
 		"volumes.no_backups", FA_SEV_LOW,
 		"Volumes have automatic snapshots",
@@ -300,7 +362,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"default).",
 		"A lost or corrupted volume cannot be restored.",
 		"`fly volumes update VOLUME_ID --scheduled-snapshots=true --snapshot-retention 5`.",
-		refs_backups, "volume", tags_backups},
+		refs_backups, "volume", tags_backups,
+		cis_volumes_no_backups, soc2_volumes_no_backups},
 	[FA_CK_UNENCRYPTED] = {
 		"volumes.unencrypted", FA_SEV_HIGH,
 		"Volumes are encrypted at rest",
@@ -310,7 +373,8 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Volumes cannot be encrypted in place: `fly volumes create NAME --encrypted -r REGION`, "
 		"copy the data (or `fly volumes fork`), point [mounts] at it, then "
 		"`fly volumes destroy OLD_ID`.",
-		refs_volumes, "volume", tags_volumes},
+		refs_volumes, "volume", tags_volumes,
+		cis_volumes_unencrypted, soc2_volumes_unencrypted},
 };
 
 const fa_check_meta *fa_checks(size_t *n)

@@ -202,6 +202,27 @@ int fa_rpt_escape(fa_buf *out, const char *s, int mode)
 			else
 				rc = fa_buf_add(out, p + i, len);
 			break;
+		case FA_ESC_HTML:
+			if (cp == '&')
+				rc = fa_buf_adds(out, "&amp;");
+			else if (cp == '<')
+				rc = fa_buf_adds(out, "&lt;");
+			else if (cp == '>')
+				rc = fa_buf_adds(out, "&gt;");
+			else if (cp == '"')
+				rc = fa_buf_adds(out, "&quot;");
+			else if (cp == '\'')
+				rc = fa_buf_adds(out, "&#39;");
+			else if (cp == '\t' || cp == '\n')
+				rc = add_ch(out, (char)cp);
+			else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
+				 cp == 0xFFFE || cp == 0xFFFF)
+				rc = 0; /* not allowed in HTML text: dropped */
+			else if (is_bidi_control(cp))
+				rc = add_ch(out, '?');
+			else
+				rc = fa_buf_add(out, p + i, len);
+			break;
 		case FA_ESC_TERMINAL:
 			if (cp == '\t' || cp == '\n' || cp == '\r')
 				rc = add_ch(out, ' ');
@@ -234,6 +255,27 @@ int fa_rpt_escape(fa_buf *out, const char *s, int mode)
 	}
 	/* make sure data is non-NULL even for an empty string */
 	return fa_buf_add(out, "", 0);
+}
+
+int fa_rpt_csv_cell(fa_buf *out, const char *s)
+{
+	fa_buf clean = FA_BUF_INIT(0);
+	const char *p;
+	int rc = -1;
+
+	if (fa_rpt_escape(&clean, s ? s : "", FA_ESC_UTF8) || fa_buf_adds(out, "\""))
+		goto cleanup;
+	p = clean.data;
+	if ((*p == '=' || *p == '+' || *p == '-' || *p == '@' || *p == '\t' || *p == '\r') &&
+	    fa_buf_adds(out, "'"))
+		goto cleanup;
+	for (; *p; p++)
+		if (fa_buf_add(out, p, 1) || (*p == '"' && fa_buf_add(out, p, 1)))
+			goto cleanup;
+	rc = fa_buf_adds(out, "\"");
+cleanup:
+	fa_buf_release(&clean);
+	return rc;
 }
 
 char *fa_rpt_utf8_dup(const char *s)

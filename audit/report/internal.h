@@ -14,11 +14,17 @@ enum {
 	FA_ESC_XML_TEXT,  /* + XML escaping, characters XML 1.0 cannot hold dropped */
 	FA_ESC_XML_ATTR,  /* + tab/newline as character references */
 	FA_ESC_TERMINAL,  /* control and bidi characters -> '?', one line */
-	FA_ESC_URI_SEGMENT /* percent-encoding of everything but unreserved characters */
+	FA_ESC_URI_SEGMENT, /* percent-encoding of everything but unreserved characters */
+	FA_ESC_HTML        /* HTML text and quoted attributes: & < > " ' as references,
+			    * control and bidi characters dropped or '?' */
 };
 
 /* Appends `s` (NULL = "") made safe per `mode`. Returns 0 or -1 (buffer released). */
 int fa_rpt_escape(fa_buf *out, const char *s, int mode);
+/* Appends one CSV cell (RFC 4180: always quoted, '"' doubled, valid UTF-8), with an
+ * apostrophe first when it starts with '=', '+', '-', '@', tab or CR (OWASP's advice
+ * against formula injection). Returns 0 or -1. */
+int fa_rpt_csv_cell(fa_buf *out, const char *s);
 /* A malloc'd copy of `s` with invalid UTF-8 replaced by U+FFFD; NULL on OOM or s NULL. */
 char *fa_rpt_utf8_dup(const char *s);
 /* A cJSON string of `s` made valid UTF-8; a JSON null for s == NULL. NULL on OOM. */

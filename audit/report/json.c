@@ -74,6 +74,49 @@ static int add_summary(cJSON *root, const fa_report_counts *counts)
 	return 0;
 }
 
+/* `--compliance`: {framework, title, controls: [{control, title, verdict, checks, fail,
+ * pass, unknown, manual, muted}]} */
+static int add_compliance(cJSON *root, const fa_report *r, const fa_result_iter *it)
+{
+	fa_compliance_summary cs;
+	cJSON *c, *arr;
+	size_t i;
+	int rc = -1, st;
+
+	if (r->compliance == FA_FW_NONE)
+		return 0;
+	if (fa_compliance_summarise(r->compliance, it, &cs) < 0)
+		return -1;
+	c = cJSON_AddObjectToObject(root, "compliance");
+	if (!c || fa_rpt_json_add_string(c, "framework", fa_framework_name(r->compliance)) ||
+	    fa_rpt_json_add_string(c, "title", fa_framework_title(r->compliance)))
+		goto cleanup;
+	arr = cJSON_AddArrayToObject(c, "controls");
+	if (!arr)
+		goto cleanup;
+	for (i = 0; i < cs.n; i++) {
+		const fa_control_row *row = &cs.rows[i];
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			goto cleanup;
+		}
+		if (fa_rpt_json_add_string(o, "control", row->control) ||
+		    fa_rpt_json_add_string(o, "title", row->title) ||
+		    fa_rpt_json_add_string(o, "verdict", fa_control_verdict(row)) ||
+		    fa_rpt_json_add_number(o, "checks", (double)row->checks))
+			goto cleanup;
+		for (st = 0; st < FA_STATUS_COUNT; st++)
+			if (fa_rpt_json_add_number(o, fa_status_name((fa_status)st), (double)row->by_status[st]))
+				goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	fa_compliance_summary_release(&cs);
+	return rc;
+}
+
 /* Fills `o` with one result. */
 static int add_result(cJSON *o, const fa_report *r, const fa_result *res)
 {
@@ -139,7 +182,8 @@ int fa_report_json_stream(const fa_report *r, const fa_report_counts *counts,
 	    fa_rpt_json_add_string(root, "generated_at", r->generated_at ? r->generated_at : "") ||
 	    fa_rpt_json_add_string(root, "org", r->org ? r->org : "") ||
 	    fa_rpt_json_add_string(root, "source", r->source ? r->source : "live") ||
-	    add_coverage(root, r) || add_crawl(root, r) || add_summary(root, counts))
+	    add_coverage(root, r) || add_crawl(root, r) || add_summary(root, counts) ||
+	    add_compliance(root, r, it))
 		goto cleanup;
 	arr = cJSON_AddArrayToObject(root, "results");
 	marker = cJSON_CreateString(RESULTS_MARKER);

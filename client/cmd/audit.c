@@ -33,10 +33,17 @@ static void add_load_errors(fa_report *rep, const fa_app *app)
 	}
 }
 
+static bool filter_keep(void *ud, const fa_result *r)
+{
+	return fa_cli_wants(ud, r->check, r->severity);
+}
+
 /* A batch of results is ready (one app, or the org-level checks): with a spill store,
  * policy is applied here, per batch, and the results leave memory; else they are kept. */
 static void deliver(fa_audit_run *run, fa_results *rs)
 {
+	if (run->filter)
+		fa_results_filter(rs, filter_keep, (void *)run->filter);
 	if (!run->spill) {
 		if (fa_results_take(&run->report.results, rs) < 0)
 			run->oom = true;
@@ -156,6 +163,7 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 	fa_results org;
 	int rc;
 
+	run->filter = cli;
 	if (cli->from) {
 		rc = collect_from_snapshot(run, cli->from);
 		if (rc)
@@ -331,19 +339,86 @@ static int out_close(out_file *o, const char *path, bool ok, char *err, size_t e
 	return 0;
 }
 
+#define NOTIFY_TOP 5
+
+/* New failures at or above --fail-on: POST a summary to FLYAUDIT_NOTIFY_URL (never taken
+ * from the command line: a webhook URL is a credential). A failure to notify is a warning;
+ * the report is already written and the exit code does not change. */
+static void notify(fa_audit_run *run, const fa_cli *cli, fa_spill *spill)
+{
+	const char *url = getenv("FLYAUDIT_NOTIFY_URL");
+	fa_buf body = FA_BUF_INIT(0);
+	fa_result_iter it;
+	char err[256] = "";
+	long status = 0;
+
+	if (!url || !*url)
+		return;
+	fa_spill_iter(spill, &it);
+	if (fa_report_notify_payload(&run->report, fa_spill_counts(spill), &it, cli->fail_on,
+				     NOTIFY_TOP, &body) < 0) {
+		fa_cli_error(0, "warning: cannot build the notification (out of memory)");
+		return;
+	}
+	if (fa_net_post_json(url, body.data, cli->ca_file, 10000L, &status, err, sizeof(err)) < 0)
+		fa_cli_error(0, "warning: notification not sent: %s", err);
+	else if (cli->verbose)
+		fa_cli_error(0, "notification sent (HTTP %ld)", status);
+	fa_buf_release(&body);
+}
+
+/* Writes the report in `format` to `path` (NULL: stdout) from the spilled results, through
+ * a temporary file renamed into place. Returns 0, or -1 with the reason printed. */
+static int write_report(const fa_cli *cli, fa_audit_run *run, fa_spill *spill, const char *path,
+			fa_format format)
+{
+	fa_result_iter it;
+	fa_report_sink sink;
+	out_file of;
+	char err[512] = "";
+	int w;
+
+	if (out_open(&of, path, err, sizeof(err)) < 0)
+	{
+		fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		return -1;
+	}
+	sink.write = out_write;
+	sink.ud = &of;
+	fa_spill_iter(spill, &it);
+	switch (format) {
+	case FA_FMT_JSON: w = fa_report_json_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
+	case FA_FMT_SARIF: w = fa_report_sarif_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
+	case FA_FMT_JUNIT: w = fa_report_junit_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
+	case FA_FMT_HTML: w = fa_report_html_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
+	case FA_FMT_OCSF: w = fa_report_ocsf_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
+	case FA_FMT_CSV: w = fa_report_csv_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
+	default:
+		w = fa_report_text_stream(&run->report, fa_spill_counts(spill),
+					  fa_use_color(cli, stdout) && !path, &it, &sink);
+		break;
+	}
+	if (out_close(&of, path, w == 0, err, sizeof(err)) < 0) {
+		if (!err[0])
+			snprintf(err, sizeof(err), "cannot render the report (%s)",
+				 fa_spill_error(spill)[0] ? fa_spill_error(spill) : "out of memory");
+		fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		return -1;
+	}
+	if (path && !cli->quiet)
+		fprintf(stderr, "flyaudit: %s report written to %s\n", fa_format_name(format), path);
+	return 0;
+}
+
 int fa_cmd_audit(const fa_cli *cli)
 {
 	fa_audit_run run;
 	fa_suppressions sup;
 	fa_baseline base;
 	fa_spill *spill = NULL;
-	fa_result_iter it;
-	fa_report_sink sink;
-	out_file of;
 	char err[512] = "";
 	size_t i;
-	int rc, w;
-	bool opened = false;
+	int rc;
 
 	if (cli->n_args)
 		return fa_cli_error(FA_EXIT_USAGE, "audit takes no arguments (use --app NAME to pick apps)");
@@ -372,44 +447,29 @@ int fa_cmd_audit(const fa_cli *cli)
 	run.report.org = run.org ? run.org : "";
 	run.report.source = run.source ? run.source : "live";
 	run.report.fail_on = cli->fail_on;
-	if (out_open(&of, cli->output, err, sizeof(err)) < 0) {
-		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
+	run.report.compliance = cli->compliance;
+	run.report.text_detail = cli->verbose ? FA_TEXT_ALL : cli->quiet ? FA_TEXT_BRIEF : FA_TEXT_GROUPED;
+	/* one crawl, every report: each -o is rendered from the same spilled results */
+	if (cli->n_outputs == 0) {
+		if (write_report(cli, &run, spill, NULL, cli->format) < 0)
+			rc = FA_EXIT_USAGE;
+	}
+	for (i = 0; i < cli->n_outputs; i++)
+		if (write_report(cli, &run, spill, cli->outputs[i].path, fa_cli_output_format(cli, i)) < 0)
+			rc = FA_EXIT_USAGE;
+	if (rc)
 		goto cleanup;
-	}
-	opened = true;
-	sink.write = out_write;
-	sink.ud = &of;
-	fa_spill_iter(spill, &it);
-	switch (cli->format) {
-	case FA_FMT_JSON: w = fa_report_json_stream(&run.report, fa_spill_counts(spill), &it, &sink); break;
-	case FA_FMT_SARIF: w = fa_report_sarif_stream(&run.report, fa_spill_counts(spill), &it, &sink); break;
-	case FA_FMT_JUNIT: w = fa_report_junit_stream(&run.report, fa_spill_counts(spill), &it, &sink); break;
-	default:
-		w = fa_report_text_stream(&run.report, fa_spill_counts(spill),
-					  fa_use_color(cli, stdout) && !cli->output, &it, &sink);
-		break;
-	}
-	opened = false;
-	if (out_close(&of, cli->output, w == 0, err, sizeof(err)) < 0) {
-		if (!err[0])
-			snprintf(err, sizeof(err), "cannot render the report (%s)",
-				 fa_spill_error(spill)[0] ? fa_spill_error(spill) : "out of memory");
-		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
-		goto cleanup;
-	}
-	/* notices go to stderr too when the report is a machine format */
-	if (cli->format != FA_FMT_TEXT && !cli->quiet)
+	/* notices go to stderr too when no text report reaches the terminal */
+	if ((cli->n_outputs || cli->format != FA_FMT_TEXT) && !cli->quiet)
 		for (i = 0; i < run.report.n_notices; i++)
 			fprintf(stderr, "flyaudit: %s\n", run.report.notices[i]);
-	if (cli->output && !cli->quiet)
-		fprintf(stderr, "flyaudit: report written to %s\n", cli->output);
+	if (run.fails)
+		notify(&run, cli, spill);
 	if (run.partial)
 		rc = FA_EXIT_PARTIAL;
 	else
 		rc = run.fails ? FA_EXIT_FAIL : FA_EXIT_OK;
 cleanup:
-	if (opened)
-		out_close(&of, cli->output, false, err, sizeof(err));
 	fa_spill_close(spill);
 	fa_suppressions_release(&sup);
 	fa_baseline_release(&base);

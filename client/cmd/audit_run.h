@@ -24,6 +24,7 @@ typedef struct fa_audit_run {
 	bool oom;
 	fa_app_hook hook;
 	void *hook_ud;
+	const fa_cli *filter; /* --checks, --exclude-checks, --severity (set by collect) */
 	/* When `spill` is set (by `audit`), each app's results go through policy (`sup`,
 	 * `base`, either may be NULL) into the spill store as the app completes, instead of
 	 * into report.results; `fails` then says whether an unmuted failure at or above

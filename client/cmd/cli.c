@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +30,28 @@ static const command commands[] = {
 	{ "snapshot", "-o FILE", "crawl and save the inventory as JSON Lines",
 	  "--resume continues a partial snapshot: apps already in FILE are not read again." },
 	{ "audit", "", "crawl (or --from FILE) and evaluate every check",
-	  "Formats: --format text|json|sarif|junit. Exit 0 clean, 1 failures at or above\n"
-	  "--fail-on (default high), 2 usage/auth error, 3 partial (some data unreadable)." },
+	  "Formats: --format text|json|sarif|junit|html|ocsf|csv. Exit 0 clean, 1 failures at or\n"
+	  "above --fail-on (default high), 2 usage/auth error, 3 partial (some data unreadable).\n"
+	  "-o may be repeated: one crawl, every file (format: a --format just before it, else\n"
+	  "the extension .json .sarif .xml .txt .html .csv .ocsf). Text: grouped; -v every\n"
+	  "result; -q failures. Filters: --checks, --exclude-checks, --severity; --compliance\n"
+	  "cis-8.1|soc2 adds a per-control table. With FLYAUDIT_NOTIFY_URL set, new failures at\n"
+	  "or above --fail-on are POSTed there as a short JSON summary (Slack/Discord `text`)." },
 	{ "diff", "OLD.json NEW.json", "new, resolved and unchanged failures between two reports",
 	  "Exit 1 when there are new failures at or above --fail-on." },
-	{ "checks", "", "the check catalog", "" },
+	{ "checks", "", "the check catalog (--json adds remediation and the CIS/SOC 2 mapping)", "" },
+	{ "fix", "--plan REPORT.json", "a reviewable shell script that fixes a report's failures",
+	  "Writes (to stdout or -o FILE) one commented block per failure: the fly commands with\n"
+	  "-a APP and the resource ids filled in, and the fly.toml edit as a comment. Steps that\n"
+	  "destroy or replace something are commented out with a warning. Nothing is run." },
 	{ "version", "", "print the version", "" },
 };
 
 typedef enum {
 	O_ORG, O_APP, O_FORMAT, O_OUTPUT, O_FAIL_ON, O_SUPPRESSIONS, O_BASELINE, O_CONCURRENCY,
 	O_TIMEOUT, O_TOKEN_FILE, O_CA_FILE, O_NO_PROGRESS, O_COLOR, O_QUIET, O_VERBOSE, O_JSON,
-	O_FROM, O_RESUME, O_HELP, O_VERSION
+	O_FROM, O_RESUME, O_HELP, O_VERSION, O_SORT, O_FAILING, O_CHECKS, O_EXCLUDE_CHECKS,
+	O_SEVERITY, O_COMPLIANCE, O_PLAN
 } opt_id;
 
 typedef struct option {
@@ -54,8 +65,8 @@ typedef struct option {
 static const option options[] = {
 	{ O_ORG, "org", 0, "SLUG", "organization (default: FLY_ORG, then the token's org)" },
 	{ O_APP, "app", 0, "NAME", "only this app (repeatable)" },
-	{ O_FORMAT, "format", 0, "FMT", "text|json|sarif|junit" },
-	{ O_OUTPUT, "output", 'o', "FILE", "write the report or snapshot to FILE (0600)" },
+	{ O_FORMAT, "format", 0, "FMT", "text|json|sarif|junit|html|ocsf|csv" },
+	{ O_OUTPUT, "output", 'o', "FILE", "write the report or snapshot to FILE (0600); audit: repeatable, one crawl, each FILE in the --format given just before it or by its extension" },
 	{ O_FAIL_ON, "fail-on", 0, "SEV", "critical|high|medium|low|info|never (default high)" },
 	{ O_SUPPRESSIONS, "suppressions", 0, "FILE", "JSON suppressions (reason and expires required)" },
 	{ O_BASELINE, "baseline", 0, "REPORT", "a previous JSON report: only new failures count" },
@@ -63,13 +74,20 @@ static const option options[] = {
 	{ O_TIMEOUT, "timeout", 0, "SECONDS", "per request attempt (default 30)" },
 	{ O_TOKEN_FILE, "token-file", 0, "FILE", "read the token from FILE" },
 	{ O_CA_FILE, "ca-file", 0, "FILE", "also trust this CA (PEM); verification stays on" },
+	{ O_CHECKS, "checks", 0, "ID,..", "only these checks (globs: 'secrets.*')" },
+	{ O_EXCLUDE_CHECKS, "exclude-checks", 0, "ID,..", "not these checks (globs)" },
+	{ O_SEVERITY, "severity", 0, "SEV,..", "only these severities (critical,...,info,manual)" },
+	{ O_COMPLIANCE, "compliance", 0, "FW", "cis-8.1|soc2: a per-control summary (text, json, html)" },
+	{ O_PLAN, "plan", 0, "REPORT", "fix: the JSON report to plan fixes for" },
 	{ O_FROM, "from", 0, "SNAPSHOT", "audit a saved snapshot instead of the live API" },
 	{ O_RESUME, "resume", 0, NULL, "snapshot: continue a partial file" },
 	{ O_JSON, "json", 0, NULL, "machine-readable output for the views" },
+	{ O_SORT, "sort", 0, "KEY", "apps: name (default) or findings (worst first)" },
+	{ O_FAILING, "failing", 0, NULL, "apps: only the apps with failures or unknowns" },
 	{ O_NO_PROGRESS, "no-progress", 0, NULL, "no progress line on stderr" },
 	{ O_COLOR, "color", 0, "WHEN", "auto|always|never" },
-	{ O_QUIET, "quiet", 'q', NULL, "less output" },
-	{ O_VERBOSE, "verbose", 'v', NULL, "log each request (never headers or tokens)" },
+	{ O_QUIET, "quiet", 'q', NULL, "less output (audit text: the summary and failures only)" },
+	{ O_VERBOSE, "verbose", 'v', NULL, "log each request (never headers or tokens); audit text: every result" },
 	{ O_HELP, "help", 'h', NULL, "this help" },
 	{ O_VERSION, "version", 0, NULL, "print the version" },
 };
@@ -151,6 +169,130 @@ static int parse_int(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* ---- filters ------------------------------------------------------------------- */
+
+#define LIST_ITEM_MAX 128
+
+/* Calls fn on each item of a comma-separated list (empty items skipped). */
+static int each_item(const char *list, int (*fn)(const char *item, void *ud), void *ud)
+{
+	const char *p = list;
+
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+		char item[LIST_ITEM_MAX];
+
+		if (n >= sizeof(item)) {
+			fa_cli_error(FA_EXIT_USAGE, "list item too long: '%.40s...'", p);
+			return -1;
+		}
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (n && fn(item, ud) < 0)
+			return -1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static bool glob_matches_any(const char *pat)
+{
+	const fa_check_meta *cs;
+	size_t n, i;
+
+	cs = fa_checks(&n);
+	for (i = 0; i < n; i++)
+		if (fnmatch(pat, cs[i].id, 0) == 0)
+			return true;
+	return false;
+}
+
+static int known_item(const char *item, void *ud)
+{
+	const fa_check_meta *cs;
+	size_t n, i;
+
+	if (glob_matches_any(item))
+		return 0;
+	fprintf(stderr, "flyaudit: %s: no check matches '%s'; the checks are:\n", (const char *)ud, item);
+	cs = fa_checks(&n);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "  %s\n", cs[i].id);
+	return -1;
+}
+
+/* Every item of an id list must match a catalog id (globs allowed). */
+static int check_list(const char *opt, const char *val)
+{
+	if (!*val)
+		return fa_cli_error(FA_EXIT_USAGE, "%s wants a list of check ids", opt), -1;
+	if (each_item(val, known_item, (void *)opt) < 0)
+		return -1;
+	return 0;
+}
+
+static int severity_item(const char *item, void *ud)
+{
+	fa_severity s;
+
+	if (strcmp(item, "manual") == 0 || strcmp(item, "none") == 0)
+		s = FA_SEV_NONE;
+	else if (strcmp(item, "never") == 0 || fa_severity_parse(item, &s) < 0) {
+		fa_cli_error(FA_EXIT_USAGE,
+			     "unknown --severity '%s' (critical, high, medium, low, info, manual)", item);
+		return -1;
+	}
+	*(unsigned *)ud |= 1u << s;
+	return 0;
+}
+
+static int parse_severities(const char *val, unsigned *out)
+{
+	*out = 0;
+	if (each_item(val, severity_item, out) < 0)
+		return -1;
+	if (!*out)
+		return fa_cli_error(FA_EXIT_USAGE, "--severity wants a list of severities"), -1;
+	return 0;
+}
+
+typedef struct match_ud {
+	const char *id;
+	bool hit;
+} match_ud;
+
+static int match_item(const char *item, void *ud)
+{
+	match_ud *m = ud;
+
+	if (fnmatch(item, m->id, 0) == 0)
+		m->hit = true;
+	return 0;
+}
+
+static bool list_matches(const char *list, const char *id)
+{
+	match_ud m = { id, false };
+
+	each_item(list, match_item, &m);
+	return m.hit;
+}
+
+bool fa_cli_wants(const fa_cli *cli, const fa_check_meta *m, fa_severity sev)
+{
+	const char *id = m ? m->id : "";
+
+	if (cli->checks && !list_matches(cli->checks, id))
+		return false;
+	if (cli->exclude_checks && list_matches(cli->exclude_checks, id))
+		return false;
+	if (cli->severities && (unsigned)sev <= FA_SEV_NONE && !(cli->severities & (1u << sev)))
+		return false;
+	return true;
+}
+
 static int apply_option(fa_cli *cli, const option *o, const char *val)
 {
 	long n;
@@ -168,10 +310,31 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 		else if (strcmp(val, "json") == 0) cli->format = FA_FMT_JSON;
 		else if (strcmp(val, "sarif") == 0) cli->format = FA_FMT_SARIF;
 		else if (strcmp(val, "junit") == 0) cli->format = FA_FMT_JUNIT;
-		else return fa_cli_error(FA_EXIT_USAGE, "unknown --format '%s' (text, json, sarif, junit)", val);
+		else if (strcmp(val, "html") == 0) cli->format = FA_FMT_HTML;
+		else if (strcmp(val, "ocsf") == 0) cli->format = FA_FMT_OCSF;
+		else if (strcmp(val, "csv") == 0) cli->format = FA_FMT_CSV;
+		else return fa_cli_error(FA_EXIT_USAGE,
+					 "unknown --format '%s' (text, json, sarif, junit, html, ocsf, csv)", val);
 		cli->format_set = true;
+		cli->format_pending = true;
 		break;
-	case O_OUTPUT: cli->output = val; break;
+	case O_OUTPUT:
+		if (cli->n_outputs >= FA_CLI_MAX_OUTPUTS)
+			return fa_cli_error(FA_EXIT_USAGE, "too many -o options (at most %d)", FA_CLI_MAX_OUTPUTS);
+		if (!cli->output)
+			cli->output = val;
+		cli->outputs[cli->n_outputs].path = val;
+		cli->outputs[cli->n_outputs].format = cli->format;
+		cli->outputs[cli->n_outputs].format_given = cli->format_pending;
+		cli->n_outputs++;
+		cli->format_pending = false;
+		break;
+	case O_SORT:
+		if (strcmp(val, "name") == 0) cli->sort = FA_SORT_NAME;
+		else if (strcmp(val, "findings") == 0) cli->sort = FA_SORT_FINDINGS;
+		else return fa_cli_error(FA_EXIT_USAGE, "unknown --sort '%s' (name, findings)", val);
+		break;
+	case O_FAILING: cli->failing = true; break;
 	case O_FAIL_ON:
 		if (fa_severity_parse(val, &cli->fail_on) < 0)
 			return fa_cli_error(FA_EXIT_USAGE,
@@ -205,9 +368,70 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 	case O_QUIET: cli->quiet++; break;
 	case O_VERBOSE: cli->verbose++; break;
 	case O_HELP: cli->help = true; break;
+	case O_CHECKS:
+		if (check_list("--checks", val) < 0)
+			return FA_EXIT_USAGE;
+		cli->checks = val;
+		break;
+	case O_EXCLUDE_CHECKS:
+		if (check_list("--exclude-checks", val) < 0)
+			return FA_EXIT_USAGE;
+		cli->exclude_checks = val;
+		break;
+	case O_SEVERITY:
+		if (parse_severities(val, &cli->severities) < 0)
+			return FA_EXIT_USAGE;
+		break;
+	case O_COMPLIANCE:
+		if (fa_framework_parse(val, &cli->compliance) < 0)
+			return fa_cli_error(FA_EXIT_USAGE, "unknown --compliance '%s' (cis-8.1, soc2)", val);
+		break;
+	case O_PLAN: cli->plan = val; break;
 	case O_VERSION: cli->command = cli->command ? cli->command : "version"; break;
 	}
 	return 0;
+}
+
+static const struct {
+	const char *ext;
+	fa_format format;
+} extensions[] = {
+	{ ".json", FA_FMT_JSON }, { ".sarif", FA_FMT_SARIF }, { ".xml", FA_FMT_JUNIT },
+	{ ".txt", FA_FMT_TEXT }, { ".html", FA_FMT_HTML }, { ".htm", FA_FMT_HTML },
+	{ ".csv", FA_FMT_CSV }, { ".ocsf", FA_FMT_OCSF }, { ".ocsf.json", FA_FMT_OCSF },
+};
+
+static const char *const format_names[] = { "text", "json", "sarif", "junit", "html", "ocsf", "csv" };
+
+const char *fa_format_name(fa_format f)
+{
+	return (size_t)f < N_ELEM(format_names) ? format_names[f] : "?";
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+fa_format fa_cli_output_format(const fa_cli *cli, size_t i)
+{
+	const fa_cli_output *o = &cli->outputs[i];
+	fa_format f = cli->format;
+	size_t k, best = 0;
+
+	if (cli->n_outputs == 1 && cli->format_set)
+		return cli->format;
+	if (o->format_given)
+		return o->format;
+	/* the longest matching extension wins (".ocsf.json" before ".json") */
+	for (k = 0; k < N_ELEM(extensions); k++)
+		if (ends_with(o->path, extensions[k].ext) && strlen(extensions[k].ext) > best) {
+			best = strlen(extensions[k].ext);
+			f = extensions[k].format;
+		}
+	return f;
 }
 
 /* Parses argv into cli. Returns 0 or an exit code. */
@@ -239,6 +463,9 @@ static int parse_args(fa_cli *cli, int argc, char **argv, char **positional)
 				if (strlen(options[k].lng) == nl && strncmp(options[k].lng, name, nl) == 0)
 					o = &options[k];
 			if (!o) {
+				if (nl == 10 && strncmp(name, "notify-url", 10) == 0)
+					return fa_cli_error(FA_EXIT_USAGE,
+							    "the notification URL is never taken on the command line (webhook URLs are credentials): set FLYAUDIT_NOTIFY_URL");
 				if (nl == 5 && strncmp(name, "token", 5) == 0)
 					return fa_cli_error(FA_EXIT_USAGE,
 							    "a token is never taken on the command line (it would show in ps and shell history): set FLY_API_TOKEN or use --token-file");
@@ -337,6 +564,8 @@ int fa_cli_main(int argc, char **argv)
 		rc = fa_cmd_audit(&cli);
 	} else if (strcmp(cmd->name, "diff") == 0) {
 		rc = fa_cmd_diff(&cli);
+	} else if (strcmp(cmd->name, "fix") == 0) {
+		rc = fa_cmd_fix(&cli);
 	} else {
 		rc = fa_cmd_checks(&cli);
 	}

@@ -16,10 +16,22 @@
 /* Exit codes (ARCHITECTURE.md section 2), frozen. */
 enum { FA_EXIT_OK = 0, FA_EXIT_FAIL = 1, FA_EXIT_USAGE = 2, FA_EXIT_PARTIAL = 3 };
 
-typedef enum { FA_FMT_TEXT = 0, FA_FMT_JSON, FA_FMT_SARIF, FA_FMT_JUNIT } fa_format;
+typedef enum {
+	FA_FMT_TEXT = 0, FA_FMT_JSON, FA_FMT_SARIF, FA_FMT_JUNIT, FA_FMT_HTML, FA_FMT_OCSF, FA_FMT_CSV
+} fa_format;
 typedef enum { FA_COLOR_AUTO = 0, FA_COLOR_ALWAYS, FA_COLOR_NEVER } fa_color;
 
 #define FA_CLI_MAX_APPS 256
+#define FA_CLI_MAX_OUTPUTS 16
+
+/* One `-o FILE` of `audit` and the format it is written in. */
+typedef struct fa_cli_output {
+	const char *path;
+	fa_format format;
+	bool format_given; /* by a --format just before it (else the extension decides) */
+} fa_cli_output;
+
+typedef enum { FA_SORT_NAME = 0, FA_SORT_FINDINGS } fa_sort;
 
 typedef struct fa_cli {
 	const char *command;
@@ -30,7 +42,10 @@ typedef struct fa_cli {
 	size_t n_apps;
 	fa_format format;
 	bool format_set;
-	const char *output;
+	const char *output; /* the first -o (snapshot and the views take one) */
+	fa_cli_output outputs[FA_CLI_MAX_OUTPUTS]; /* every -o, in order (audit writes each) */
+	size_t n_outputs;
+	bool format_pending; /* a --format not yet taken by a -o after it */
 	fa_severity fail_on;
 	const char *suppressions;
 	const char *baseline;
@@ -44,9 +59,20 @@ typedef struct fa_cli {
 	int quiet;
 	int verbose;
 	bool json;
+	fa_sort sort;  /* apps: --sort name|findings */
+	bool failing;  /* apps: --failing, only apps with failures */
 	bool resume;
 	bool help;
+	/* filters: comma-separated lists, checked against the catalog when parsed */
+	const char *checks;         /* --checks ID,... (globs: "secrets.*") */
+	const char *exclude_checks; /* --exclude-checks ID,... */
+	unsigned severities;        /* --severity SEV,...: bit (1 << fa_severity); 0 = all */
+	fa_framework compliance;    /* --compliance cis-8.1|soc2 */
+	const char *plan;           /* fix --plan REPORT.json */
 } fa_cli;
+
+/* Whether the filters keep results of check `m` with severity `sev`. */
+bool fa_cli_wants(const fa_cli *cli, const fa_check_meta *m, fa_severity sev);
 
 /* Everything a command that talks to Fly needs. */
 typedef struct fa_session {
@@ -63,6 +89,12 @@ typedef struct fa_session {
 	const fa_crawl_stats *progress_of; /* shown by the progress line */
 	bool progress_shown;
 } fa_session;
+
+/* The format of the i-th -o: a --format given just before it; else, with one -o, any
+ * --format (as before several were allowed); else the file's extension (.json .sarif .xml
+ * .txt); else --format; else text. */
+fa_format fa_cli_output_format(const fa_cli *cli, size_t i);
+const char *fa_format_name(fa_format f);
 
 /* Prints "flyaudit: MESSAGE" to stderr and returns `code`. */
 int fa_cli_error(int code, const char *fmt, ...)
@@ -103,6 +135,7 @@ int fa_cmd_snapshot(const fa_cli *cli);
 int fa_cmd_audit(const fa_cli *cli);
 int fa_cmd_diff(const fa_cli *cli);
 int fa_cmd_checks(const fa_cli *cli);
+int fa_cmd_fix(const fa_cli *cli);
 
 /* Entry point for main(). */
 int fa_cli_main(int argc, char **argv);

@@ -477,10 +477,34 @@ static int row_cmp(const void *a, const void *b)
 	return strcmp(((const app_row *)a)->name, ((const app_row *)b)->name);
 }
 
+/* --sort findings: more criticals first, then highs, ..., then unknowns, then the name. */
+static int row_cmp_findings(const void *a, const void *b)
+{
+	const app_row *x = a, *y = b;
+	int v;
+
+	for (v = FA_SEV_CRITICAL; v >= FA_SEV_INFO; v--)
+		if (x->fails[v] != y->fails[v])
+			return x->fails[v] > y->fails[v] ? -1 : 1;
+	if (x->unknown != y->unknown)
+		return x->unknown > y->unknown ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static bool row_failing(const app_row *r)
+{
+	int v;
+
+	for (v = FA_SEV_CRITICAL; v >= FA_SEV_INFO; v--)
+		if (r->fails[v])
+			return true;
+	return r->unknown > 0 || !r->complete;
+}
+
 int fa_cmd_apps(const fa_cli *cli)
 {
 	static const char *const head[] = { "APP", "STATUS", "MACHINES", "REGIONS", "PUBLIC IPS",
-					    "CRIT", "HIGH", "MED", "LOW", "UNKNOWN", "" };
+					    "CRIT", "HIGH", "MED", "LOW", "UNKNOWN", "DATA" };
 	fa_audit_run run;
 	rows rs = { 0 };
 	fa_table t;
@@ -500,15 +524,20 @@ int fa_cmd_apps(const fa_cli *cli)
 		goto cleanup;
 	}
 	if (rs.n)
-		qsort(rs.items, rs.n, sizeof(*rs.items), row_cmp);
+		qsort(rs.items, rs.n, sizeof(*rs.items),
+		      cli->sort == FA_SORT_FINDINGS ? row_cmp_findings : row_cmp);
 	if (cli->json || cli->format == FA_FMT_JSON) {
 		cJSON *arr = cJSON_CreateArray();
 		char *s;
 
 		for (i = 0; arr && i < rs.n; i++) {
 			app_row *r = &rs.items[i];
-			cJSON *o = cJSON_CreateObject(), *f = cJSON_CreateObject();
+			cJSON *o = NULL, *f = NULL;
 
+			if (cli->failing && !row_failing(r))
+				continue;
+			o = cJSON_CreateObject();
+			f = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "name", r->name);
 			cJSON_AddStringToObject(o, "status", r->status);
 			cJSON_AddNumberToObject(o, "machines_started", (double)r->started);
@@ -535,6 +564,8 @@ int fa_cmd_apps(const fa_cli *cli)
 			char m[32], ips[16], c[16], h[16], md[16], l[16], u[16];
 			const char *cells[N_ELEM(head)];
 
+			if (cli->failing && !row_failing(r))
+				continue;
 			snprintf(m, sizeof(m), "%zu/%zu", r->started, r->total);
 			snprintf(ips, sizeof(ips), "%zu", r->public_ips);
 			snprintf(c, sizeof(c), "%zu", r->fails[FA_SEV_CRITICAL]);
@@ -552,7 +583,7 @@ int fa_cmd_apps(const fa_cli *cli)
 			cells[7] = md;
 			cells[8] = l;
 			cells[9] = u;
-			cells[10] = r->complete ? "" : "incomplete";
+			cells[10] = r->complete ? "complete" : "incomplete";
 			fa_table_row(&t, cells);
 		}
 		fa_table_print(&t, stdout);
@@ -606,6 +637,18 @@ int fa_cmd_checks(const fa_cli *cli)
 				cJSON_AddItemToArray(tags, cJSON_CreateString(cs[i].tags[j]));
 			cJSON_AddItemToObject(o, "references", refs);
 			cJSON_AddItemToObject(o, "tags", tags);
+			{
+				cJSON *comp = cJSON_AddObjectToObject(o, "compliance");
+				cJSON *cis = cJSON_CreateArray(), *soc = cJSON_CreateArray();
+				const char *const *c;
+
+				for (c = fa_check_controls(&cs[i], FA_FW_CIS_8_1); *c; c++)
+					cJSON_AddItemToArray(cis, cJSON_CreateString(*c));
+				for (c = fa_check_controls(&cs[i], FA_FW_SOC2); *c; c++)
+					cJSON_AddItemToArray(soc, cJSON_CreateString(*c));
+				cJSON_AddItemToObject(comp, "cis-8.1", cis);
+				cJSON_AddItemToObject(comp, "soc2", soc);
+			}
 			cJSON_AddItemToArray(arr, o);
 		}
 		char *json = arr ? cJSON_Print(arr) : NULL;

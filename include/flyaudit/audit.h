@@ -48,7 +48,21 @@ typedef struct fa_check_meta {
 	const char *resource_type; /* "machine", "volume", "certificate", "token", "app",
 	                              "process_group", "ip" */
 	const char *const *tags;   /* NULL-terminated, e.g. "security", "network" */
+	/* compliance mapping, NULL-terminated; every check has at least one of each */
+	const char *const *cis;  /* CIS Controls v8.1 safeguards, e.g. "3.11" */
+	const char *const *soc2; /* SOC 2 Trust Services Criteria, e.g. "CC6.1" */
 } fa_check_meta;
+
+/* The compliance frameworks a report can summarise by control. */
+typedef enum { FA_FW_NONE = 0, FA_FW_CIS_8_1, FA_FW_SOC2 } fa_framework;
+/* "cis-8.1" or "soc2" -> framework. Returns 0, or -1 for anything else. */
+int fa_framework_parse(const char *s, fa_framework *out);
+const char *fa_framework_name(fa_framework fw);  /* "cis-8.1", "soc2", "" */
+const char *fa_framework_title(fa_framework fw); /* "CIS Controls v8.1", ... */
+/* The controls a check maps to in `fw` (NULL-terminated; never NULL: empty list). */
+const char *const *fa_check_controls(const fa_check_meta *m, fa_framework fw);
+/* The title of a control ("Encrypt Sensitive Data at Rest"); "" when not in the table. */
+const char *fa_control_title(fa_framework fw, const char *control);
 
 /* The catalog, in a fixed order (sorted by id). */
 const fa_check_meta *fa_checks(size_t *n);
@@ -88,6 +102,8 @@ int fa_results_add(fa_results *rs, const fa_check_meta *check, fa_status status,
 		   const char *message);
 /* Moves every result of `from` to the end of `to`; `from` is left empty. */
 int fa_results_take(fa_results *to, fa_results *from);
+/* Keeps the results for which keep() is true (in order) and frees the others. */
+void fa_results_filter(fa_results *rs, bool (*keep)(void *ud, const fa_result *r), void *ud);
 /* Sorts deterministically: check id, app, resource type, resource id, message. */
 void fa_results_sort(fa_results *rs);
 

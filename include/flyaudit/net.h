@@ -134,6 +134,13 @@ void fa_net_get_stats(const fa_net *n, fa_net_stats *out);
 /* Frees everything; the auth header is cleansed. NULL is fine. */
 void fa_net_free(fa_net *n);
 
+/* POSTs `json_body` (Content-Type: application/json) to `url` and waits for the answer:
+ * one request, no Authorization header, no redirects, TLS verified (plus `ca_file` when
+ * set); `url` must pass fa_net_check_base. For notifications, never for Fly's APIs.
+ * Returns 0 on a 2xx answer, or -1 with a one-line reason (no URL in it) in err. */
+int fa_net_post_json(const char *url, const char *json_body, const char *ca_file,
+		     long timeout_ms, long *status, char *err, size_t errlen);
+
 /* Parses a Retry-After value (seconds, or an HTTP date relative to `now`) into ms.
  * Returns -1 when it cannot be read. Exposed for tests. */
 long fa_net_parse_retry_after(const char *value, long long now_epoch);

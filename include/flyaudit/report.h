@@ -26,6 +26,17 @@ typedef struct fa_coverage_error {
 	char *message;  /* one line */
 } fa_coverage_error;
 
+/* How much the text report shows. GROUPED (the default) opens with a summary and folds
+ * repeats: a check's failures show their first few resources, unknowns sharing a cause and
+ * manual or muted results sharing a reason are one block each. ALL (-v) prints every
+ * result on its own line. BRIEF (-q) prints the summary and the failures only. Machine
+ * formats keep one result per resource whatever this says. */
+typedef enum {
+	FA_TEXT_GROUPED = 0,
+	FA_TEXT_ALL,
+	FA_TEXT_BRIEF
+} fa_text_detail;
+
 typedef struct fa_report {
 	/* borrowed: the caller keeps these alive while writing */
 	const char *tool_name;    /* "flyaudit" */
@@ -48,7 +59,9 @@ typedef struct fa_report {
 	char **notices; /* expired / expiring suppressions and the like, one line each */
 	size_t n_notices;
 	fa_severity fail_on; /* for the text summary; FA_SEV_NONE = never */
+	fa_text_detail text_detail; /* the text report only: grouped (default), all, brief */
 	bool has_baseline;   /* results carry baseline 0/1 */
+	fa_framework compliance; /* FA_FW_NONE, or a per-control summary in text, JSON, HTML */
 } fa_report;
 
 /* Zeroes the report, initialises its results; fail_on = FA_SEV_HIGH. */
@@ -132,5 +145,64 @@ int fa_report_junit_stream(const fa_report *r, const fa_report_counts *c,
 			   const fa_result_iter *it, const fa_report_sink *sink);
 int fa_report_text_stream(const fa_report *r, const fa_report_counts *c, bool color,
 			  const fa_result_iter *it, const fa_report_sink *sink);
+
+/* ---- second-round formats (streaming only) -------------------------------------- */
+
+/* One self-contained HTML page (inline CSS and SVG, no script, nothing fetched): summary
+ * with a severity chart per app, unknowns and coverage errors first, failures by severity
+ * with remediation, muted results apart, the catalog. Every outside string is escaped. */
+int fa_report_html_stream(const fa_report *r, const fa_report_counts *c,
+			  const fa_result_iter *it, const fa_report_sink *sink);
+/* OCSF 1.3.0 Detection Finding (class_uid 2004), a JSON array with one finding per result,
+ * laid out as Prowler's json-ocsf output (tests/ocsf-detection-finding.schema.json). */
+#define FA_OCSF_VERSION "1.3.0"
+int fa_report_ocsf_stream(const fa_report *r, const fa_report_counts *c,
+			  const fa_result_iter *it, const fa_report_sink *sink);
+/* CSV (RFC 4180, CRLF line ends): a header row, one row per result. A cell that starts with
+ * '=', '+', '-', '@', tab or CR is prefixed with an apostrophe (spreadsheet formulas). */
+int fa_report_csv_stream(const fa_report *r, const fa_report_counts *c,
+			 const fa_result_iter *it, const fa_report_sink *sink);
+
+/* A per-control summary of the results for a framework: every control the catalog maps
+ * to, in natural order ("3.3" before "3.10"), with the results of its checks by status. */
+typedef struct fa_control_row {
+	const char *control; /* static (the catalog's) */
+	const char *title;   /* static; "" when unknown */
+	size_t checks;       /* catalog checks mapped to it */
+	size_t by_status[FA_STATUS_COUNT];
+} fa_control_row;
+typedef struct fa_compliance_summary {
+	fa_framework fw;
+	fa_control_row *rows;
+	size_t n;
+} fa_compliance_summary;
+/* Fills `out` from one pass of `it`. Returns 0 or -1 (OOM, iterator error). */
+int fa_compliance_summarise(fa_framework fw, const fa_result_iter *it,
+			    fa_compliance_summary *out);
+void fa_compliance_summary_release(fa_compliance_summary *s);
+/* The first that applies: "fail" (an unmuted failure), "unknown", "manual" (something to
+ * verify by hand), "pass" (passing or muted results), "none" (no result: not assessed). */
+const char *fa_control_verdict(const fa_control_row *row);
+
+/* One failure to plan a fix for (`flyaudit fix --plan`): strings borrowed, may be NULL. */
+typedef struct fa_plan_item {
+	const char *check, *severity, *app, *resource_type, *resource_id, *resource_name,
+		*region, *message;
+} fa_plan_item;
+/* A reviewable POSIX shell script: one commented block per item, with the fly commands
+ * (every value single-quoted), the fly.toml or Dockerfile edit as a comment, and the
+ * steps that destroy or replace something commented out under a WARNING line. Outside
+ * strings reach comments on one line (no newline can end a comment early). `sh -n`
+ * accepts it. Returns 0 or -1 (buffer released). */
+int fa_report_plan(const char *org, const char *source, const fa_plan_item *items, size_t n,
+		   fa_buf *out);
+
+/* The notification for a scheduled run: a short JSON object, Slack- and Discord-compatible
+ * (`text`, `content`), with the org, the counts and up to `top` unmuted failures at or
+ * above `fail_on` that are new (not in the baseline), highest severity first. Names and
+ * messages only: no secret value, no token. */
+int fa_report_notify_payload(const fa_report *r, const fa_report_counts *c,
+			     const fa_result_iter *it, fa_severity fail_on, size_t top,
+			     fa_buf *out);
 
 #endif
