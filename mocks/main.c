@@ -443,6 +443,7 @@ cleanup:
  * the next cursor in the `fly-next-cursor` header) or, with --page-size N, whether
  * asked or not. Without either, the whole list in one answer. */
 long fm_page_size;
+long fm_page_repeat; /* --page-repeat 1: every page names the same next cursor (hostile) */
 
 static void serve_paged(struct MHD_Connection *c, enum fm_kind kind, const char *app,
 			struct resp *r)
@@ -485,7 +486,8 @@ static void serve_paged(struct MHD_Connection *c, enum fm_kind kind, const char 
 		idx++;
 	}
 	if (off + limit < total)
-		cursor_encode(off + limit, r->next_cursor, sizeof r->next_cursor);
+		cursor_encode(fm_page_repeat ? limit : off + limit, r->next_cursor,
+			      sizeof r->next_cursor);
 	fa_buf_reset(&r->body);
 	if (json_out(page, r) != 0)
 		set_internal(r, "out of memory");
@@ -1085,6 +1087,7 @@ static void usage(FILE *out)
 	      "               [--latency MS] [--jitter MS] [--fault SPEC]... [--revoke-after N]\n"
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
 	      "               [--graphql-max-page N] [--graphql-max-apps N] [--page-size N]\n"
+	      "               [--page-repeat 0|1]\n"
 	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
 	      "  502 503 504 reset truncate malformed wrongtypes oversize slow 400missing\n",
@@ -1296,6 +1299,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "flymock: --mint-token wants readonly, org, deploy:APP_NUMERIC_ID or user\n");
 			fa_buf_cleanse(&tok);
 			return ok ? 0 : 2;
+		} else if (strcmp(name, "--page-repeat") == 0) {
+			if (parse_long(val, 0, 1, &fm_page_repeat) != 0)
+				goto bad_usage;
 		} else if (strcmp(name, "--page-size") == 0) {
 			if (parse_long(val, 1, 1000, &fm_page_size) != 0)
 				goto bad_usage;

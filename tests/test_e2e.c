@@ -693,6 +693,32 @@ static void test_paged_machines_volumes(void **state)
 	cJSON_Delete(rep);
 	run_free(&r);
 	mock_stop(&m);
+
+	/* a server whose pages keep naming the same cursor: stopped, a coverage error, exit 3,
+	 * and no machine counted twice */
+	{
+		const char *rep_args[] = { "--page-size", "1", "--page-repeat", "1", NULL };
+		const char *b[] = { "--org", "demo", "--app", "hidden-creds", "audit", "--format",
+				    "json", "--fail-on", "never", NULL };
+		cJSON *e;
+		bool seen = false;
+
+		mock_start(&m, "tok", rep_args);
+		fa_run(&r, m.url, "tok", ca_path, b);
+		assert_int_equal(r.code, 3);
+		rep = cJSON_Parse(r.out);
+		assert_non_null(rep);
+		cov = cJSON_GetObjectItemCaseSensitive(rep, "coverage");
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cov, "errors"))
+			if (strcmp(jstr(e, "endpoint"), "machines") == 0 &&
+			    strstr(jstr(e, "message"), "machines paging repeated a cursor"))
+				seen = true;
+		assert_true(seen);
+		assert_true(cJSON_GetObjectItemCaseSensitive(cov, "machines")->valueint <= 6);
+		cJSON_Delete(rep);
+		run_free(&r);
+		mock_stop(&m);
+	}
 }
 
 /* A server that rejects the batched app-token query as a whole: flyaudit asks one app

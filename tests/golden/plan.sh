@@ -7,7 +7,7 @@ set -eu
 
 # ---- [critical] secrets.plaintext_env: app demo-web, machine 148e1234 (web-1) region iad
 # env var STRIPE_KEY holds a Stripe secret key
-# fix: `fly secrets set NAME=...` for each variable named, then remove it from [env] in fly.toml and `fly deploy`; rotate any credential that was in [env].
+# fix: `fly secrets set NAME=...` for each credential named, then remove it from [env] in fly.toml (check headers: read the secret in the app instead; inline files: use `[[files]] secret_name = "NAME"`; command lines: read it from the environment) and `fly deploy`; rotate every credential that was in the config.
 fly secrets list -a 'demo-web'
 # for each variable the finding names, set it as a secret (type the value
 # yourself; it is not in this plan), then rotate it: it was readable in [env].
