@@ -46,8 +46,11 @@ typedef struct net_bucket {
 	long long last_ms;
 } net_bucket;
 
+struct net_probe; /* what a probe request adds (fa_net_probe): see "probes" below */
+
 typedef struct net_req {
 	struct net_req *prev, *next; /* in n->waiting or n->active */
+	struct net_probe *pr; /* NULL for API requests */
 	fa_net *net;
 	fa_base base;
 	char *url;
@@ -76,6 +79,13 @@ typedef struct net_req {
 	char errbuf[CURL_ERROR_SIZE];
 	char errmsg[NET_ERRMSG];
 } net_req;
+
+/* A probed host: at most one probe in flight, one start per probe_interval_ms. */
+typedef struct probe_host {
+	char *host;
+	long long next_ms;
+	bool busy;
+} probe_host;
 
 typedef struct net_list {
 	net_req *head, *tail;
@@ -137,7 +147,22 @@ struct fa_net {
 	long long t0_ms;
 	long long last_tick_ms;
 	fa_net_stats st;
+	/* probes (fa_net_probe): their own options, and per-host gates */
+	struct curl_slist *connect_to;
+	long probe_interval_ms;
+	size_t probe_max_body;
+	probe_host *phosts;
+	size_t n_phosts, cap_phosts;
 };
+
+static void probe_free(struct net_probe *pr);
+static CURL *probe_easy_new(fa_net *n, net_req *r);
+static long long probe_gate_wait(fa_net *n, net_req *r, long long now);
+static void probe_gate_take(fa_net *n, net_req *r, long long now);
+static size_t probe_write(net_req *r, const char *data, size_t len);
+static void probe_header(net_req *r, const char *data, size_t len);
+static void probe_finish(fa_net *n, net_req *r, CURLcode c, long long now);
+static void probe_complete(fa_net *n, net_req *r, fa_net_error error, long status);
 
 /* ---- small helpers ---- */
 
@@ -209,6 +234,7 @@ static void req_free(net_req *r)
 	free(r->post);
 	free(r->rate_key);
 	fa_buf_release(&r->body);
+	probe_free(r->pr);
 	free(r);
 }
 
@@ -677,6 +703,10 @@ void fa_net_free(fa_net *n)
 		fa_memzero(n->auth, strlen(n->auth));
 		free(n->auth);
 	}
+	curl_slist_free_all(n->connect_to);
+	for (size_t i = 0; i < n->n_phosts; i++)
+		free(n->phosts[i].host);
+	free(n->phosts);
 	free(n->bases[0]);
 	free(n->bases[1]);
 	free(n->user_agent);
@@ -850,6 +880,8 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 	net_req *r = userp;
 	size_t len = size * nmemb;
 
+	if (r->pr)
+		return probe_write(r, data, len);
 	if (!r->got_bytes) {
 		curl_off_t cl = -1;
 		r->got_bytes = true;
@@ -900,6 +932,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 	static const char cname[] = "fly-next-cursor:";
 	const size_t cl = sizeof(cname) - 1;
 
+	if (r->pr)
+		probe_header(r, data, len);
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
 		r->retry_after[0] = '\0'; /* a new response (after a 1xx) */
 		r->next_cursor[0] = '\0';
@@ -981,7 +1015,7 @@ static void easy_release(fa_net *n, CURL *e)
 /* Starts one attempt. Returns 0, or -1 (OOM: the request stays waiting). */
 static int start_attempt(fa_net *n, net_req *r, long long now)
 {
-	CURL *e = n->n_idle > 0 ? n->idle[--n->n_idle] : easy_new(n);
+	CURL *e = r->pr ? probe_easy_new(n, r) : n->n_idle > 0 ? n->idle[--n->n_idle] : easy_new(n);
 	if (!e)
 		return -1;
 	r->easy = e;
@@ -1004,8 +1038,12 @@ static int start_attempt(fa_net *n, net_req *r, long long now)
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	/* wait for a connection that may multiplex rather than open another; only https
 	 * can negotiate HTTP/2, so plain http (loopback tests) does not wait */
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, (!n->http1_only && n->base_tls[r->base]) ? 1L : 0L);
-	if (r->post) {
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT,
+			 (!r->pr && !n->http1_only && n->base_tls[r->base]) ? 1L : 0L);
+	if (r->pr) {
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL); /* never the API's headers */
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else if (r->post) {
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, n->hdr_post);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->post));
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->post);
@@ -1015,8 +1053,15 @@ static int start_attempt(fa_net *n, net_req *r, long long now)
 	}
 	if (curl_multi_add_handle(n->multi, e) != CURLM_OK) {
 		r->easy = NULL;
-		easy_release(n, e);
+		if (r->pr)
+			curl_easy_cleanup(e);
+		else
+			easy_release(n, e);
 		return -1;
+	}
+	if (r->pr) {
+		probe_gate_take(n, r, now);
+		n->st.probes++;
 	}
 	list_remove(&n->waiting, r);
 	list_push(&n->active, r);
@@ -1046,6 +1091,14 @@ static long long start_ready(fa_net *n, long long now)
 			if (r->ready_ms - now < next)
 				next = r->ready_ms - now;
 			continue;
+		}
+		if (r->pr) {
+			long long pw = probe_gate_wait(n, r, now);
+
+			if (pw > 0 && pw < next)
+				next = pw;
+			if (pw != 0)
+				continue; /* busy (woken when it finishes) or too soon */
 		}
 		long long wait = bucket_take(n, r->rate_key, now);
 		if (wait > 0) {
@@ -1190,6 +1243,10 @@ static void complete(fa_net *n, net_req *r, fa_net_error error, long status)
 {
 	fa_response res;
 
+	if (r->pr) {
+		probe_complete(n, r, error, status);
+		return;
+	}
 	memset(&res, 0, sizeof(res));
 	res.error = error;
 	res.status = error == FA_NET_OK ? status : 0;
@@ -1281,6 +1338,10 @@ static void finish_transfer(fa_net *n, net_req *r, CURLcode c, long long now)
 	bool retry = false, rate_retry = false;
 	long ra_ms = -1, delay = 0;
 
+	if (r->pr) {
+		probe_finish(n, r, c, now);
+		return;
+	}
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns);
 	n->st.num_connects += conns;
@@ -1363,7 +1424,10 @@ static void abort_all(fa_net *n)
 			curl_easy_getinfo(r->easy, CURLINFO_NUM_CONNECTS, &conns);
 			n->st.num_connects += conns;
 			curl_multi_remove_handle(n->multi, r->easy);
-			easy_release(n, r->easy);
+			if (r->pr)
+				curl_easy_cleanup(r->easy);
+			else
+				easy_release(n, r->easy);
 			r->easy = NULL;
 		}
 		snprintf(r->errmsg, sizeof(r->errmsg), "aborted");
@@ -1457,6 +1521,377 @@ void fa_net_get_stats(const fa_net *n, fa_net_stats *out)
 	memset(out, 0, sizeof(*out));
 	if (n)
 		fill_stats(n, out, now_ms());
+}
+
+/* ---- probes of public hostnames (audit --probe) ---- */
+
+#define PROBE_INTERVAL_MS 500
+#define PROBE_MAX_BODY ((size_t)64 * 1024)
+#define PROBE_HDR_MAX 512
+#define PROBE_UA "flyaudit/" FLYAUDIT_VERSION " (+probe)"
+
+struct net_probe {
+	fa_probe_cb cb;
+	size_t host_idx;      /* in n->phosts */
+	fa_probe_tls tls;
+	bool https;
+	bool certinfo;
+	bool truncated;
+	bool gated;           /* holds its host's gate (in flight) */
+	char location[PROBE_HDR_MAX];
+	char hsts[PROBE_HDR_MAX];
+	bool has_location, has_hsts;
+	long long cert_expiry;
+	bool conn_refused, cert_invalid, tls_failed, tls_unsupported;
+	char local_ip[64];
+};
+
+static void probe_free(struct net_probe *pr)
+{
+	free(pr);
+}
+
+int fa_net_check_connect_to(const char *spec, char *err, size_t errlen)
+{
+	int colons = 0;
+
+	if (!spec || !*spec) {
+		set_err(err, errlen, "--connect-to wants HOST:PORT:HOST2:PORT2");
+		return -1;
+	}
+	for (const char *p = spec; *p; p++) {
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '/' || *p == '@' ||
+		    *p == '\\') {
+			set_err(err, errlen, "--connect-to holds a space, control character, '/' or '@'");
+			return -1;
+		}
+		if (*p == ':')
+			colons++;
+		if (*p == '[') { /* an IPv6 address: skip to its ']' */
+			const char *rb = strchr(p, ']');
+			if (!rb) {
+				set_err(err, errlen, "--connect-to has an unclosed '['");
+				return -1;
+			}
+			p = rb;
+		}
+	}
+	if (colons != 3) {
+		set_err(err, errlen, "--connect-to wants HOST:PORT:HOST2:PORT2 (IPv6 in brackets)");
+		return -1;
+	}
+	return 0;
+}
+
+int fa_net_probe_setup(fa_net *n, const char *const *connect_to, size_t n_connect_to,
+		       long probe_interval_ms, size_t probe_max_body, char *err, size_t errlen)
+{
+	struct curl_slist *l = NULL, *tmp;
+
+	if (!n) {
+		set_err(err, errlen, "no transport");
+		return -1;
+	}
+	for (size_t i = 0; i < n_connect_to; i++) {
+		if (fa_net_check_connect_to(connect_to[i], err, errlen) < 0) {
+			curl_slist_free_all(l);
+			return -1;
+		}
+		if (!(tmp = curl_slist_append(l, connect_to[i]))) {
+			curl_slist_free_all(l);
+			set_err(err, errlen, "out of memory");
+			return -1;
+		}
+		l = tmp;
+	}
+	curl_slist_free_all(n->connect_to);
+	n->connect_to = l;
+	n->probe_interval_ms = probe_interval_ms > 0 ? probe_interval_ms : PROBE_INTERVAL_MS;
+	n->probe_max_body = probe_max_body > 0 ? probe_max_body : PROBE_MAX_BODY;
+	return 0;
+}
+
+/* The gate of `host`, created on first use. Returns its index, or -1 (OOM). */
+static long probe_host_index(fa_net *n, const char *host)
+{
+	for (size_t i = 0; i < n->n_phosts; i++)
+		if (strcasecmp(n->phosts[i].host, host) == 0)
+			return (long)i;
+	if (n->n_phosts == n->cap_phosts) {
+		size_t ncap = n->cap_phosts ? n->cap_phosts * 2 : 16;
+		probe_host *np = realloc(n->phosts, ncap * sizeof(*np));
+		if (!np)
+			return -1;
+		n->phosts = np;
+		n->cap_phosts = ncap;
+	}
+	if (!(n->phosts[n->n_phosts].host = dup_str(host)))
+		return -1;
+	n->phosts[n->n_phosts].next_ms = 0;
+	n->phosts[n->n_phosts].busy = false;
+	return (long)n->n_phosts++;
+}
+
+int fa_net_probe(fa_net *n, const char *url, const char *host, fa_probe_tls tls,
+		 bool certinfo, fa_probe_cb cb, void *ud)
+{
+	net_req *r = NULL;
+	long idx;
+	bool https;
+
+	if (!n || n->aborted || !url || !host || !*host || tls < FA_PROBE_TLS_DEFAULT ||
+	    tls > FA_PROBE_TLS_1_3)
+		return -1;
+	if (strncmp(url, "https://", 8) == 0)
+		https = true;
+	else if (strncmp(url, "http://", 7) == 0)
+		https = false;
+	else
+		return -1;
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '#' || *p == '\\' ||
+		    *p == '@')
+			return -1;
+	if (!https && tls != FA_PROBE_TLS_DEFAULT)
+		return -1;
+	if (!n->probe_interval_ms)
+		n->probe_interval_ms = PROBE_INTERVAL_MS;
+	if (!n->probe_max_body)
+		n->probe_max_body = PROBE_MAX_BODY;
+	if ((idx = probe_host_index(n, host)) < 0)
+		return -1;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	r->pr = calloc(1, sizeof(*r->pr));
+	r->url = dup_str(url);
+	r->path = dup_str(url);
+	if (!r->pr || !r->url || !r->path) {
+		req_free(r);
+		return -1;
+	}
+	r->net = n;
+	r->ud = ud;
+	r->pr->cb = cb;
+	r->pr->host_idx = (size_t)idx;
+	r->pr->tls = tls;
+	r->pr->https = https;
+	r->pr->certinfo = certinfo && https;
+	fa_buf_init(&r->body, n->probe_max_body);
+	list_push(&n->waiting, r);
+	n->submitted++;
+	return 0;
+}
+
+static long long probe_gate_wait(fa_net *n, net_req *r, long long now)
+{
+	probe_host *h = &n->phosts[r->pr->host_idx];
+
+	if (h->busy)
+		return -1;
+	return h->next_ms > now ? h->next_ms - now : 0;
+}
+
+static void probe_gate_take(fa_net *n, net_req *r, long long now)
+{
+	probe_host *h = &n->phosts[r->pr->host_idx];
+
+	h->busy = true;
+	h->next_ms = now + n->probe_interval_ms;
+	r->pr->gated = true;
+}
+
+static void probe_gate_release(fa_net *n, net_req *r)
+{
+	if (r->pr->gated) {
+		n->phosts[r->pr->host_idx].busy = false;
+		r->pr->gated = false;
+	}
+}
+
+static CURL *probe_easy_new(fa_net *n, net_req *r)
+{
+	static const long pins[] = {
+		CURL_SSLVERSION_TLSv1_2,
+		CURL_SSLVERSION_TLSv1_0 | CURL_SSLVERSION_MAX_TLSv1_0,
+		CURL_SSLVERSION_TLSv1_1 | CURL_SSLVERSION_MAX_TLSv1_1,
+		CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2,
+		CURL_SSLVERSION_TLSv1_3 | CURL_SSLVERSION_MAX_TLSv1_3,
+	};
+	CURL *e = curl_easy_init();
+
+	if (!e)
+		return NULL;
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	/* no share handle: no TLS session of the API (or of another pin) is resumed */
+	curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_SSLVERSION, pins[r->pr->tls]);
+	if (r->pr->tls == FA_PROBE_TLS_1_0 || r->pr->tls == FA_PROBE_TLS_1_1)
+		curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+	if (n->ca_file) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, n->ca_file);
+		if (n->capath_ok)
+			curl_easy_setopt(e, CURLOPT_CAPATH, NET_SYSTEM_CAPATH);
+	}
+	curl_easy_setopt(e, CURLOPT_CERTINFO, r->pr->certinfo ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	if (n->connect_to)
+		curl_easy_setopt(e, CURLOPT_CONNECT_TO, n->connect_to);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, n->connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, n->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, PROBE_UA);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	return e;
+}
+
+static size_t probe_write(net_req *r, const char *data, size_t len)
+{
+	size_t room = r->net->probe_max_body - r->body.len;
+
+	if (len > room) {
+		/* enough to judge the content: keep the start, stop the transfer */
+		if (room && fa_buf_add(&r->body, data, room) < 0)
+			r->oom = true;
+		r->pr->truncated = true;
+		return 0;
+	}
+	if (len && fa_buf_add(&r->body, data, len) < 0) {
+		r->oom = true;
+		return 0;
+	}
+	return len;
+}
+
+/* Keeps one header's value (trimmed, control characters dropped). */
+static void keep_header(char *out, const char *v, size_t vl)
+{
+	size_t k = 0;
+
+	while (vl && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	for (size_t i = 0; i < vl && k + 1 < PROBE_HDR_MAX; i++)
+		if ((unsigned char)v[i] >= 0x20 && (unsigned char)v[i] != 0x7f)
+			out[k++] = v[i];
+	out[k] = '\0';
+}
+
+static void probe_header(net_req *r, const char *data, size_t len)
+{
+	static const char loc[] = "location:", sts[] = "strict-transport-security:";
+	struct net_probe *pr = r->pr;
+
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		pr->has_location = pr->has_hsts = false; /* a new response (after a 1xx) */
+	} else if (len > sizeof(loc) - 1 && strncasecmp(data, loc, sizeof(loc) - 1) == 0) {
+		keep_header(pr->location, data + sizeof(loc) - 1, len - (sizeof(loc) - 1));
+		pr->has_location = true;
+	} else if (len > sizeof(sts) - 1 && strncasecmp(data, sts, sizeof(sts) - 1) == 0) {
+		keep_header(pr->hsts, data + sizeof(sts) - 1, len - (sizeof(sts) - 1));
+		pr->has_hsts = true;
+	}
+}
+
+/* The leaf certificate's "Expire date" from CURLINFO_CERTINFO, or 0. */
+static long long probe_cert_expiry(CURL *e)
+{
+	struct curl_certinfo *ci = NULL;
+	static const char key[] = "Expire date:";
+
+	if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
+		return 0;
+	for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next) {
+		if (l->data && strncmp(l->data, key, sizeof(key) - 1) == 0) {
+			time_t t = curl_getdate(l->data + sizeof(key) - 1, NULL);
+			return t > 0 ? (long long)t : 0;
+		}
+	}
+	return 0;
+}
+
+static void probe_finish(fa_net *n, net_req *r, CURLcode c, long long now)
+{
+	struct net_probe *pr = r->pr;
+	CURL *e = r->easy;
+	long status = 0, conns = 0, oserr = 0;
+	fa_net_error error = FA_NET_OK;
+	char *ip = NULL;
+
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns);
+	n->st.num_connects += conns;
+	if (curl_easy_getinfo(e, CURLINFO_LOCAL_IP, &ip) == CURLE_OK && ip)
+		snprintf(pr->local_ip, sizeof(pr->local_ip), "%s", ip);
+	if (c == CURLE_WRITE_ERROR && pr->truncated && !r->oom)
+		c = CURLE_OK; /* we stopped reading: the answer is in */
+	if (c == CURLE_OK && pr->certinfo)
+		pr->cert_expiry = probe_cert_expiry(e);
+	if (c != CURLE_OK) {
+		const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(c);
+
+		error = describe_failure(n, r, c);
+		strip_newlines(r->errmsg);
+		if (c == CURLE_COULDNT_CONNECT &&
+		    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr) == CURLE_OK && oserr == ECONNREFUSED)
+			pr->conn_refused = true;
+		else if (c == CURLE_PEER_FAILED_VERIFICATION)
+			pr->cert_invalid = true;
+		else if (strstr(why, "no protocols available") || strstr(why, "NO_PROTOCOLS_AVAILABLE") ||
+			 c == CURLE_NOT_BUILT_IN || c == CURLE_UNKNOWN_OPTION)
+			pr->tls_unsupported = true;
+		else if (curl_is_tls(c))
+			pr->tls_failed = true;
+	}
+	curl_multi_remove_handle(n->multi, e);
+	list_remove(&n->active, r);
+	probe_gate_release(n, r);
+	r->easy = NULL;
+	curl_easy_cleanup(e);
+	if (n->verbose) {
+		char what[NET_ERRMSG + 16];
+
+		if (error == FA_NET_OK)
+			snprintf(what, sizeof(what), "%ld", status);
+		else
+			snprintf(what, sizeof(what), "%s", r->errmsg);
+		fprintf(stderr, "PROBE GET %s -> %s (%lld ms)\n", r->path, what, now - r->start_ms);
+	}
+	complete(n, r, error, status);
+}
+
+static void probe_complete(fa_net *n, net_req *r, fa_net_error error, long status)
+{
+	struct net_probe *pr = r->pr;
+	fa_probe_result res;
+
+	memset(&res, 0, sizeof(res));
+	probe_gate_release(n, r);
+	res.error = error;
+	res.status = error == FA_NET_OK ? status : 0;
+	res.body = (error == FA_NET_OK && r->body.data) ? r->body.data : "";
+	res.len = error == FA_NET_OK ? r->body.len : 0;
+	res.truncated = error == FA_NET_OK && pr->truncated;
+	res.errmsg = r->errmsg[0] ? r->errmsg : NULL;
+	res.location = error == FA_NET_OK && pr->has_location ? pr->location : NULL;
+	res.hsts = error == FA_NET_OK && pr->has_hsts ? pr->hsts : NULL;
+	res.cert_expiry = pr->cert_expiry;
+	res.conn_refused = pr->conn_refused;
+	res.cert_invalid = pr->cert_invalid;
+	res.tls_failed = pr->tls_failed;
+	res.tls_unsupported = pr->tls_unsupported;
+	res.local_ip = pr->local_ip[0] ? pr->local_ip : NULL;
+	n->st.completed++;
+	if (pr->cb)
+		pr->cb(r->ud, &res);
+	req_free(r);
 }
 
 /* ---- a single POST outside the Fly API (notifications) ------------------------- */

@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 	fa_snapshot_reader *reader = NULL;
 	fa_inventory inv = { 0 };
 	fa_results rs;
-	fa_audit_ctx ctx;
+	fa_audit_ctx ctx = { 0 };
 	fa_app app;
 	char err[FA_SNAPSHOT_ERRLEN];
 	size_t failures = 0;

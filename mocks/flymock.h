@@ -71,4 +71,8 @@ int fm_graphql_unauthorized(fa_buf *out);
  * org 4242 valid `days` days) to out. Returns 0 or -1. */
 int fm_mint_token(const char *kind, long days, fa_buf *out);
 
+/* edge.c: `flymock --edge`, the demo org's public hostnames for `audit --probe` tests.
+ * Runs until SIGINT/SIGTERM; returns the exit code. */
+int fm_edge_main(int argc, char **argv);
+
 #endif

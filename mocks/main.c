@@ -1256,6 +1256,9 @@ int main(int argc, char **argv)
 		pthread_cond_init(&G.stop_cond, &ca);
 		pthread_condattr_destroy(&ca);
 	}
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--edge") == 0)
+			return fm_edge_main(argc, argv);
 	G.revoke_after = -1;
 	G.rate_limit = 1;
 	G.rng = 0x5eed;

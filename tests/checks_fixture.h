@@ -49,6 +49,7 @@ static inline fa_audit_ctx fx_ctx(const fa_self *self)
 	c.org = "acme";
 	c.now = FX_NOW;
 	c.self = self;
+	c.probe = false;
 	return c;
 }
 

@@ -3,7 +3,8 @@
 # corpus, splitting FUZZ_SECONDS (default 60) between them: the token decoder
 # (tests/fuzz_macaroon.c), the TOML parser (tests/fuzz_toml.c, seeded also with the
 # valid cases of toml-test when TOML_TEST, default ../shared/toml-test, is there) and the
-# machines decoder (tests/fuzz_machines.c: containers, credentials outside env, wrong types).
+# machines decoder (tests/fuzz_machines.c: containers, credentials outside env, wrong types);
+# the edge decisions of --probe (tests/fuzz_edge.c) run FUZZ_EDGE_SECONDS (20) on their own.
 # Needs clang and libFuzzer (Debian: clang libclang-rt-14-dev). Exit status: the first
 # failing fuzzer's, else 0.
 set -eu
@@ -49,6 +50,18 @@ echo "fuzz: tests/fuzz_toml.c for ${toml_secs}s (corpus $out/corpus/toml)"
 echo "fuzz: tests/fuzz_machines.c for ${mach_secs}s (corpus $out/corpus/machines)"
 "$out/fuzz_machines" -max_total_time="$mach_secs" -max_len=16384 -timeout=10 \
 	-artifact_prefix="$out/" -rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/machines" || mrc=$?
+# the edge decisions of --probe (tests/fuzz_edge.c): their own FUZZ_EDGE_SECONDS
+esecs=${FUZZ_EDGE_SECONDS:-20}
+erc=0
+mkdir -p "$out/corpus/edge"
+# shellcheck disable=SC2046,SC2086
+$cc $flags tests/fuzz_edge.c audit/checks/*.c audit/results.c audit/model.c audit/secrets.c \
+	audit/buf.c $(pkg-config --libs libcrypto) -o "$out/fuzz_edge"
+cp tests/fuzz-corpus/edge/* "$out/corpus/edge/"
+echo "fuzz: tests/fuzz_edge.c for ${esecs}s (corpus $out/corpus/edge)"
+"$out/fuzz_edge" -max_total_time="$esecs" -max_len=4096 -timeout=10 -artifact_prefix="$out/edge-" \
+	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/edge" || erc=$?
 [ "$rc" -ne 0 ] || rc=${trc:-0}
 [ "$rc" -ne 0 ] || rc=${mrc:-0}
+[ "$rc" -ne 0 ] || rc=${erc:-0}
 exit "$rc"

@@ -36,6 +36,12 @@ static const struct {
 	/* additions beyond the frozen table */
 	{"tokens.auditor_expiring", FA_SEV_LOW, "token"},
 	{"tokens.undischarged", FA_SEV_INFO, "token"},
+	/* second round: --probe (ARCHITECTURE section 5) */
+	{"edge.http_not_redirected", FA_SEV_HIGH, "hostname"},
+	{"edge.tls_legacy_accepted", FA_SEV_MEDIUM, "hostname"},
+	{"edge.hsts_missing", FA_SEV_LOW, "hostname"},
+	{"edge.certificate_expiring", FA_SEV_MEDIUM, "hostname"},
+	{"edge.sensitive_path_exposed", FA_SEV_CRITICAL, "hostname"},
 };
 #define N_WANT (sizeof(want_catalog) / sizeof(want_catalog[0]))
 

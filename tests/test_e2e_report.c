@@ -85,15 +85,15 @@ static cJSON *read_json(const char *path)
 	return j;
 }
 
-/* One crawl, three reports: JSON, SARIF and JUnit agree result for result, each format
- * chosen by the extension or by a --format just before the -o. */
+/* One crawl, five reports: JSON, SARIF, HTML, JUnit and text agree result for result,
+ * each format chosen by the extension or by a --format just before the -o. */
 static void test_several_reports_one_crawl(void **state)
 {
 	mock m;
 	run r;
-	char js[400], sarif[400], junit[400], txt[400], stats[600];
+	char js[400], sarif[400], junit[400], txt[400], html[400], stats[600];
 	cJSON *rep = NULL, *sar = NULL, *res = NULL, *it = NULL;
-	const char *a[16];
+	const char *a[24];
 	char *x = NULL, *t = NULL;
 	size_t fails = 0, n = 0;
 
@@ -102,6 +102,7 @@ static void test_several_reports_one_crawl(void **state)
 	snprintf(sarif, sizeof(sarif), "%s/multi.sarif", tmpdir);
 	snprintf(junit, sizeof(junit), "%s/multi-junit.out", tmpdir);
 	snprintf(txt, sizeof(txt), "%s/multi.txt", tmpdir);
+	snprintf(html, sizeof(html), "%s/multi.html", tmpdir);
 	a[n++] = "--org";
 	a[n++] = "demo";
 	a[n++] = "audit";
@@ -116,6 +117,8 @@ static void test_several_reports_one_crawl(void **state)
 	a[n++] = junit;
 	a[n++] = "-o";
 	a[n++] = txt;
+	a[n++] = "-o";
+	a[n++] = html;
 	a[n] = NULL;
 	mock_start(&m, "tok", NULL);
 	fa_run(&r, m.url, "tok", ca_path, a);
@@ -125,6 +128,7 @@ static void test_several_reports_one_crawl(void **state)
 	assert_non_null(strstr(r.err, "sarif report written to "));
 	assert_non_null(strstr(r.err, "junit report written to "));
 	assert_non_null(strstr(r.err, "text report written to "));
+	assert_non_null(strstr(r.err, "html report written to "));
 	run_free(&r);
 
 	rep = read_json(js);
@@ -140,6 +144,23 @@ static void test_several_reports_one_crawl(void **state)
 	res = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(sar, "runs"), 0), "results");
 	assert_int_equal((size_t)cJSON_GetArraySize(res), fails);
+	/* the HTML page shows each of those failures once, keyed by the same fingerprint */
+	t = slurp(html);
+	assert_non_null(t);
+	x = t;
+	for (n = 0; (x = strstr(x, "<div class=\"finding ")) != NULL; x++)
+		n++;
+	assert_int_equal(n, fails);
+	cJSON_ArrayForEach(it, res) {
+		const cJSON *hfp = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(it, "partialFingerprints"), "flyauditFingerprint/v1");
+		char id[100];
+
+		snprintf(id, sizeof(id), "id=\"f-%s\"", hfp->valuestring);
+		assert_non_null(strstr(t, id));
+	}
+	free(t);
+	t = NULL;
 	cJSON_ArrayForEach(it, res) {
 		const cJSON *fp = cJSON_GetObjectItemCaseSensitive(
 			cJSON_GetObjectItemCaseSensitive(it, "partialFingerprints"), "flyauditFingerprint/v1");

@@ -21,6 +21,7 @@
 
 #include "flyaudit/api.h"
 #include "flyaudit/audit.h"
+#include "flyaudit/edge.h"
 #include "flyaudit/macaroon.h"
 #include "flyaudit/policy.h"
 #include "flyaudit/report.h"
@@ -283,6 +284,57 @@ static int op_macaroon(void *vctx, bool injected)
 	return rc < 0 ? -1 : 0;
 }
 
+/* the edge decisions of one probed hostname (--probe): all six results, or an error */
+static int op_edge(void *vctx, bool injected)
+{
+	const fa_edge_obs *obs = vctx;
+	fa_audit_ctx ctx = { "demo", 1795911665, NULL, true };
+	fa_results rs;
+	int rc;
+
+	(void)injected;
+	fa_results_init(&rs);
+	rc = fa_audit_edge(&ctx, obs, &rs);
+	if (rc == 0)
+		assert_int_equal(rs.n, 6);
+	fa_results_release(&rs);
+	return rc < 0 ? -1 : 0;
+}
+
+static void test_edge(void **state)
+{
+	static const char env[] = "DB_PASSWORD=x\nAPI_KEY=y\n";
+	fa_edge_obs obs;
+	size_t i;
+
+	(void)state;
+	memset(&obs, 0, sizeof(obs));
+	obs.app = "leaky";
+	obs.host = "leaky.fly.dev";
+	obs.probe_addr = "192.0.2.1";
+	obs.http_root.outcome = FA_EDGE_ANSWER;
+	obs.http_root.status = 200;
+	obs.https_root.outcome = FA_EDGE_ANSWER;
+	obs.https_root.status = 200;
+	obs.https_root.body = "<html></html>";
+	obs.https_root.len = 13;
+	obs.cert_expiry = 1795911665 + 86400;
+	obs.tls[0].outcome = FA_EDGE_ANSWER;
+	for (i = 0; i < FA_EDGE_N_SENSITIVE; i++) {
+		obs.sensitive[i].outcome = FA_EDGE_ANSWER;
+		obs.sensitive[i].status = 200;
+		obs.sensitive[i].body = env;
+		obs.sensitive[i].len = sizeof(env) - 1;
+	}
+	for (i = 0; i < FA_EDGE_N_ADMIN; i++) {
+		obs.admin[i].outcome = FA_EDGE_ANSWER;
+		obs.admin[i].status = 200;
+		obs.admin[i].body = "admin";
+		obs.admin[i].len = 5;
+	}
+	torture(op_edge, &obs, "fa_audit_edge");
+}
+
 static void test_macaroon(void **state)
 {
 	/* Organization 4242 read-only, ValidityWindow (as flymock --mint-token readonly) */
@@ -500,6 +552,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decoders),
 		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_edge),
 		cmocka_unit_test(test_macaroon),
 		cmocka_unit_test(test_suppressions),
 		cmocka_unit_test(test_snapshot_reader),

@@ -18,6 +18,8 @@ static const char *const tags_autostop[] = {"cost", "security", "machines", NULL
 static const char *const tags_volumes[] = {"security", "storage", "encryption", NULL};
 static const char *const tags_backups[] = {"reliability", "storage", "backup", NULL};
 static const char *const tags_drift[] = {"security", "configuration", "regions", NULL};
+static const char *const tags_edge[] = {"security", "tls", "network", "probe", NULL};
+static const char *const tags_edge_files[] = {"security", "secrets", "probe", NULL};
 
 static const char *const refs_secrets[] = {DOC "apps/secrets/",
 	DOC "reference/configuration/#the-env-variables-section", NULL};
@@ -51,6 +53,13 @@ static const char *const refs_allowlist[] = {DOC "networking/request-headers/",
 	DOC "networking/flycast/", NULL};
 static const char *const refs_flycast[] = {DOC "networking/flycast/",
 	DOC "networking/custom-private-networks/", DOC "flyctl/ips-release/", NULL};
+static const char *const refs_edge_tls[] = {DOC "networking/services/",
+	DOC "reference/configuration/#services-ports-tls_options",
+	DOC "reference/configuration/#the-http_service-section", NULL};
+static const char *const refs_edge_certs[] = {DOC "networking/custom-domain/",
+	DOC "flyctl/certs-check/", NULL};
+static const char *const refs_edge_files[] = {DOC "apps/secrets/", DOC "reference/configuration/",
+	NULL};
 static const char *const refs_drift[] = {DOC "apps/scale-count/", DOC "launch/deploy/",
 	DOC "machines/api/machines-resource/", NULL};
 
@@ -61,6 +70,16 @@ static const char *const cis_container_image_unpinned[] = {"2.5", "4.1", "16.7",
 static const char *const soc2_container_image_unpinned[] = {"CC7.1", "CC8.1", NULL};
 static const char *const cis_container_runs_as_root[] = {"4.1", "5.4", NULL};
 static const char *const soc2_container_runs_as_root[] = {"CC6.1", "CC6.3", NULL};
+static const char *const cis_edge_certificate_expiring[] = {"3.10", "12.6", NULL};
+static const char *const soc2_edge_certificate_expiring[] = {"CC6.7", "A1.2", NULL};
+static const char *const cis_edge_hsts_missing[] = {"3.10", NULL};
+static const char *const soc2_edge_hsts_missing[] = {"CC6.7", NULL};
+static const char *const cis_edge_http_not_redirected[] = {"3.10", NULL};
+static const char *const soc2_edge_http_not_redirected[] = {"CC6.1", "CC6.7", NULL};
+static const char *const cis_edge_sensitive_path_exposed[] = {"3.3", "3.11", "16.1", NULL};
+static const char *const soc2_edge_sensitive_path_exposed[] = {"CC6.1", "CC6.7", NULL};
+static const char *const cis_edge_tls_legacy_accepted[] = {"3.10", "4.1", NULL};
+static const char *const soc2_edge_tls_legacy_accepted[] = {"CC6.7", NULL};
 static const char *const cis_health_checks_failing[] = {"4.1", NULL};
 static const char *const soc2_health_checks_failing[] = {"CC7.2", "A1.2", NULL};
 static const char *const cis_health_checks_missing[] = {"4.1", NULL};
@@ -131,6 +150,73 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"`fly ssh console -C id`.",
 		refs_root, "machine", tags_container,
 		cis_container_runs_as_root, soc2_container_runs_as_root},
+	[FA_CK_EDGE_CERT_EXPIRING] = {
+		"edge.certificate_expiring", FA_SEV_MEDIUM,
+		"Served certificates verify and are not about to expire",
+		"HTTPS forced",
+		"With --probe: the certificate the edge serves for the hostname is verified (chain and "
+		"name) and fails when it does not verify or expires within 14 days. Fly renews its "
+		"certificates well before that, so a near expiry means renewal is failing (DNS no "
+		"longer points at Fly, a CAA record, a custom certificate nobody renews).",
+		"Browsers and API clients refuse an expired or unverifiable certificate: an outage, and "
+		"users trained to click through warnings.",
+		"Run `fly certs check HOSTNAME -a APP` and fix what it reports (DNS records, CAA); for a "
+		"custom certificate upload a renewed one with `fly certs add`.",
+		refs_edge_certs, "hostname", tags_edge,
+		cis_edge_certificate_expiring, soc2_edge_certificate_expiring},
+	[FA_CK_EDGE_HSTS] = {
+		"edge.hsts_missing", FA_SEV_LOW,
+		"HTTPS answers carry Strict-Transport-Security",
+		"HTTPS forced",
+		"With --probe: fails when `GET https://HOSTNAME/` answers without a "
+		"Strict-Transport-Security header, or with max-age=0.",
+		"Without HSTS a browser tries plain HTTP first, and an attacker on the path can keep "
+		"the user on it (SSL stripping).",
+		"Send `Strict-Transport-Security: max-age=31536000; includeSubDomains` from the app "
+		"(or its web server) on every HTTPS response.",
+		refs_edge_tls, "hostname", tags_edge,
+		cis_edge_hsts_missing, soc2_edge_hsts_missing},
+	[FA_CK_EDGE_HTTP] = {
+		"edge.http_not_redirected", FA_SEV_HIGH,
+		"Plain HTTP redirects to HTTPS",
+		"HTTPS forced",
+		"With --probe: `GET http://HOSTNAME/` must answer with a redirect to an https:// URL "
+		"(Fly's force_https answers 301/308). Content over plain HTTP fails; nothing listening "
+		"on port 80 passes.",
+		"Content and cookies over plain HTTP can be read and changed by anyone on the path.",
+		"Set `force_https = true` on the port 80 handler (`[http_service] force_https = true`) "
+		"and `fly deploy`.",
+		refs_edge_tls, "hostname", tags_edge,
+		cis_edge_http_not_redirected, soc2_edge_http_not_redirected},
+	[FA_CK_EDGE_SENSITIVE] = {
+		"edge.sensitive_path_exposed", FA_SEV_CRITICAL,
+		"No sensitive file is served",
+		"No .env in git or the image",
+		"With --probe: GETs /.env, /.git/config, /.git/HEAD, /config.json, /.npmrc, "
+		"/server-status, /actuator/env and /debug/pprof/ and fails only when a 200 answer "
+		"holds what such a file holds (`KEY=value` lines, `[core]`, `ref: refs/`, a JSON "
+		"object...), and is not the app's own `/` page (single-page apps answer every path "
+		"with it).",
+		"A served .env or .git directory hands out credentials and source code to anyone who "
+		"asks; scanners request these paths constantly.",
+		"Stop serving the file (exclude it in .dockerignore, do not copy it into the web root, "
+		"disable the debug endpoint), then rotate every credential it held "
+		"(`fly secrets set`).",
+		refs_edge_files, "hostname", tags_edge_files,
+		cis_edge_sensitive_path_exposed, soc2_edge_sensitive_path_exposed},
+	[FA_CK_EDGE_TLS_LEGACY] = {
+		"edge.tls_legacy_accepted", FA_SEV_MEDIUM,
+		"The edge refuses TLS 1.0 and 1.1",
+		"HTTPS forced",
+		"With --probe: TLS handshakes pinned to 1.0, 1.1, 1.2 and 1.3 (the client side allows "
+		"old ciphers for this only); fails when a 1.0 or 1.1 handshake completes. Unknown when "
+		"this client cannot offer the old versions.",
+		"TLS 1.0 and 1.1 are deprecated (RFC 8996) and weaker against downgrade and "
+		"cipher attacks.",
+		"Set `[[services.ports]] tls_options = { versions = [\"TLSv1.2\", \"TLSv1.3\"] }` (or "
+		"drop tls_options for Fly's defaults) and `fly deploy`.",
+		refs_edge_tls, "hostname", tags_edge,
+		cis_edge_tls_legacy_accepted, soc2_edge_tls_legacy_accepted},
 	[FA_CK_CHECKS_FAILING] = {
 		"health.checks_failing", FA_SEV_HIGH,
 		"Health checks are passing",
@@ -174,7 +260,9 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Admin endpoints are restricted by IP",
 		"IP allowlisting for admin endpoints",
 		"Manual: the API cannot show whether the application restricts its admin routes. One "
-		"result per app with a public HTTP service.",
+		"result per app with a public HTTP service. With --probe it is decided by evidence, "
+		"one result per probed hostname: /admin, /admin/, /wp-admin/, /phpmyadmin/, /_admin "
+		"or /dashboard answering 200 (not the app's own `/` page) to the prober fails.",
 		"Admin panels reachable from the whole internet are a prime brute-force and exploit "
 		"target.",
 		"Check admin routes against an allowlist of the `Fly-Client-IP` header, or move the "

@@ -726,6 +726,8 @@ static int check_admin_allowlist(fa_run *r)
 			nocfg++;
 			continue;
 		}
+		if (machine_has_public_http(mc) && r->ctx && r->ctx->probe)
+			return r->err; /* probed: one result per hostname (edge.c) */
 		if (machine_has_public_http(mc))
 			return fa_chk_emit(r, FA_CK_ADMIN_ALLOWLIST, FA_STATUS_MANUAL, "app", name, NULL,
 					   NULL,

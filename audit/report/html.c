@@ -329,7 +329,10 @@ static int failures(html_ctx *x, const fa_report_counts *c)
 
 			if (res->status != FA_STATUS_FAIL || (int)res->severity != v)
 				continue;
-			if (fa_buf_printf(x->b, "<div class=\"finding sev-%s\"><strong>", sev) ||
+			/* the fingerprint as the id: a link target, and the key that ties this
+			 * finding to the same result in the JSON and SARIF reports */
+			if (fa_buf_printf(x->b, "<div class=\"finding sev-%s\" id=\"f-%s\"><strong>", sev,
+					  res->fingerprint) ||
 			    h(x, res->app ? res->app : "org") || lit(x, "</strong> <code>") ||
 			    h(x, m ? m->id : "") || lit(x, "</code>"))
 				return -1;

@@ -17,6 +17,7 @@
 #include "flyaudit/report.h"
 #include "flyaudit/snapshot.h"
 #include "audit_run.h"
+#include "../probe.h"
 
 #define POLICY_FILE_MAX ((size_t)64 * 1024 * 1024)
 
@@ -72,6 +73,7 @@ static void audit_one(fa_audit_run *run, const fa_app *app)
 	ctx.org = run->org;
 	ctx.now = run->now;
 	ctx.self = &run->inv.self;
+	ctx.probe = run->probe != NULL || run->probe_used;
 	if (fa_audit_app(&ctx, app, &tmp) < 0)
 		run->oom = true;
 	run->report.apps++;
@@ -94,7 +96,22 @@ static void audit_one(fa_audit_run *run, const fa_app *app)
 
 static void on_crawled_app(void *ud, fa_app *app)
 {
-	audit_one(ud, app);
+	fa_audit_run *run = ud;
+
+	audit_one(run, app);
+	/* the probes of the app's hostnames run in the crawl's loop; results come per host */
+	if (run->probe && fa_probe_app(run->probe, app) < 0)
+		run->oom = true;
+}
+
+/* The results of one probed hostname (see client/probe.h). */
+static void on_probe_results(void *ud, const char *app, fa_results *rs, const char *coverage)
+{
+	fa_audit_run *run = ud;
+
+	if (coverage)
+		fa_report_add_error(&run->report, app, "probe", 0, coverage);
+	deliver(run, rs);
 }
 
 static int collect_from_snapshot(fa_audit_run *run, const char *path)
@@ -143,7 +160,21 @@ static int collect_live(fa_audit_run *run, fa_session *s, const fa_cli *cli)
 	o.on_app = on_crawled_app;
 	o.ud = run;
 	fa_self_from_token(s->auth.token, run->now, &run->inv.self);
+	if (cli->probe) {
+		if (fa_net_probe_setup(s->net, cli->connect_to, cli->n_connect_to, 0, 0, err,
+				       sizeof(err)) < 0)
+			return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		if (fa_probe_new(&run->probe, s->net, run->org, run->now, 0, on_probe_results, run) < 0)
+			return fa_cli_error(FA_EXIT_USAGE, "out of memory");
+	}
 	rc = fa_session_crawl(s, &o, &run->inv, &st, err, sizeof(err));
+	if (run->probe && !cli->quiet)
+		fprintf(stderr, "flyaudit: probed %zu hostname(s) with %zu request(s)\n",
+			fa_probe_hosts(run->probe), fa_probe_requests(run->probe));
+	/* any host still open (a stopped run) is delivered as unknown now; ctx.probe stays */
+	fa_probe_free(run->probe);
+	run->probe_used = run->probe != NULL;
+	run->probe = NULL;
 	fa_session_net_stats(s, &ns);
 	run->report.crawl.requests = ns.requests;
 	run->report.crawl.retries = ns.retries;
@@ -190,6 +221,7 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 	ctx.org = run->org;
 	ctx.now = run->now;
 	ctx.self = &run->inv.self;
+	ctx.probe = run->probe != NULL || run->probe_used;
 	fa_results_init(&org);
 	if (fa_audit_org(&ctx, &run->inv, &org) < 0)
 		run->oom = true;

@@ -36,6 +36,8 @@ typedef struct fa_audit_run {
 	bool notices_done;
 	bool fails;
 	bool spill_failed;
+	struct fa_probe *probe; /* --probe: the edge probes of the live crawl (client/probe.h) */
+	bool probe_used;        /* --probe ran: network.admin_allowlist comes from the edge */
 } fa_audit_run;
 
 void fa_audit_run_init(fa_audit_run *run);

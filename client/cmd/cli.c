@@ -51,7 +51,7 @@ typedef enum {
 	O_ORG, O_APP, O_FORMAT, O_OUTPUT, O_FAIL_ON, O_SUPPRESSIONS, O_BASELINE, O_CONCURRENCY,
 	O_TIMEOUT, O_TOKEN_FILE, O_CA_FILE, O_NO_PROGRESS, O_COLOR, O_QUIET, O_VERBOSE, O_JSON,
 	O_FROM, O_RESUME, O_HELP, O_VERSION, O_SORT, O_FAILING, O_CHECKS, O_EXCLUDE_CHECKS,
-	O_SEVERITY, O_COMPLIANCE, O_PLAN
+	O_SEVERITY, O_COMPLIANCE, O_PLAN, O_PROBE, O_CONNECT_TO
 } opt_id;
 
 typedef struct option {
@@ -81,6 +81,8 @@ static const option options[] = {
 	{ O_PLAN, "plan", 0, "REPORT", "fix: the JSON report to plan fixes for" },
 	{ O_FROM, "from", 0, "SNAPSHOT", "audit a saved snapshot instead of the live API" },
 	{ O_RESUME, "resume", 0, NULL, "snapshot: continue a partial file" },
+	{ O_PROBE, "probe", 0, NULL, "audit: also probe the org's own public hostnames (opt-in)" },
+	{ O_CONNECT_TO, "connect-to", 0, "H:P:H2:P2", "probes for H:P connect to H2:P2 (repeatable)" },
 	{ O_JSON, "json", 0, NULL, "machine-readable output for the views" },
 	{ O_SORT, "sort", 0, "KEY", "apps: name (default) or findings (worst first)" },
 	{ O_FAILING, "failing", 0, NULL, "apps: only the apps with failures or unknowns" },
@@ -357,6 +359,18 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 	case O_CA_FILE: cli->ca_file = val; break;
 	case O_FROM: cli->from = val; break;
 	case O_RESUME: cli->resume = true; break;
+	case O_PROBE: cli->probe = true; break;
+	case O_CONNECT_TO: {
+		char why[200];
+
+		if (cli->n_connect_to >= FA_CLI_MAX_CONNECT_TO)
+			return fa_cli_error(FA_EXIT_USAGE, "too many --connect-to options (at most %d)",
+					    FA_CLI_MAX_CONNECT_TO);
+		if (fa_net_check_connect_to(val, why, sizeof(why)) < 0)
+			return fa_cli_error(FA_EXIT_USAGE, "%s, not '%s'", why, val);
+		cli->connect_to[cli->n_connect_to++] = val;
+		break;
+	}
 	case O_JSON: cli->json = true; break;
 	case O_NO_PROGRESS: cli->no_progress = true; break;
 	case O_COLOR:
@@ -538,6 +552,16 @@ int fa_cli_main(int argc, char **argv)
 		usage(stdout, cmd);
 		free(positional);
 		return FA_EXIT_OK;
+	}
+	if ((cli.probe || cli.n_connect_to) && strcmp(cmd->name, "audit") != 0)
+		rc = fa_cli_error(FA_EXIT_USAGE, "--probe and --connect-to apply to audit only");
+	else if (cli.n_connect_to && !cli.probe)
+		rc = fa_cli_error(FA_EXIT_USAGE, "--connect-to only routes the probes: add --probe");
+	else if (cli.probe && cli.from)
+		rc = fa_cli_error(FA_EXIT_USAGE, "--probe needs a live crawl, not --from");
+	if (rc) {
+		free(positional);
+		return rc;
 	}
 	if (strcmp(cmd->name, "version") == 0) {
 		printf("flyaudit %s\n", FLYAUDIT_VERSION);

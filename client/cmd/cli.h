@@ -22,6 +22,7 @@ typedef enum {
 typedef enum { FA_COLOR_AUTO = 0, FA_COLOR_ALWAYS, FA_COLOR_NEVER } fa_color;
 
 #define FA_CLI_MAX_APPS 256
+#define FA_CLI_MAX_CONNECT_TO 64
 #define FA_CLI_MAX_OUTPUTS 16
 
 /* One `-o FILE` of `audit` and the format it is written in. */
@@ -63,6 +64,9 @@ typedef struct fa_cli {
 	bool failing;  /* apps: --failing, only apps with failures */
 	bool resume;
 	bool help;
+	bool probe;                 /* audit --probe: probe the org's public hostnames */
+	const char *connect_to[FA_CLI_MAX_CONNECT_TO]; /* --connect-to (curl's form) */
+	size_t n_connect_to;
 	/* filters: comma-separated lists, checked against the catalog when parsed */
 	const char *checks;         /* --checks ID,... (globs: "secrets.*") */
 	const char *exclude_checks; /* --exclude-checks ID,... */

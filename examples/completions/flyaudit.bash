@@ -9,7 +9,7 @@ _flyaudit()
 	local commands="apps machines volumes ips secrets certs tokens whoami snapshot audit diff checks fix version"
 	local opts="--org --app --format -o --output --fail-on --suppressions --baseline --concurrency
 		--timeout --token-file --ca-file --checks --exclude-checks --severity --compliance --plan
-		--from --sort --failing --resume --json --no-progress --color -q --quiet -v --verbose -h --help --version"
+		--from --sort --failing --resume --probe --connect-to --json --no-progress --color -q --quiet -v --verbose -h --help --version"
 	case $prev in
 	--format)
 		COMPREPLY=($(compgen -W "text json sarif junit html ocsf csv" -- "$cur"))
@@ -37,7 +37,7 @@ _flyaudit()
 	-o|--output|--suppressions|--baseline|--token-file|--ca-file|--from|--plan)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
-	--org|--app|--concurrency|--timeout)
+	--org|--app|--concurrency|--timeout|--connect-to)
 		return ;;
 	esac
 	if [[ $cur == -* ]]; then

@@ -46,7 +46,7 @@ typedef struct fa_check_meta {
 	const char *remediation; /* the exact command or fly.toml change */
 	const char *const *references; /* NULL-terminated list of Fly docs URLs */
 	const char *resource_type; /* "machine", "volume", "certificate", "token", "app",
-	                              "process_group", "ip" */
+	                              "process_group", "ip", "hostname" */
 	const char *const *tags;   /* NULL-terminated, e.g. "security", "network" */
 	/* compliance mapping, NULL-terminated; every check has at least one of each */
 	const char *const *cis;  /* CIS Controls v8.1 safeguards, e.g. "3.11" */
@@ -115,6 +115,7 @@ typedef struct fa_audit_ctx {
 	const char *org;
 	time_t now;
 	const fa_self *self; /* the running token; may be NULL (unknown) */
+	bool probe;          /* --probe: network.admin_allowlist comes from the edge (edge.h) */
 } fa_audit_ctx;
 
 /* Runs every app-level check on one app and appends the results.

@@ -51,6 +51,7 @@ typedef struct fa_net_stats {
 	long num_connects;   /* new connections curl opened */
 	long http_version;   /* of the last response: 11, 20 (0 unknown) */
 	long long elapsed_ms;
+	size_t probes;       /* probe requests sent (fa_net_probe), counted in `requests` too */
 } fa_net_stats;
 
 typedef struct fa_response {
@@ -134,6 +135,60 @@ void fa_net_get_stats(const fa_net *n, fa_net_stats *out);
 /* Frees everything; the auth header is cleansed. NULL is fine. */
 void fa_net_free(fa_net *n);
 
+/* ---- probes of public hostnames (`audit --probe`) ----
+ *
+ * A probe is a GET of a full http:// or https:// URL on an org's own hostname, run in the
+ * same multi handle as the API requests but configured apart: never an Authorization
+ * header (nor any header the API requests carry), the User-Agent
+ * "flyaudit/VERSION (+probe)", no redirects followed, TLS always verified, no retries, a
+ * fresh connection that is closed afterwards, no TLS session reuse, at most one request in
+ * flight per host and one start per host every `probe_interval_ms` (500: 2 per second),
+ * the API's timeouts, and a body cap (64 KiB: the rest is dropped, `truncated` says so). */
+
+/* The TLS version a probe's handshake is pinned to (min = max). 1.0 and 1.1 lower the
+ * client's OpenSSL security level to 0 for that handshake only. */
+typedef enum {
+	FA_PROBE_TLS_DEFAULT = 0, /* 1.2 or later, as the API requests */
+	FA_PROBE_TLS_1_0,
+	FA_PROBE_TLS_1_1,
+	FA_PROBE_TLS_1_2,
+	FA_PROBE_TLS_1_3
+} fa_probe_tls;
+
+typedef struct fa_probe_result {
+	fa_net_error error;      /* FA_NET_OK: a response arrived (any status) */
+	long status;
+	const char *body;        /* borrowed for the callback; "" when none */
+	size_t len;
+	bool truncated;          /* the body was longer than the cap */
+	const char *errmsg;      /* one line when error != OK */
+	const char *location;    /* Location header, or NULL */
+	const char *hsts;        /* Strict-Transport-Security header, or NULL */
+	long long cert_expiry;   /* the leaf certificate's notAfter (epoch s), 0 unknown */
+	bool conn_refused;       /* the TCP connect was refused */
+	bool cert_invalid;       /* the handshake completed, the certificate did not verify */
+	bool tls_failed;         /* the handshake failed (for a pinned version: refused) */
+	bool tls_unsupported;    /* this client could not offer the pinned version */
+	const char *local_ip;    /* the address the connection left from, or NULL */
+} fa_probe_result;
+
+typedef void (*fa_probe_cb)(void *ud, const fa_probe_result *res);
+
+/* Sets the probe options: `connect_to` entries in curl's --connect-to form
+ * "HOST:PORT:HOST2:PORT2" (an empty HOST or PORT matches any; TLS still verifies HOST),
+ * the interval between two starts on one host (0 = 500 ms) and the body cap (0 = 64 KiB).
+ * Returns 0 or -1 with a one-line reason in err. */
+int fa_net_probe_setup(fa_net *n, const char *const *connect_to, size_t n_connect_to,
+		       long probe_interval_ms, size_t probe_max_body, char *err, size_t errlen);
+
+/* Checks one --connect-to value. Returns 0 or -1 with a reason in err. */
+int fa_net_check_connect_to(const char *spec, char *err, size_t errlen);
+
+/* Queues a probe: GET `url` (http:// or https://, no credentials, no spaces) whose host
+ * is `host` (the per-host limits are keyed on it). `certinfo` reads the served
+ * certificate's expiry. Returns 0 or -1 (bad URL, OOM, aborted). */
+int fa_net_probe(fa_net *n, const char *url, const char *host, fa_probe_tls tls,
+		 bool certinfo, fa_probe_cb cb, void *ud);
 /* POSTs `json_body` (Content-Type: application/json) to `url` and waits for the answer:
  * one request, no Authorization header, no redirects, TLS verified (plus `ca_file` when
  * set); `url` must pass fa_net_check_base. For notifications, never for Fly's APIs.

@@ -9,7 +9,8 @@
 # Knobs (environment): BENCH_SIZES="100 1000 10000", BENCH_LATENCY=50 (ms), BENCH_JITTER=0,
 # BENCH_CONCURRENCY=32, BENCH_GLOBAL_RATE= (flymock --global-rate), BENCH_H2_SIZE=1000,
 # BENCH_SEQ_SIZE=100, BENCH_FORMAT=json, BENCH_BP_SIZE=300 and BENCH_BP_RATE=100 (the
-# back-pressure run: that many apps under flymock --global-rate BENCH_BP_RATE; 0 skips it).
+# back-pressure run: that many apps under flymock --global-rate BENCH_BP_RATE; 0 skips it),
+# BENCH_PROBE=1 (the --probe run on the demo org, tests/bench/bench-probe.sh; 0 skips it).
 set -u
 BUILD=${1:-build}
 SIZES=${BENCH_SIZES:-"100 1000 10000"}
@@ -205,6 +206,13 @@ else
 	echo "bench: $H2NOTE"
 fi
 
+# 4. --probe on the demo org against flymock --edge (BENCH_PROBE=0 skips it)
+PROBE=null
+if [ "${BENCH_PROBE:-1}" != 0 ]; then
+	sh tests/bench/bench-probe.sh "$BUILD" || FAILED=1
+	[ -s "$BUILD/bench-probe.json" ] && PROBE=$(cat "$BUILD/bench-probe.json")
+fi
+
 jq -n --argjson latency "$LAT" --argjson jitter "$JIT" --argjson conc "$CONC" \
 	--arg r_ms "$R_MS" --argjson seq_req "$s_req" --argjson seq_wall "$s_wall" \
 	--arg h2note "$H2NOTE" --arg grate "$GRATE" --arg format "$FORMAT" \
@@ -212,6 +220,6 @@ jq -n --argjson latency "$LAT" --argjson jitter "$JIT" --argjson conc "$CONC" \
 	  concurrency: \$conc, global_rate: \$grate, format: \$format,
 	  round_trip_ms: (\$r_ms | tonumber),
 	  sequential: {apps: $SEQSIZE, requests: \$seq_req, wall_s: \$seq_wall},
-	  runs: [$ROWS], note: \$h2note}" >"$OUT"
+	  runs: [$ROWS], probe: $PROBE, note: \$h2note}" >"$OUT"
 echo "bench: figures written to $OUT"
 exit $FAILED
