@@ -5,10 +5,10 @@ CC       ?= cc
 BUILD    ?= build
 PREFIX   ?= /usr/local
 VERSION  := 0.1.0
-PKGS     := libcurl libcjson openssl msgpack
+PKGS     := libcurl libcjson openssl msgpack yaml-0.1 libgit2
 TEST_PKGS := cmocka
 MOCK_PKGS := libmicrohttpd libcjson openssl
-DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev pkg-config \
+DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev libyaml-dev libgit2-dev pkg-config \
             openssl python3-jsonschema man-db
 
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -55,7 +55,7 @@ help:
 	@echo "make demo       install missing packages, build, start flymock with the demo org, audit it"
 	@echo "make asan       the tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make valgrind   the tests under valgrind"
-	@echo "make fuzz       libFuzzer on the token decoder and the TOML parser (FUZZ_SECONDS, default 60, split) and the edge decisions (FUZZ_EDGE_SECONDS, 20)"
+	@echo "make fuzz       libFuzzer on the token decoder, the TOML parser and the scan parsers (FUZZ_SECONDS, default 60, split) and the edge decisions (FUZZ_EDGE_SECONDS, 20)"
 	@echo "make check-toml the TOML parser against the toml-test suite (TOML_TEST=$(TOML_TEST))"
 	@echo "make install PREFIX=/usr/local"
 	@echo "make DEVELOPER=1  adds -Werror"

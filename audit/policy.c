@@ -189,6 +189,7 @@ static void suppression_free(fa_suppression *e)
 	free(e->reason);
 	free(e->expires);
 	free(e->owner);
+	free(e->path);
 }
 
 void fa_suppressions_release(fa_suppressions *s)
@@ -205,7 +206,7 @@ void fa_suppressions_release(fa_suppressions *s)
 }
 
 static const char *const entry_fields[] = { "check", "app", "resource", "reason",
-					    "expires", "owner", NULL };
+					    "expires", "owner", "path", NULL };
 
 /* Reads an optional string field: 0 absent, 1 present (*out set), -1 bad type / empty. */
 static int entry_string(const cJSON *entry, const char *field, const char **out)
@@ -224,7 +225,7 @@ static int entry_string(const cJSON *entry, const char *field, const char **out)
 static int parse_entry(const cJSON *entry, size_t idx, const char *file, fa_suppression *e,
 		       char *err, size_t errlen)
 {
-	const char *vals[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
+	const char *vals[7] = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	const cJSON *f = NULL;
 	char c1[48];
 	size_t i, k;
@@ -293,8 +294,10 @@ static int parse_entry(const cJSON *entry, size_t idx, const char *file, fa_supp
 	e->reason = xstrdup(vals[3]);
 	e->expires = xstrdup(vals[4]);
 	e->owner = xstrdup(vals[5]);
-	for (k = 0; k < 6; k++) {
-		char *const got[6] = { e->check, e->app, e->resource, e->reason, e->expires, e->owner };
+	e->path = xstrdup(vals[6]);
+	for (k = 0; k < 7; k++) {
+		char *const got[7] = { e->check, e->app, e->resource, e->reason, e->expires, e->owner,
+				       e->path };
 		if (vals[k] && !got[k]) {
 			set_err(err, errlen, "%s: out of memory", file);
 			return -1;
@@ -361,6 +364,18 @@ cleanup:
 	return rc;
 }
 
+/* A suppression's path: the file itself, or (ending in '/') every file under a folder. */
+static bool path_matches(const char *want, const char *file)
+{
+	size_t n = strlen(want);
+
+	if (!file)
+		return false;
+	if (n && want[n - 1] == '/')
+		return strncmp(file, want, n) == 0;
+	return strcmp(file, want) == 0;
+}
+
 static bool entry_matches(const fa_suppression *e, const fa_result *r)
 {
 	if (!r->check || strcmp(e->check, r->check->id) != 0)
@@ -369,6 +384,8 @@ static bool entry_matches(const fa_suppression *e, const fa_result *r)
 		return false;
 	if (e->resource && !((r->resource_id && strcmp(e->resource, r->resource_id) == 0) ||
 			     (r->resource_name && strcmp(e->resource, r->resource_name) == 0)))
+		return false;
+	if (e->path && !path_matches(e->path, r->file))
 		return false;
 	return true;
 }
@@ -381,6 +398,8 @@ static int describe_entry(fa_buf *b, const fa_suppressions *s, const fa_suppress
 	if (e->app && fa_buf_printf(b, ", app %s", e->app))
 		return -1;
 	if (e->resource && fa_buf_printf(b, ", resource %s", e->resource))
+		return -1;
+	if (e->path && fa_buf_printf(b, ", path %s", e->path))
 		return -1;
 	if (e->owner && fa_buf_printf(b, ", owner %s", e->owner))
 		return -1;

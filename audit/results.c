@@ -89,6 +89,7 @@ static void result_release(fa_result *r)
 	free(r->resource_name);
 	free(r->region);
 	free(r->message);
+	free(r->file);
 	free(r->muted_reason);
 	free(r->muted_expires);
 	memset(r, 0, sizeof(*r));
@@ -202,6 +203,22 @@ int fa_results_add(fa_results *rs, const fa_check_meta *check, fa_status status,
 	return 0;
 }
 
+int fa_result_set_location(fa_result *r, const char *file, unsigned line)
+{
+	bool err = false;
+	char *c = NULL;
+
+	if (!r)
+		return -1;
+	c = copy_str(file, true, &err);
+	if (err)
+		return -1;
+	free(r->file);
+	r->file = c;
+	r->line = c ? line : 0;
+	return 0;
+}
+
 int fa_results_take(fa_results *to, fa_results *from)
 {
 	if (!to || !from)
@@ -247,6 +264,10 @@ static int result_cmp(const void *pa, const void *pb)
 	if ((c = cmp_str(a->resource_type, b->resource_type)))
 		return c;
 	if ((c = cmp_str(a->resource_id, b->resource_id)))
+		return c;
+	if ((c = cmp_str(a->file, b->file)))
+		return c;
+	if ((c = cmp_int((int)a->line, (int)b->line)))
 		return c;
 	if ((c = cmp_str(a->message, b->message)))
 		return c;

@@ -12,10 +12,10 @@
 
 /* Record: u32 length of the whole record, u16 check (0 none, else catalog index + 1),
  * u8 status, u8 severity, u8 baseline + 1, 65 bytes fingerprint, then N_STR strings, each
- * u32 length (NO_STR for NULL) + bytes + NUL. */
+ * u32 length (NO_STR for NULL) + bytes + NUL (the last is the file), then u32 line. */
 #define HEAD_LEN 6
 #define FIXED_LEN (HEAD_LEN + 3 + 65)
-#define N_STR 9
+#define N_STR 10
 #define NO_STR UINT32_MAX
 #define NO_CHECK UINT16_MAX
 #define MAX_RECORD ((size_t)16 * 1024 * 1024)
@@ -144,7 +144,8 @@ static int put_record(fa_spill *s, const fa_result *r, uint16_t *check, uint32_t
 	    put_str(&s->w, r->resource_type) || put_str(&s->w, r->resource_id) ||
 	    put_str(&s->w, r->resource_name) || put_str(&s->w, r->region) ||
 	    put_str(&s->w, r->message) || put_str(&s->w, r->muted_reason) ||
-	    put_str(&s->w, r->muted_expires))
+	    put_str(&s->w, r->muted_expires) || put_str(&s->w, r->file) ||
+	    put_u32(&s->w, (uint32_t)r->line))
 		return -1;
 	if (s->w.len - start > MAX_RECORD)
 		return -1;
@@ -384,6 +385,7 @@ static int decode(fa_spill *s, char *p, size_t n, size_t *used)
 	fields[6] = &s->cur.message;
 	fields[7] = &s->cur.muted_reason;
 	fields[8] = &s->cur.muted_expires;
+	fields[9] = &s->cur.file;
 	for (k = 0; k < N_STR; k++) {
 		uint32_t sl;
 
@@ -400,6 +402,9 @@ static int decode(fa_spill *s, char *p, size_t n, size_t *used)
 		*fields[k] = p + at;
 		at += (size_t)sl + 1;
 	}
+	if (at + 4 > len)
+		return -1;
+	s->cur.line = s->cur.file ? get_u32(p + at) : 0;
 	*used = len;
 	return 0;
 }

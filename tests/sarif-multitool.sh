@@ -42,7 +42,20 @@ run_case() { # name, flymock extra args
 	grep -q 'Analysis completed successfully' "$tmp/$name.log" || { cat "$tmp/$name.log"; return 1; }
 }
 
+# flyaudit scan: results with physical locations (artifactLocation.uri relative to SRCROOT)
+scan_case() {
+	"$B/flyaudit" --no-progress -q scan tests/fixtures/scan/planted --format sarif -o "$tmp/scan.sarif"
+	"$MT" validate "$tmp/scan.sarif" --output "$tmp/scan.validation.sarif" --log ForceOverwrite >"$tmp/scan.log" 2>&1
+	errors=$(grep -cE ': error (SARIF|JSON)[0-9]*' "$tmp/scan.log")
+	warnings=$(grep -cE ': warning (SARIF|JSON)?[0-9]*' "$tmp/scan.log")
+	grep -E ': (error|warning) ' "$tmp/scan.log" | cut -c1-240
+	echo "sarif-multitool: scan: $errors errors, $warnings warnings"
+	[ "$errors" -eq 0 ] || return 1
+	grep -q 'Analysis completed successfully' "$tmp/scan.log" || { cat "$tmp/scan.log"; return 1; }
+}
+
 rc=0
+scan_case || rc=1
 run_case demo || rc=1
 run_case partial --fault "503,path=/volumes" || rc=1
 exit $rc

@@ -36,6 +36,14 @@ static const struct {
 	/* additions beyond the frozen table */
 	{"tokens.auditor_expiring", FA_SEV_LOW, "token"},
 	{"tokens.undischarged", FA_SEV_INFO, "token"},
+	/* second round: flyaudit scan */
+	{"ci.action_unpinned", FA_SEV_MEDIUM, "file"},
+	{"ci.secret_as_build_arg", FA_SEV_HIGH, "file"},
+	{"ci.token_hardcoded", FA_SEV_CRITICAL, "file"},
+	{"ci.token_not_from_secrets", FA_SEV_HIGH, "file"},
+	{"config.repo_drift", FA_SEV_MEDIUM, "app"},
+	{"secrets.dockerfile", FA_SEV_CRITICAL, "file"},
+	{"secrets.env_file_committed", FA_SEV_CRITICAL, "file"},
 	/* second round: --probe (ARCHITECTURE section 5) */
 	{"edge.http_not_redirected", FA_SEV_HIGH, "hostname"},
 	{"edge.tls_legacy_accepted", FA_SEV_MEDIUM, "hostname"},

@@ -151,6 +151,49 @@ static void test_suppressions_example_mutes(void **state)
 	mock_stop(&m);
 }
 
+/* pre-deploy.sh: `fly deploy` runs only when the scan passes (a stand-in `fly` records it) */
+static void test_pre_deploy(void **state)
+{
+	char bin[300], fly[400], marker[400], path_env[1200], fa_env[400], cmd[900];
+	const char *env[4];
+	run r = { 0 };
+	FILE *f;
+
+	(void)state;
+	snprintf(bin, sizeof(bin), "%s/bin", tmpdir);
+	snprintf(fly, sizeof(fly), "%s/fly", bin);
+	snprintf(marker, sizeof(marker), "%s/deployed", tmpdir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", bin);
+	assert_int_equal(system(cmd), 0);
+	f = fopen(fly, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\necho \"$PWD $*\" > '%s'\n", marker);
+	fclose(f);
+	chmod(fly, 0700);
+	snprintf(path_env, sizeof(path_env), "PATH=%s:%s", bin, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	snprintf(fa_env, sizeof(fa_env), "FLYAUDIT=%s/flyaudit", build_dir);
+	env[0] = path_env;
+	env[1] = fa_env;
+	env[2] = NULL;
+
+	run_cmd(&r, (const char *const[]){ "sh", "examples/pre-deploy.sh", "tests/fixtures/scan/planted", NULL }, env);
+	assert_int_equal(r.code, 1);
+	assert_int_not_equal(access(marker, F_OK), 0); /* not deployed */
+	run_free(&r);
+
+	run_cmd(&r, (const char *const[]){ "sh", "examples/pre-deploy.sh", "tests/fixtures/scan/clean",
+					    "--remote-only", NULL }, env);
+	assert_int_equal(r.code, 0);
+	{
+		char *m = slurp(marker);
+
+		assert_non_null(m);
+		assert_non_null(strstr(m, "tests/fixtures/scan/clean deploy --remote-only"));
+		free(m);
+	}
+	run_free(&r);
+}
+
 static void test_github_workflow_promises(void **state)
 {
 	char *y = slurp("examples/github/flyaudit.yml");
@@ -170,12 +213,26 @@ static void test_github_workflow_promises(void **state)
 	assert_non_null(strstr(y, "--baseline"));
 	assert_non_null(strstr(y, "--fail-on high"));
 	assert_non_null(strstr(y, "security-events: write"));
+	/* a scan job on pull requests uploads its SARIF too */
+	assert_non_null(strstr(y, "pull_request:"));
+	assert_non_null(strstr(y, "flyaudit scan"));
+	assert_non_null(strstr(y, "flyaudit-scan.sarif"));
 	/* one crawl writes both reports: a single audit command with both files */
 	a = strstr(y, "flyaudit --no-progress audit ");
 	assert_non_null(a);
 	assert_null(strstr(a + 1, "flyaudit --no-progress audit "));
 	assert_non_null(strstr(a, "-o report.json -o flyaudit.sarif"));
 	free(y);
+	/* and flyaudit's own scan of the example passes at every severity (pinned actions) */
+	{
+		run r = { 0 };
+
+		fa_run(&r, NULL, NULL, NULL,
+		       (const char *const[]){ "scan", "examples", "--fail-on", "low", NULL });
+		assert_int_equal(r.code, 0);
+		assert_non_null(strstr(r.out, "0 failed"));
+		run_free(&r);
+	}
 }
 
 /* examples/offline_audit.c: the library on its own, over a snapshot of the demo org */
@@ -231,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_cron_script_auth_error_writes_nothing),
 		cmocka_unit_test(test_suppressions_example_mutes),
 		cmocka_unit_test(test_github_workflow_promises),
+		cmocka_unit_test(test_pre_deploy),
 		cmocka_unit_test(test_offline_audit_program),
 		cmocka_unit_test(test_demo_script),
 	};

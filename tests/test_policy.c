@@ -266,6 +266,51 @@ static char *report_json(fa_results *rs, const char *org)
 	return text;
 }
 
+/* A suppression may name a path: a file, or a folder ending in '/' (scan results). */
+static void test_suppression_path(void **state)
+{
+	static const char text[] =
+		"[{\"check\": \"container.runs_as_root\", \"path\": \"worker/\", \"reason\": \"r\", "
+		"\"expires\": \"2099-01-01\"},"
+		" {\"check\": \"container.image_unpinned\", \"path\": \"Dockerfile\", \"reason\": \"r\", "
+		"\"expires\": \"2099-01-01\"}]";
+	fa_suppressions s;
+	fa_results rs;
+	char err[256];
+	const char *const files[] = { "worker/Dockerfile", "workers/Dockerfile", "Dockerfile",
+				      "sub/Dockerfile" };
+	const char *const checks[] = { "container.runs_as_root", "container.runs_as_root",
+				       "container.image_unpinned", "container.image_unpinned" };
+	const fa_status want[] = { FA_STATUS_MUTED, FA_STATUS_FAIL, FA_STATUS_MUTED, FA_STATUS_FAIL };
+	size_t i;
+
+	(void)state;
+	fa_suppressions_init(&s);
+	assert_int_equal(fa_suppressions_parse(text, sizeof(text) - 1, "s.json", &s, err, sizeof(err)), 0);
+	assert_string_equal(s.items[0].path, "worker/");
+	fa_results_init(&rs);
+	for (i = 0; i < 4; i++) {
+		add(&rs, checks[i], FA_STATUS_FAIL, NULL, "file", files[i], NULL, "m");
+		assert_int_equal(fa_result_set_location(&rs.items[i], files[i], 1), 0);
+	}
+	add(&rs, "container.runs_as_root", FA_STATUS_FAIL, "a", "machine", "m1", NULL, "no file");
+	assert_int_equal(fa_policy_apply_suppressions(&s, 1700000000, &rs, NULL), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(rs.items[i].status, want[i]);
+	assert_int_equal(rs.items[4].status, FA_STATUS_FAIL); /* a path never matches a live result */
+	fa_results_release(&rs);
+	fa_suppressions_release(&s);
+	/* "path" must be a non-empty string */
+	{
+		static const char bad[] = "[{\"check\": \"container.runs_as_root\", \"path\": 3, "
+					  "\"reason\": \"r\", \"expires\": \"2099-01-01\"}]";
+
+		assert_int_equal(fa_suppressions_parse(bad, sizeof(bad) - 1, "s.json", &s, err,
+						       sizeof(err)), -1);
+	}
+	assert_non_null(strstr(err, "\"path\" must be a string"));
+}
+
 static void test_baseline(void **state)
 {
 	fa_results old_rs, rs;
@@ -462,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_suppression_errors),
 		cmocka_unit_test(test_suppression_parse_ok),
 		cmocka_unit_test(test_suppression_apply),
+		cmocka_unit_test(test_suppression_path),
 		cmocka_unit_test(test_baseline),
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_diff),

@@ -1,5 +1,6 @@
 /* test_torture.c: fail the Nth allocation, for every N, in the decoders, the checks, the
- * token decoder, the suppression parser, the snapshot reader and the TOML parser. Each run must end in
+ * token decoder, the suppression parser, the snapshot reader, the TOML parser and the scan
+ * parsers and checks (Dockerfile, workflow, fly.toml, token literals). Each run must end in
  * success or a clean error: no crash, no leak (ASan's leak checker and valgrind see to
  * that in `make asan` and `make valgrind`), and never a half-filled result.
  *
@@ -26,6 +27,7 @@
 #include "flyaudit/policy.h"
 #include "flyaudit/report.h"
 #include "flyaudit/snapshot.h"
+#include "flyaudit/scan.h"
 #include "flyaudit/toml.h"
 
 /* ---- the failing allocator ------------------------------------------------------- */
@@ -538,6 +540,70 @@ static void test_toml(void **state)
 	torture(op_toml, (void *)text, "fa_toml_parse");
 }
 
+/* The scan parsers and checks (scan.h) on the planted fixture files: a success with a
+ * failure injected must give every result of the reference run. */
+typedef struct scan_ctx {
+	int which; /* 0 Dockerfile, 1 workflow, 2 fly.toml, 3 token literals */
+	char *text;
+	size_t len;
+	size_t want; /* results of the reference run */
+} scan_ctx;
+
+static int op_scan(void *ctx, bool injected)
+{
+	scan_ctx *c = ctx;
+	fa_scan_ctx sc = { NULL, 1700000000 };
+	fa_results rs;
+	fa_parse_error err;
+	int rc;
+
+	fa_results_init(&rs);
+	switch (c->which) {
+	case 0:
+		rc = fa_scan_dockerfile(&sc, "Dockerfile", c->text, c->len, ".env*\n", 6, &rs, &err);
+		break;
+	case 1:
+		rc = fa_scan_workflow(&sc, "w.yml", c->text, c->len, &rs, &err);
+		break;
+	case 2:
+		rc = fa_scan_fly_toml(&sc, "fly.toml", c->text, c->len, &rs, &err);
+		break;
+	default:
+		rc = fa_scan_token_literals(&sc, "notes.sh", c->text, c->len, &rs);
+		break;
+	}
+	if (rc == 0) {
+		if (!injected)
+			c->want = rs.n;
+		assert_int_equal(rs.n, c->want);
+	}
+	fa_results_release(&rs);
+	return rc == 0 ? 0 : -1;
+}
+
+static void test_scan(void **state)
+{
+	static const char *const files[] = { "tests/fixtures/scan/planted/Dockerfile",
+		"tests/fixtures/scan/planted/.github/workflows/deploy.yml",
+		"tests/fixtures/scan/planted/fly.toml",
+		"tests/fixtures/scan/planted/config/deploy-notes.sh" };
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		scan_ctx c = { i, NULL, 0, 0 };
+		FILE *f = fopen(files[i], "rb");
+		char buf[8192];
+
+		assert_non_null(f);
+		c.len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		c.text = buf;
+		torture(op_scan, &c, files[i]);
+		assert_true(c.want > 0);
+	}
+}
+
 static int setup(void **state)
 {
 	cJSON_Hooks hooks = { cjson_malloc, free };
@@ -558,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_reader),
 		cmocka_unit_test(test_writers),
 		cmocka_unit_test(test_toml),
+		cmocka_unit_test(test_scan),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -17,6 +17,7 @@ static const char *const tags_tokens[] = {"security", "tokens", "iam", NULL};
 static const char *const tags_autostop[] = {"cost", "security", "machines", NULL};
 static const char *const tags_volumes[] = {"security", "storage", "encryption", NULL};
 static const char *const tags_backups[] = {"reliability", "storage", "backup", NULL};
+static const char *const tags_ci[] = {"security", "ci", "supply-chain", NULL};
 static const char *const tags_drift[] = {"security", "configuration", "regions", NULL};
 static const char *const tags_edge[] = {"security", "tls", "network", "probe", NULL};
 static const char *const tags_edge_files[] = {"security", "secrets", "probe", NULL};
@@ -63,6 +64,14 @@ static const char *const refs_edge_files[] = {DOC "apps/secrets/", DOC "referenc
 static const char *const refs_drift[] = {DOC "apps/scale-count/", DOC "launch/deploy/",
 	DOC "machines/api/machines-resource/", NULL};
 
+static const char *const refs_ci_token[] = {DOC "launch/continuous-deployment-with-github-actions/",
+	DOC "security/tokens/", DOC "flyctl/tokens-create-deploy/", NULL};
+static const char *const refs_build_secret[] = {DOC "apps/build-secrets/",
+	DOC "flyctl/deploy/", NULL};
+static const char *const refs_dockerfile[] = {DOC "apps/build-secrets/", DOC "apps/secrets/",
+	NULL};
+static const char *const refs_env_file[] = {DOC "apps/secrets/", DOC "languages-and-frameworks/dockerfile/",
+	NULL};
 /* Compliance mapping, one pair per check (a judgement, documented in README "Compliance"):
  * CIS Controls v8.1 safeguards and SOC 2 Trust Services Criteria (2017, revised points of
  * focus 2022). test_compliance fails when an entry has none: map every new check. */
@@ -116,9 +125,82 @@ static const char *const cis_volumes_no_backups[] = {"11.2", "11.3", NULL};
 static const char *const soc2_volumes_no_backups[] = {"A1.2", "CC7.5", NULL};
 static const char *const cis_volumes_unencrypted[] = {"3.11", NULL};
 static const char *const soc2_volumes_unencrypted[] = {"CC6.1", "CC6.7", NULL};
+/* The checks of `flyaudit scan` and `audit --repo`: a credential in a file or a workflow
+ * is mapped as secrets.plaintext_env is; action pinning to software inventory and change
+ * control; repository drift as regions.config_drift. */
+static const char *const cis_scan_secret[] = {"3.3", "3.11", "16.1", NULL};
+static const char *const soc2_scan_secret[] = {"CC6.1", "CC6.7", NULL};
+static const char *const cis_ci_action_unpinned[] = {"2.5", "16.4", NULL};
+static const char *const soc2_ci_action_unpinned[] = {"CC7.1", "CC8.1", NULL};
 
 /* Sorted by id; the FA_CK_* indexes follow this order. */
 static const fa_check_meta catalog[FA_CK_COUNT] = {
+	[FA_CK_CI_ACTION_UNPINNED] = {
+		"ci.action_unpinned", FA_SEV_MEDIUM,
+		"Workflow actions are pinned to a commit SHA",
+		"Fly API token stored in CI secrets (supply chain of the deploy job)",
+		"`flyaudit scan`: fails when a GitHub Actions workflow step uses an action by branch "
+		"or tag (`superfly/flyctl-actions/setup-flyctl@master`, `actions/checkout@v4`) "
+		"instead of a full 40-character commit SHA. Local (`./`) and `docker://` actions "
+		"with a digest pass.",
+		"A branch or tag can be moved: whoever controls the action's repository then runs "
+		"code in the job that holds FLY_API_TOKEN.",
+		"Pin by commit with the tag in a comment, as Dependabot writes it: "
+		"`uses: superfly/flyctl-actions/setup-flyctl@<40-hex SHA> # v1.5`.",
+		refs_ci_token, "file", tags_ci, cis_ci_action_unpinned, soc2_ci_action_unpinned},
+	[FA_CK_CI_SECRET_BUILD_ARG] = {
+		"ci.secret_as_build_arg", FA_SEV_HIGH,
+		"Secrets reach the build as build secrets, not build arguments",
+		"Use secrets via `fly secrets set`, not [env]",
+		"`flyaudit scan`: fails when a workflow runs `fly deploy` (or `docker build`) with "
+		"`--build-arg NAME=${{ secrets.X }}` or a secret-like build argument.",
+		"Build arguments are recorded in the image history: anyone who can pull the image "
+		"reads the secret.",
+		"Pass it with `fly deploy --build-secret NAME=${{ secrets.X }}` and read it in the "
+		"Dockerfile with `RUN --mount=type=secret,id=NAME`.",
+		refs_build_secret, "file", tags_ci, cis_scan_secret, soc2_scan_secret},
+	[FA_CK_CI_TOKEN_HARDCODED] = {
+		"ci.token_hardcoded", FA_SEV_CRITICAL,
+		"No Fly token is committed to the repository",
+		"Fly API token stored in CI secrets",
+		"`flyaudit scan`: fails when a tracked text file holds a Fly token (`FlyV1 fm2_...`, "
+		"`fm1r_...`, `fo1_...`), confirmed by decoding it. The result says what the token "
+		"can do (org, apps, read-only or not, expiry), never the token.",
+		"Anyone who can read the repository (or its history, forks and CI logs) can act with "
+		"the token's rights on the organization.",
+		"Revoke it now (`fly tokens revoke ID`; `fly tokens list` finds it), remove it from "
+		"the file and the history, and keep the new one in CI secrets: "
+		"`FLY_API_TOKEN: ${{ secrets.FLY_API_TOKEN }}`.",
+		refs_ci_token, "file", tags_ci, cis_scan_secret, soc2_scan_secret},
+	[FA_CK_CI_TOKEN_NOT_SECRET] = {
+		"ci.token_not_from_secrets", FA_SEV_HIGH,
+		"CI takes the Fly token from its secrets",
+		"Fly API token stored in CI secrets",
+		"`flyaudit scan`: fails when a workflow sets FLY_API_TOKEN or FLY_ACCESS_TOKEN (in an "
+		"`env:` block or a `run:` line) from anything but `${{ secrets.NAME }}`. Also fails "
+		"`fly tokens create` without an expiry (`-x`).",
+		"A token written into a workflow is readable by everyone with read access to the "
+		"repository and stays in its history.",
+		"Store the token with `gh secret set FLY_API_TOKEN` and use "
+		"`env: FLY_API_TOKEN: ${{ secrets.FLY_API_TOKEN }}`; create it short-lived: "
+		"`fly tokens create deploy -x 720h`.",
+		refs_ci_token, "file", tags_ci, cis_scan_secret, soc2_scan_secret},
+	[FA_CK_REPO_DRIFT] = {
+		"config.repo_drift", FA_SEV_MEDIUM,
+		"The repository's fly.toml matches the live app",
+		"Each instance needs the same security configuration",
+		"`flyaudit audit --repo DIR`: each fly.toml of DIR is held against the started "
+		"machines of the app it names (`app = \"...\"`, or the one --app): force_https, the "
+		"public ports and their handlers, which internal ports are public, TLS versions, "
+		"whether health checks exist, auto-stop, env NAMES, and `[build] image`. One failure "
+		"per setting that differs, naming the repository's value, the live value and the "
+		"file:line. Env values are not compared.",
+		"What was reviewed is not what runs: a setting fixed in the repository but never "
+		"deployed (or changed live by hand) leaves production exposed while the repository "
+		"looks safe.",
+		"Deploy the reviewed configuration: `fly deploy -c fly.toml -a APP`, or bring the "
+		"repository in line with what runs (`fly config save -a APP` shows it).",
+		refs_drift, "app", tags_drift, cis_regions_config_drift, soc2_regions_config_drift},
 	[FA_CK_IMAGE_UNPINNED] = {
 		"container.image_unpinned", FA_SEV_LOW,
 		"Machine images are pinned to a version",
@@ -332,6 +414,31 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"`fly config show -a APP` and `fly machine status ID`.",
 		refs_drift, "process_group", tags_drift,
 		cis_regions_config_drift, soc2_regions_config_drift},
+	[FA_CK_SECRETS_DOCKERFILE] = {
+		"secrets.dockerfile", FA_SEV_CRITICAL,
+		"Dockerfiles hold no credentials",
+		"Use secrets via `fly secrets set`, not [env]",
+		"`flyaudit scan`: fails when a Dockerfile `ENV` or `ARG` default holds a credential "
+		"(the detectors of secrets.plaintext_env: credential formats, or a secret-like name "
+		"with a non-trivial value).",
+		"ENV and ARG values are baked into the image config and history: anyone who can "
+		"pull the image reads them.",
+		"Remove the value; set it at run time with `fly secrets set NAME=...`, or for the "
+		"build `fly deploy --build-secret NAME=...` with `RUN --mount=type=secret,id=NAME`.",
+		refs_dockerfile, "file", tags_secrets, cis_scan_secret, soc2_scan_secret},
+	[FA_CK_ENV_FILE_COMMITTED] = {
+		"secrets.env_file_committed", FA_SEV_CRITICAL,
+		"No .env file is committed or sent to the build",
+		"No .env files in git or the image",
+		"`flyaudit scan`: fails when a `.env` file (`.env`, `.env.production`, ...) is tracked "
+		"in git (present in the tree when DIR is not a git work tree), or when a Dockerfile "
+		"builds from a context whose `.dockerignore` does not exclude `.env*`. Templates "
+		"(`.env.example`, `.env.sample`, `.env.template`) pass.",
+		"A committed .env file publishes its secrets to everyone who can read the "
+		"repository; one in the build context is copied into the image by `COPY . .`.",
+		"`git rm --cached .env`, add `.env*` to .gitignore and .dockerignore, rotate what it "
+		"held, and move the values to `fly secrets set`.",
+		refs_env_file, "file", tags_secrets, cis_scan_secret, soc2_scan_secret},
 	[FA_CK_PLAINTEXT_ENV] = {
 		"secrets.plaintext_env", FA_SEV_CRITICAL,
 		"Secrets are not in [env]",

@@ -166,7 +166,7 @@ int fa_rpt_escape(fa_buf *out, const char *s, int mode)
 
 		if (len == 0) {
 			/* one invalid byte */
-			if (mode == FA_ESC_URI_SEGMENT) {
+			if (mode == FA_ESC_URI_SEGMENT || mode == FA_ESC_URI_PATH) {
 				char e[3] = { '%', hex[p[i] >> 4], hex[p[i] & 15] };
 				rc = fa_buf_add(out, e, 3);
 			} else if (mode == FA_ESC_TERMINAL) {
@@ -233,9 +233,10 @@ int fa_rpt_escape(fa_buf *out, const char *s, int mode)
 				rc = fa_buf_add(out, p + i, len);
 			break;
 		case FA_ESC_URI_SEGMENT:
+		case FA_ESC_URI_PATH:
 			if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
 			    (cp >= '0' && cp <= '9') || cp == '-' || cp == '.' || cp == '_' ||
-			    cp == '~') {
+			    cp == '~' || (cp == '/' && mode == FA_ESC_URI_PATH)) {
 				rc = add_ch(out, (char)cp);
 			} else {
 				size_t k;

@@ -15,6 +15,7 @@ enum {
 	FA_ESC_XML_ATTR,  /* + tab/newline as character references */
 	FA_ESC_TERMINAL,  /* control and bidi characters -> '?', one line */
 	FA_ESC_URI_SEGMENT, /* percent-encoding of everything but unreserved characters */
+	FA_ESC_URI_PATH,   /* the same, but '/' kept (a relative path) */
 	FA_ESC_HTML        /* HTML text and quoted attributes: & < > " ' as references,
 			    * control and bidi characters dropped or '?' */
 };

@@ -139,6 +139,14 @@ static int add_result(cJSON *o, const fa_report *r, const fa_result *res)
 		return -1;
 	if (res->region && fa_rpt_json_add_string(rsrc, "region", res->region))
 		return -1;
+	if (res->file) {
+		cJSON *loc = cJSON_AddObjectToObject(o, "location");
+
+		if (!loc || fa_rpt_json_add_string(loc, "file", res->file))
+			return -1;
+		if (res->line && fa_rpt_json_add_number(loc, "line", (double)res->line))
+			return -1;
+	}
 	if (fa_rpt_json_add_string(o, "message", res->message ? res->message : "") ||
 	    fa_rpt_json_add_string(o, "remediation", m && m->remediation ? m->remediation : "") ||
 	    fa_rpt_json_add_string(o, "checklist", m && m->checklist ? m->checklist : ""))

@@ -33,6 +33,11 @@ static int testcase(fa_buf *out, const fa_result *res)
 	if (fa_buf_adds(out, "    <testcase") || attr(out, "classname", m ? m->id : "") ||
 	    attr(out, "name", name.data))
 		goto cleanup;
+	/* file and line attributes, as CI systems read them from testcases */
+	if (res->file && attr(out, "file", res->file))
+		goto cleanup;
+	if (res->file && res->line && fa_buf_printf(out, " line=\"%u\"", res->line))
+		goto cleanup;
 	switch (res->status) {
 	case FA_STATUS_PASS:
 		if (fa_buf_adds(out, "/>\n"))
@@ -49,6 +54,10 @@ static int testcase(fa_buf *out, const fa_result *res)
 		if (res->resource_name && (fa_buf_adds(out, " (") ||
 					   fa_rpt_escape(out, res->resource_name, FA_ESC_XML_TEXT) ||
 					   fa_buf_adds(out, ")")))
+			goto cleanup;
+		if (res->file && (fa_buf_adds(out, "\nfile: ") ||
+				  fa_rpt_escape(out, res->file, FA_ESC_XML_TEXT) ||
+				  (res->line && fa_buf_printf(out, ":%u", res->line))))
 			goto cleanup;
 		if (fa_buf_adds(out, "\nremediation: ") ||
 		    fa_rpt_escape(out, m ? m->remediation : "", FA_ESC_XML_TEXT) ||

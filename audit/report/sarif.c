@@ -166,16 +166,23 @@ static int add_result(cJSON *o, const fa_report *r, const fa_result *res, int in
 		goto cleanup;
 	if (add_text_obj(o, "message", msg.data))
 		goto cleanup;
-	/* fly/<org>/<app>/<type>/<id>; org-level results have no app segment */
-	if (fa_buf_adds(&uri, "fly/") || fa_rpt_escape(&uri, r->org, FA_ESC_URI_SEGMENT) ||
-	    fa_buf_adds(&uri, "/"))
-		goto cleanup;
-	if (res->app && (fa_rpt_escape(&uri, res->app, FA_ESC_URI_SEGMENT) ||
-			 fa_buf_adds(&uri, "/")))
-		goto cleanup;
-	if (fa_rpt_escape(&uri, res->resource_type, FA_ESC_URI_SEGMENT) ||
-	    fa_buf_adds(&uri, "/") || fa_rpt_escape(&uri, res->resource_id, FA_ESC_URI_SEGMENT))
-		goto cleanup;
+	if (res->file) {
+		/* a file of the scanned repository: its path, relative to SRCROOT */
+		if (fa_rpt_escape(&uri, res->file, FA_ESC_URI_PATH))
+			goto cleanup;
+	} else {
+		/* fly/<org>/<app>/<type>/<id>; org-level results have no app segment */
+		if (fa_buf_adds(&uri, "fly/") || fa_rpt_escape(&uri, r->org, FA_ESC_URI_SEGMENT) ||
+		    fa_buf_adds(&uri, "/"))
+			goto cleanup;
+		if (res->app && (fa_rpt_escape(&uri, res->app, FA_ESC_URI_SEGMENT) ||
+				 fa_buf_adds(&uri, "/")))
+			goto cleanup;
+		if (fa_rpt_escape(&uri, res->resource_type, FA_ESC_URI_SEGMENT) ||
+		    fa_buf_adds(&uri, "/") ||
+		    fa_rpt_escape(&uri, res->resource_id, FA_ESC_URI_SEGMENT))
+			goto cleanup;
+	}
 	locs = cJSON_AddArrayToObject(o, "locations");
 	loc = cJSON_CreateObject();
 	if (!locs || !loc || !cJSON_AddItemToArray(locs, loc)) {
@@ -186,8 +193,11 @@ static int add_result(cJSON *o, const fa_report *r, const fa_result *res, int in
 	art = phys ? cJSON_AddObjectToObject(phys, "artifactLocation") : NULL;
 	if (!art || fa_rpt_json_add_string(art, "uri", uri.data))
 		goto cleanup;
+	if (res->file && fa_rpt_json_add_string(art, "uriBaseId", "SRCROOT"))
+		goto cleanup;
 	region = cJSON_AddObjectToObject(phys, "region");
-	if (!region || fa_rpt_json_add_number(region, "startLine", 1))
+	if (!region ||
+	    fa_rpt_json_add_number(region, "startLine", res->file && res->line ? (double)res->line : 1))
 		goto cleanup;
 	fp = cJSON_AddObjectToObject(o, "partialFingerprints");
 	if (!fp || fa_rpt_json_add_string(fp, SARIF_FINGERPRINT_KEY, res->fingerprint))

@@ -38,6 +38,12 @@ static int safe(const text_ctx *t, const char *s)
 	return fa_rpt_escape(t->out, s, FA_ESC_TERMINAL);
 }
 
+/* Who a result is about: its app, "repository" for a file of a scan, else "org". */
+static const char *owner(const fa_result *res)
+{
+	return res->app ? res->app : (res->file ? "repository" : "org");
+}
+
 /* "HIGH (2)" in the severity's colour. */
 static int sev_heading(const text_ctx *t, fa_severity v, size_t count)
 {
@@ -52,11 +58,16 @@ static int sev_heading(const text_ctx *t, fa_severity v, size_t count)
 	       on(t, C_RESET) || fa_buf_adds(t->out, "\n") ? -1 : 0;
 }
 
-/* "machine ID (name, region)" */
+/* "machine ID (name, region)"; a file result: "path:line (name)" */
 static int resource(const text_ctx *t, const fa_result *res)
 {
-	if (safe(t, res->resource_type) || fa_buf_adds(t->out, " ") || safe(t, res->resource_id))
+	if (res->file) {
+		if (safe(t, res->file) || (res->line && fa_buf_printf(t->out, ":%u", res->line)))
+			return -1;
+	} else if (safe(t, res->resource_type) || fa_buf_adds(t->out, " ") ||
+		   safe(t, res->resource_id)) {
 		return -1;
+	}
 	if (res->resource_name || res->region) {
 		if (fa_buf_adds(t->out, " ("))
 			return -1;
@@ -76,7 +87,8 @@ static int failure_block(const text_ctx *t, const fa_report *r, const fa_result 
 {
 	const fa_check_meta *m = res->check;
 
-	if (fa_buf_adds(t->out, "  ") || on(t, C_BOLD) || safe(t, res->app ? res->app : "org") ||
+	if (fa_buf_adds(t->out, "  ") || on(t, C_BOLD) ||
+	    safe(t, owner(res)) ||
 	    on(t, C_RESET) || fa_buf_adds(t->out, "  ") || safe(t, m ? m->id : "") )
 		return -1;
 	if (r->has_baseline && res->baseline >= 0 &&
@@ -94,7 +106,7 @@ static int failure_block(const text_ctx *t, const fa_report *r, const fa_result 
 /* "  app  check  type id: text" */
 static int short_line(const text_ctx *t, const fa_result *res, const char *text)
 {
-	if (fa_buf_adds(t->out, "  ") || safe(t, res->app ? res->app : "org") ||
+	if (fa_buf_adds(t->out, "  ") || safe(t, owner(res)) ||
 	    fa_buf_adds(t->out, "  ") || safe(t, res->check ? res->check->id : "") ||
 	    fa_buf_adds(t->out, "  ") || resource(t, res) || fa_buf_adds(t->out, ": ") ||
 	    safe(t, text) || fa_buf_adds(t->out, "\n"))
@@ -213,8 +225,11 @@ static int summary_line(const text_ctx *t, const fa_report *r, const fa_report_c
 	if (fa_buf_printf(o, ", %zu passed, %zu unknown, %zu manual, %zu muted",
 			  sum->by_status[FA_STATUS_PASS], sum->by_status[FA_STATUS_UNKNOWN],
 			  sum->by_status[FA_STATUS_MANUAL], sum->by_status[FA_STATUS_MUTED]) ||
-	    fa_buf_printf(o, " \xE2\x80\x94 %zu app%s, %zu complete", r->apps,
-			  r->apps == 1 ? "" : "s", r->apps_complete))
+	    (r->scanned_files && !r->apps
+		     ? fa_buf_printf(o, " \xE2\x80\x94 %zu file%s scanned", r->scanned_files,
+				     r->scanned_files == 1 ? "" : "s")
+		     : fa_buf_printf(o, " \xE2\x80\x94 %zu app%s, %zu complete", r->apps,
+				     r->apps == 1 ? "" : "s", r->apps_complete)))
 		return -1;
 	if (r->machines != r->machines_audited &&
 	    fa_buf_printf(o, ", %zu of %zu machines audited (%zu destroyed, destroying, replaced "
@@ -502,7 +517,7 @@ static int group_section(const text_ctx *t, const groups *gs, const char *headin
 /* One line of a check's failure block: "    app  machine ID (name, region): message". */
 static int fail_line(const text_ctx *t, const fa_report *r, const fa_result *res)
 {
-	if (fa_buf_adds(t->out, "    ") || on(t, C_BOLD) || safe(t, res->app ? res->app : "org") ||
+	if (fa_buf_adds(t->out, "    ") || on(t, C_BOLD) || safe(t, owner(res)) ||
 	    on(t, C_RESET) || fa_buf_adds(t->out, "  ") || resource(t, res) ||
 	    fa_buf_adds(t->out, ": ") || safe(t, res->message))
 		return -1;

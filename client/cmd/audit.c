@@ -88,6 +88,8 @@ static void audit_one(fa_audit_run *run, const fa_app *app)
 				run->report.machines_audited++;
 	}
 	add_load_errors(&run->report, app);
+	if (run->extend)
+		run->extend(run->extend_ud, app, &tmp);
 	if (run->hook)
 		run->hook(run->hook_ud, app, &tmp);
 	deliver(run, &tmp);
@@ -227,6 +229,12 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 		run->oom = true;
 	deliver(run, &org);
 	fa_results_release(&org);
+	if (run->finish) {
+		fa_results_init(&org);
+		run->finish(run->extend_ud, &org);
+		deliver(run, &org);
+		fa_results_release(&org);
+	}
 	if (run->oom)
 		return fa_cli_error(FA_EXIT_USAGE, "out of memory");
 	if (run->spill_failed)
@@ -254,7 +262,7 @@ void fa_audit_run_release(fa_audit_run *run)
 	memset(run, 0, sizeof(*run));
 }
 
-static int load_policy(const fa_cli *cli, fa_suppressions *sup, fa_baseline *base)
+int fa_audit_load_policy(const fa_cli *cli, fa_suppressions *sup, fa_baseline *base)
 {
 	char err[512];
 	char *text;
@@ -448,6 +456,7 @@ int fa_cmd_audit(const fa_cli *cli)
 	fa_suppressions sup;
 	fa_baseline base;
 	fa_spill *spill = NULL;
+	fa_repo_run *repo = NULL;
 	char err[512] = "";
 	size_t i;
 	int rc;
@@ -457,7 +466,7 @@ int fa_cmd_audit(const fa_cli *cli)
 	fa_suppressions_init(&sup);
 	fa_baseline_init(&base);
 	fa_audit_run_init(&run);
-	rc = load_policy(cli, &sup, &base);
+	rc = fa_audit_load_policy(cli, &sup, &base);
 	if (rc)
 		goto cleanup;
 	/* results leave memory as each app completes: memory does not grow with the org */
@@ -466,12 +475,21 @@ int fa_cmd_audit(const fa_cli *cli)
 		goto cleanup;
 	}
 	run.spill = spill;
+	if (cli->repo) {
+		rc = fa_repo_open(&repo, cli, &run);
+		if (rc)
+			goto cleanup;
+	}
 	run.sup = cli->suppressions ? &sup : NULL;
 	run.base = cli->baseline ? &base : NULL;
 	run.fail_on = cli->fail_on;
 	rc = fa_audit_collect(&run, cli);
 	if (rc)
 		goto cleanup;
+	if (fa_repo_failed(repo)) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "out of memory");
+		goto cleanup;
+	}
 	run.report.has_baseline = cli->baseline != NULL;
 	run.report.tool_name = "flyaudit";
 	run.report.tool_version = FLYAUDIT_VERSION;
@@ -503,6 +521,7 @@ int fa_cmd_audit(const fa_cli *cli)
 		rc = run.fails ? FA_EXIT_FAIL : FA_EXIT_OK;
 cleanup:
 	fa_spill_close(spill);
+	fa_repo_close(repo);
 	fa_suppressions_release(&sup);
 	fa_baseline_release(&base);
 	fa_audit_run_release(&run);

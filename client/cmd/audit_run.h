@@ -12,6 +12,10 @@
 
 /* Called for each app as it is audited, with that app's results (before policy). */
 typedef void (*fa_app_hook)(void *ud, const fa_app *app, const fa_results *results);
+/* Called for each app as it is audited, before the hook: may add results to its batch. */
+typedef void (*fa_app_extend)(void *ud, const fa_app *app, fa_results *results);
+/* Called once after the org-level batch: may hand a last batch (results of no crawled app). */
+typedef void (*fa_run_finish)(void *ud, fa_results *results);
 
 typedef struct fa_audit_run {
 	fa_report report;    /* results of every app, coverage errors */
@@ -24,6 +28,9 @@ typedef struct fa_audit_run {
 	bool oom;
 	fa_app_hook hook;
 	void *hook_ud;
+	fa_app_extend extend; /* audit --repo */
+	fa_run_finish finish;
+	void *extend_ud;
 	const fa_cli *filter; /* --checks, --exclude-checks, --severity (set by collect) */
 	/* When `spill` is set (by `audit`), each app's results go through policy (`sup`,
 	 * `base`, either may be NULL) into the spill store as the app completes, instead of
@@ -45,5 +52,16 @@ void fa_audit_run_release(fa_audit_run *run);
 /* Reads the inventory (live or --from) and runs every check. Returns an exit code
  * (0 = collected; run->partial says whether something could not be read). */
 int fa_audit_collect(fa_audit_run *run, const fa_cli *cli);
+/* audit --repo DIR (cmd/repo.c): scans DIR into its own list, adds the scan's coverage
+ * errors to run->report, and sets run->extend/finish so that each app's batch gets its
+ * scan results and config.repo_drift. Returns an exit code (2 with the error printed). */
+typedef struct fa_repo_run fa_repo_run;
+int fa_repo_open(fa_repo_run **out, const fa_cli *cli, fa_audit_run *run);
+bool fa_repo_failed(const fa_repo_run *r); /* out of memory on the way */
+void fa_repo_close(fa_repo_run *r);
+
+/* Reads --suppressions and --baseline into sup / base (initialised by the caller).
+ * Returns an exit code (2 with the error printed, or 0). Shared with `scan`. */
+int fa_audit_load_policy(const fa_cli *cli, fa_suppressions *sup, fa_baseline *base);
 
 #endif

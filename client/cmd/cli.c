@@ -36,7 +36,9 @@ static const command commands[] = {
 	  "the extension .json .sarif .xml .txt .html .csv .ocsf). Text: grouped; -v every\n"
 	  "result; -q failures. Filters: --checks, --exclude-checks, --severity; --compliance\n"
 	  "cis-8.1|soc2 adds a per-control table. With FLYAUDIT_NOTIFY_URL set, new failures at\n"
-	  "or above --fail-on are POSTed there as a short JSON summary (Slack/Discord `text`)." },
+	  "or above --fail-on are POSTed there as a short JSON summary (Slack/Discord `text`).\n"
+	  "--repo DIR also scans DIR (as `scan`) and holds each fly.toml against the live app\n"
+	  "it names (config.repo_drift)." },
 	{ "diff", "OLD.json NEW.json", "new, resolved and unchanged failures between two reports",
 	  "Exit 1 when there are new failures at or above --fail-on." },
 	{ "checks", "", "the check catalog (--json adds remediation and the CIS/SOC 2 mapping)", "" },
@@ -44,6 +46,12 @@ static const command commands[] = {
 	  "Writes (to stdout or -o FILE) one commented block per failure: the fly commands with\n"
 	  "-a APP and the resource ids filled in, and the fly.toml edit as a comment. Steps that\n"
 	  "destroy or replace something are commented out with a warning. Nothing is run." },
+	{ "scan", "[DIR]", "audit a repository offline: fly.toml, Dockerfiles, workflows, .env files",
+	  "No token needed. Reads the git index (else the tree) of DIR (default .): fly.toml,\n"
+	  "Dockerfile*, .dockerignore, .github/workflows/*.yml, committed .env files, Fly token\n"
+	  "literals. Results carry path:line (SARIF physical locations). DIR/.flyauditignore\n"
+	  "excludes files (.dockerignore syntax). Exit 2 when DIR is not a directory, 3 when a\n"
+	  "file could not be parsed (the others are still scanned)." },
 	{ "version", "", "print the version", "" },
 };
 
@@ -51,7 +59,7 @@ typedef enum {
 	O_ORG, O_APP, O_FORMAT, O_OUTPUT, O_FAIL_ON, O_SUPPRESSIONS, O_BASELINE, O_CONCURRENCY,
 	O_TIMEOUT, O_TOKEN_FILE, O_CA_FILE, O_NO_PROGRESS, O_COLOR, O_QUIET, O_VERBOSE, O_JSON,
 	O_FROM, O_RESUME, O_HELP, O_VERSION, O_SORT, O_FAILING, O_CHECKS, O_EXCLUDE_CHECKS,
-	O_SEVERITY, O_COMPLIANCE, O_PLAN, O_PROBE, O_CONNECT_TO
+	O_SEVERITY, O_COMPLIANCE, O_PLAN, O_PROBE, O_CONNECT_TO, O_REPO
 } opt_id;
 
 typedef struct option {
@@ -81,6 +89,7 @@ static const option options[] = {
 	{ O_PLAN, "plan", 0, "REPORT", "fix: the JSON report to plan fixes for" },
 	{ O_FROM, "from", 0, "SNAPSHOT", "audit a saved snapshot instead of the live API" },
 	{ O_RESUME, "resume", 0, NULL, "snapshot: continue a partial file" },
+	{ O_REPO, "repo", 0, "DIR", "audit: also scan DIR and hold its fly.toml against the live app" },
 	{ O_PROBE, "probe", 0, NULL, "audit: also probe the org's own public hostnames (opt-in)" },
 	{ O_CONNECT_TO, "connect-to", 0, "H:P:H2:P2", "probes for H:P connect to H2:P2 (repeatable)" },
 	{ O_JSON, "json", 0, NULL, "machine-readable output for the views" },
@@ -358,6 +367,7 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 	case O_TOKEN_FILE: cli->token_file = val; break;
 	case O_CA_FILE: cli->ca_file = val; break;
 	case O_FROM: cli->from = val; break;
+	case O_REPO: cli->repo = val; break;
 	case O_RESUME: cli->resume = true; break;
 	case O_PROBE: cli->probe = true; break;
 	case O_CONNECT_TO: {
@@ -588,6 +598,8 @@ int fa_cli_main(int argc, char **argv)
 		rc = fa_cmd_audit(&cli);
 	} else if (strcmp(cmd->name, "diff") == 0) {
 		rc = fa_cmd_diff(&cli);
+	} else if (strcmp(cmd->name, "scan") == 0) {
+		rc = fa_cmd_scan(&cli);
 	} else if (strcmp(cmd->name, "fix") == 0) {
 		rc = fa_cmd_fix(&cli);
 	} else {

@@ -53,6 +53,7 @@ typedef struct fa_cli {
 	const char *token_file;
 	const char *ca_file;
 	const char *from;
+	const char *repo; /* audit --repo DIR */
 	int concurrency;
 	double timeout_s;
 	bool no_progress;
@@ -139,6 +140,7 @@ int fa_cmd_snapshot(const fa_cli *cli);
 int fa_cmd_audit(const fa_cli *cli);
 int fa_cmd_diff(const fa_cli *cli);
 int fa_cmd_checks(const fa_cli *cli);
+int fa_cmd_scan(const fa_cli *cli); /* cmd/scan.c */
 int fa_cmd_fix(const fa_cli *cli);
 
 /* Entry point for main(). */

@@ -6,10 +6,10 @@ _flyaudit()
 	local cur prev words cword
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="apps machines volumes ips secrets certs tokens whoami snapshot audit diff checks fix version"
+	local commands="apps machines volumes ips secrets certs tokens whoami snapshot audit diff checks fix scan version"
 	local opts="--org --app --format -o --output --fail-on --suppressions --baseline --concurrency
 		--timeout --token-file --ca-file --checks --exclude-checks --severity --compliance --plan
-		--from --sort --failing --resume --probe --connect-to --json --no-progress --color -q --quiet -v --verbose -h --help --version"
+		--from --repo --sort --failing --resume --probe --connect-to --json --no-progress --color -q --quiet -v --verbose -h --help --version"
 	case $prev in
 	--format)
 		COMPREPLY=($(compgen -W "text json sarif junit html ocsf csv" -- "$cur"))
@@ -36,6 +36,9 @@ _flyaudit()
 		return ;;
 	-o|--output|--suppressions|--baseline|--token-file|--ca-file|--from|--plan)
 		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	--repo)
+		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
 	--org|--app|--concurrency|--timeout|--connect-to)
 		return ;;

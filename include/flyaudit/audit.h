@@ -80,6 +80,8 @@ typedef struct fa_result {
 	char *resource_name; /* optional */
 	char *region;        /* optional */
 	char *message;       /* one line; names, never secret values */
+	char *file;          /* optional: a repository file (relative path), for `scan` */
+	unsigned line;       /* its line (1-based); 0 = no line */
 	char fingerprint[65]; /* hex SHA-256 of check|org|app|type|id */
 	/* set by policy (audit/policy.c) */
 	char *muted_reason;    /* the suppression's reason when muted */
@@ -100,6 +102,9 @@ int fa_results_add(fa_results *rs, const fa_check_meta *check, fa_status status,
 		   const char *org, const char *app, const char *resource_type,
 		   const char *resource_id, const char *resource_name, const char *region,
 		   const char *message);
+/* Gives result `r` a file location (path relative to the scanned directory, line from
+ * 1; 0 = the whole file). Copies `file`. Returns 0 or -1 (OOM; the result keeps none). */
+int fa_result_set_location(fa_result *r, const char *file, unsigned line);
 /* Moves every result of `from` to the end of `to`; `from` is left empty. */
 int fa_results_take(fa_results *to, fa_results *from);
 /* Keeps the results for which keep() is true (in order) and frees the others. */

@@ -27,6 +27,7 @@ typedef struct fa_suppression {
 	char *reason;    /* required, non-empty */
 	char *expires;   /* as written: YYYY-MM-DD or RFC 3339 */
 	char *owner;     /* optional */
+	char *path;      /* optional: a scanned file (or a folder, ending in '/') */
 	time_t expires_at; /* first instant it no longer holds (a bare date holds all that day, UTC) */
 	size_t entry;    /* 1-based position in the file, for messages */
 } fa_suppression;
@@ -41,7 +42,7 @@ void fa_suppressions_init(fa_suppressions *s);
 void fa_suppressions_release(fa_suppressions *s);
 
 /* Parses a suppression file: a JSON array of entries or {"suppressions": [...]}.
- * Entries: {check, app?, resource?, reason, expires, owner?}; unknown fields are errors
+ * Entries: {check, app?, resource?, path?, reason, expires, owner?}; unknown fields are errors
  * (a misspelt "app" would otherwise mute every app). Entries are numbered from 1.
  * On error returns -1, leaves *out empty and writes "FILE: entry N: ..." (or "FILE: ...")
  * into err. `out` must be initialised; on success it holds the entries (caller releases). */

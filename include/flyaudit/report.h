@@ -60,6 +60,7 @@ typedef struct fa_report {
 	size_t n_notices;
 	fa_severity fail_on; /* for the text summary; FA_SEV_NONE = never */
 	fa_text_detail text_detail; /* the text report only: grouped (default), all, brief */
+	size_t scanned_files;       /* `scan`: files read; the text summary counts these, not apps */
 	bool has_baseline;   /* results carry baseline 0/1 */
 	fa_framework compliance; /* FA_FW_NONE, or a per-control summary in text, JSON, HTML */
 } fa_report;
