@@ -1,6 +1,7 @@
 /* policy.c: suppressions, baselines, the exit code and the diff of two reports.
  * Pure: file contents in, results/notices out; the clock is an argument. */
 #include "flyaudit/policy.h"
+#include "flyaudit/jsoncheck.h"
 #include "report/internal.h"
 
 #include <stdarg.h>
@@ -72,8 +73,15 @@ static cJSON *parse_json(const char *text, size_t len, const char *label, char *
 		return NULL;
 	}
 	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (root)
-		return root;
+	if (root) {
+		char why[160];
+
+		if (fa_json_check(text, len, why, sizeof(why)) == 0)
+			return root;
+		cJSON_Delete(root);
+		set_err(err, errlen, "%s: %s", label, why);
+		return NULL;
+	}
 	if (end && end >= text && end <= text + len) {
 		for (i = 0; i < (size_t)(end - text); i++)
 			if (text[i] == '\n')

@@ -146,7 +146,9 @@ static int read_small_file(const char *path, fa_buf *out, struct stat *st, char 
 	int fd;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO (or a device) named as the token file must not hang the run; it
+	 * is refused below. Regular files ignore the flag. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		if (err)
 			snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
@@ -243,7 +245,9 @@ int fa_auth_load(fa_auth *out, const char *token_file, const char *home,
 		size_t vlen = 0;
 
 		snprintf(path, sizeof(path), "%s/.fly/config.yml", home);
-		if (access(path, R_OK) == 0 && read_small_file(path, &file, &st, NULL, 0) == 0 && file.data) {
+		if (access(path, R_OK) == 0 && read_small_file(path, &file, &st, err, errlen) < 0)
+			return -1; /* there, but not a readable regular file: say so */
+		if (file.data) {
 			v = yaml_access_token(file.data, file.len, &vlen);
 			if (v) {
 				char *copy = malloc(vlen + 1);

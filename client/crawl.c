@@ -3,6 +3,7 @@
  * memory holds the apps in flight, not the org. */
 #include "flyaudit/crawl.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "flyaudit/buf.h"
 
 #define MAX_CERT_PAGES 1000
+#define MAX_APP_PAGES 100000
 #define CERT_PAGE_LIMIT 500
 #define DEFAULT_WINDOW 32
 #define DEFAULT_TOKEN_BATCH 10
@@ -57,14 +59,42 @@ typedef struct crawl {
 	fa_api_apps_stream *stream; /* the app list as it arrives */
 	bool *named_found;          /* --app names seen in the list */
 	char stream_err[FA_API_ERRLEN];
+	char list_err[FA_API_ERRLEN]; /* why on_listed_app stopped the list */
+	/* the app list's pages (REFERENCE §7.8): a page restarts alone */
+	size_t list_pages;
+	size_t listed;               /* apps of the pages before this one */
+	long long list_total;        /* the first page's total_apps, -1 when not sent */
+	char *list_cursor;           /* the cursor that asked for this page */
+	size_t page_buf_len, page_left, page_log;
+	bool *page_named;
+	/* names listed so far (64-bit hashes): an app listed twice is a broken list */
+	uint64_t *seen, *seen_log;
+	size_t seen_cap, seen_n, seen_log_cap;
 	int token_pages;
+	char *org_tok_cursor;        /* the cursor that asked for this page of org tokens */
 	size_t active;
 	size_t window;
 	size_t batch;
 	bool aborted;
 	bool oom;
+	bool admitting, admit_again; /* admit() is not re-entered (a stopped transport
+				      * completes every job at once) */
+	char stop_msg[160];
 	char fatal[512];
 } crawl;
+
+/* Why a request could not be queued: the transport stopped (--max-time, a signal), the
+ * crawl stopped, or memory. */
+static const char *not_queued(crawl *c)
+{
+	const char *why = fa_net_stopped(c->o->net);
+
+	if (why) {
+		snprintf(c->stop_msg, sizeof(c->stop_msg), "stopped: %s", why);
+		return c->stop_msg;
+	}
+	return c->aborted ? "crawl stopped" : "out of memory";
+}
 
 static void admit(crawl *c);
 
@@ -427,7 +457,7 @@ static void on_rest(void *ud, const fa_response *r)
 			free(job->cursor);
 			job->cursor = next;
 			if (c->aborted || queue_rest(job, FA_EP_CERTS) < 0) {
-				fa_load_fail(load, 0, c->aborted ? "crawl stopped" : "out of memory");
+				fa_load_fail(load, 0, not_queued(c));
 				goto done;
 			}
 			return; /* still pending */
@@ -562,6 +592,16 @@ static void on_org_tokens(void *ud, const fa_response *r)
 		fa_load_fail(&inv->org_tokens_load, (int)r->status, err);
 		return;
 	}
+	if (next && c->org_tok_cursor && strcmp(next, c->org_tok_cursor) == 0) {
+		/* the page answers its own cursor again: stop, and keep none of it (it would
+		 * repeat every token of the page once a request) */
+		for (i = 0; i < n; i++)
+			fa_token_release(&toks[i]);
+		free(toks);
+		free(next);
+		fa_load_fail(&inv->org_tokens_load, 200, "org token paging repeated a cursor");
+		return;
+	}
 	/* append this page to what the earlier pages gave */
 	all = n ? realloc(inv->org_tokens, (inv->n_org_tokens + n) * sizeof(*all)) : inv->org_tokens;
 	if (n && !all) {
@@ -585,7 +625,11 @@ static void on_org_tokens(void *ud, const fa_response *r)
 		fa_load_fail(&inv->org_tokens_load, 200, "the org's token list did not end");
 	} else if (c->aborted || !(body = fa_api_gql_org_tokens(c->o->org, next)) ||
 		   fa_net_graphql(c->o->net, body, NULL, on_org_tokens, c) < 0) {
-		fa_load_fail(&inv->org_tokens_load, 0, c->aborted ? "crawl stopped" : "out of memory");
+		fa_load_fail(&inv->org_tokens_load, 0, not_queued(c));
+	} else {
+		free(c->org_tok_cursor);
+		c->org_tok_cursor = next;
+		next = NULL;
 	}
 	free(body);
 	free(next);
@@ -615,14 +659,30 @@ static app_job *start_app(crawl *c, fa_app *from)
 			continue;
 		job->pending++;
 		if (queue_rest(job, (fa_endpoint)ep) < 0) {
-			fa_load_fail(&job->app.load[ep], 0, c->aborted ? "crawl stopped" : "out of memory");
+			fa_load_fail(&job->app.load[ep], 0, not_queued(c));
 			job->pending--;
 		}
 	}
 	return job;
 }
 
+static void admit_once(crawl *c);
+
 static void admit(crawl *c)
+{
+	if (c->admitting) {
+		c->admit_again = true;
+		return;
+	}
+	c->admitting = true;
+	do {
+		c->admit_again = false;
+		admit_once(c);
+	} while (c->admit_again && !c->aborted);
+	c->admitting = false;
+}
+
+static void admit_once(crawl *c)
 {
 	const fa_crawl_opts *o = c->o;
 
@@ -691,7 +751,7 @@ static void admit(crawl *c)
 			} else if (b->n && (!body || fa_net_graphql(o->net, body, NULL, on_app_tokens, b) < 0)) {
 				for (i = 0; i < b->n; i++) {
 					fa_load_fail(&b->jobs[i]->app.load[FA_EP_TOKENS], 0,
-						     c->aborted ? "crawl stopped" : "out of memory");
+						     not_queued(c));
 					b->jobs[i]->pending--;
 				}
 				free(b);
@@ -708,12 +768,98 @@ static void admit(crawl *c)
 	}
 }
 
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+/* Adds h to the set; 1 when it was there, 0 when added, -1 on OOM. */
+static int seen_add(crawl *c, uint64_t h, bool log)
+{
+	size_t i;
+
+	if ((c->seen_n + 1) * 2 > c->seen_cap) {
+		size_t cap = c->seen_cap ? c->seen_cap * 2 : 1024, k;
+		uint64_t *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return -1;
+		for (k = 0; k < c->seen_cap; k++) {
+			if (!c->seen[k])
+				continue;
+			for (i = c->seen[k] & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
+				;
+			t[i] = c->seen[k];
+		}
+		free(c->seen);
+		c->seen = t;
+		c->seen_cap = cap;
+	}
+	for (i = h & (c->seen_cap - 1); c->seen[i]; i = (i + 1) & (c->seen_cap - 1))
+		if (c->seen[i] == h)
+			return 1;
+	if (log) {
+		if (c->seen_n == c->seen_log_cap) {
+			size_t cap = c->seen_log_cap ? c->seen_log_cap * 2 : 1024;
+			uint64_t *l = realloc(c->seen_log, cap * sizeof(*l));
+
+			if (!l)
+				return -1;
+			c->seen_log = l;
+			c->seen_log_cap = cap;
+		}
+		c->seen_log[c->seen_n] = h;
+	}
+	c->seen[i] = h;
+	c->seen_n++;
+	return 0;
+}
+
+/* The page being read starts again: forget what it had added. */
+static int page_restart(crawl *c)
+{
+	size_t k, keep = c->page_log;
+
+	c->todo.buf.len = c->page_buf_len;
+	c->todo.left = c->page_left;
+	if (c->named_found && c->page_named)
+		memcpy(c->named_found, c->page_named, c->o->n_apps * sizeof(*c->named_found));
+	if (c->seen)
+		memset(c->seen, 0, c->seen_cap * sizeof(*c->seen));
+	c->seen_n = 0;
+	for (k = 0; k < keep; k++)
+		if (seen_add(c, c->seen_log[k], false) < 0)
+			return -1;
+	return 0;
+}
+
 /* One app of the streamed list: queue it (only the named ones with --app). */
 static int on_listed_app(void *ud, const fa_app *app)
 {
 	crawl *c = ud;
 	const fa_crawl_opts *o = c->o;
 	size_t j;
+	int dup;
+
+	if (app->org_slug && o->org && strcmp(app->org_slug, o->org) != 0) {
+		/* another org's app is never audited as this one's */
+		snprintf(c->list_err, sizeof(c->list_err), "app %s is listed with organization %.70s, not %.70s",
+			 app->name, fa_api_app_name_ok(app->org_slug) ? app->org_slug : "(malformed slug)", o->org);
+		return -1;
+	}
+	dup = seen_add(c, name_hash(app->name), true);
+	if (dup < 0) {
+		snprintf(c->list_err, sizeof(c->list_err), "out of memory");
+		return -1;
+	}
+	if (dup) {
+		snprintf(c->list_err, sizeof(c->list_err), "app %s is listed twice", app->name);
+		return -1;
+	}
 
 	if (o->apps) {
 		for (j = 0; j < o->n_apps; j++)
@@ -730,35 +876,82 @@ static int on_list_chunk(void *ud, const char *data, size_t len)
 {
 	crawl *c = ud;
 
-	if (!data) { /* the transfer starts again: so does the list */
+	if (!data) { /* the transfer starts again: so does this page of the list */
 		fa_api_apps_stream_reset(c->stream);
-		pending_reset(&c->todo);
-		if (c->named_found)
-			memset(c->named_found, 0, c->o->n_apps * sizeof(*c->named_found));
-		return 0;
+		c->list_err[0] = '\0';
+		return page_restart(c);
 	}
 	return fa_api_apps_stream_feed(c->stream, data, len, c->stream_err, sizeof(c->stream_err)) < 0 ? -1 : 0;
+}
+
+static int next_page(crawl *c, const char *cursor);
+
+/* A page of the list has come in whole: the next one, or the count check. Returns 1 when
+ * another page was asked for, 0 when the list is complete, -1 with msg set when not. */
+static int list_page_done(crawl *c, char *msg, size_t msglen)
+{
+	long long total = fa_api_apps_stream_total(c->stream);
+	const char *cursor = fa_api_apps_stream_cursor(c->stream);
+
+	c->listed += fa_api_apps_stream_count(c->stream);
+	if (c->list_pages == 1 || c->list_total < 0)
+		c->list_total = total;
+	else if (total >= 0 && c->list_total >= 0 && total != c->list_total) {
+		snprintf(msg, msglen, "total_apps changed from %lld to %lld while paging", c->list_total, total);
+		return -1;
+	}
+	if (cursor) {
+		if (c->list_cursor && strcmp(c->list_cursor, cursor) == 0) {
+			snprintf(msg, msglen, "the app list repeats its cursor (page %zu)", c->list_pages + 1);
+			return -1;
+		}
+		if (c->list_pages >= MAX_APP_PAGES) {
+			snprintf(msg, msglen, "the app list has more than %d pages", MAX_APP_PAGES);
+			return -1;
+		}
+		if (next_page(c, cursor) < 0) {
+			snprintf(msg, msglen, "%s", not_queued(c));
+			return -1;
+		}
+		return 1;
+	}
+	if (c->list_total >= 0 && (unsigned long long)c->list_total != (unsigned long long)c->listed) {
+		snprintf(msg, msglen, "the list has %zu apps where total_apps says %lld", c->listed, c->list_total);
+		return -1;
+	}
+	return 0;
 }
 
 static void on_apps_list(void *ud, const fa_response *r)
 {
 	crawl *c = ud;
 	const fa_crawl_opts *o = c->o;
+	char msg[FA_API_ERRLEN + 64];
 	size_t j;
 
 	if (r->error == FA_NET_ECONSUMER || (r->error == FA_NET_OK && r->status == 200 &&
 					     fa_api_apps_stream_finish(c->stream, c->stream_err,
 								       sizeof(c->stream_err)) < 0)) {
-		char msg[FA_API_ERRLEN + 64];
-
 		/* the apps read before the list broke are still audited */
-		snprintf(msg, sizeof(msg), "invalid response: %s (after %zu apps)", c->stream_err,
-			 fa_api_apps_stream_count(c->stream));
+		snprintf(msg, sizeof(msg), "invalid response: %s (after %zu apps)",
+			 c->list_err[0] ? c->list_err : c->stream_err,
+			 c->listed + fa_api_apps_stream_count(c->stream));
 		fa_load_fail(&c->inv->apps_load, r->status ? (int)r->status : 200, msg);
 	} else if (response_failed(c, &c->inv->apps_load, r, "the app list")) {
 		return;
 	} else {
-		fa_load_ok(&c->inv->apps_load);
+		int more = list_page_done(c, msg, sizeof(msg));
+
+		if (more > 0)
+			return;
+		if (more < 0) {
+			char line[FA_API_ERRLEN + 96];
+
+			snprintf(line, sizeof(line), "incomplete list: %s", msg);
+			fa_load_fail(&c->inv->apps_load, 200, line);
+		} else {
+			fa_load_ok(&c->inv->apps_load);
+		}
 	}
 	/* named apps the list does not have */
 	for (j = 0; o->apps && j < o->n_apps; j++) {
@@ -778,12 +971,38 @@ static void on_apps_list(void *ud, const fa_response *r)
 	admit(c);
 }
 
+/* Asks for the app list (cursor NULL: the first page). */
+static int next_page(crawl *c, const char *cursor)
+{
+	const fa_crawl_opts *o = c->o;
+	char *path = fa_api_path_apps_page(o->org, cursor);
+	char *keep = cursor ? strdup(cursor) : NULL;
+	int rc;
+
+	if (!path || (cursor && !keep)) {
+		free(path);
+		free(keep);
+		return -1;
+	}
+	free(c->list_cursor);
+	c->list_cursor = keep;
+	c->list_pages++;
+	c->page_buf_len = c->todo.buf.len;
+	c->page_left = c->todo.left;
+	c->page_log = c->seen_n;
+	if (c->page_named)
+		memcpy(c->page_named, c->named_found, o->n_apps * sizeof(*c->named_found));
+	fa_api_apps_stream_reset(c->stream);
+	rc = fa_net_get_stream(o->net, FA_BASE_FLAPS, path, "org:apps", on_list_chunk, on_apps_list, c);
+	free(path);
+	return rc < 0 ? -1 : 0;
+}
+
 int fa_crawl_run(const fa_crawl_opts *o, fa_inventory *inv, fa_crawl_stats *stats,
 		 char *err, size_t errlen)
 {
 	crawl c;
 	size_t i;
-	char *path = NULL;
 	int rc = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -822,26 +1041,29 @@ int fa_crawl_run(const fa_crawl_opts *o, fa_inventory *inv, fa_crawl_stats *stat
 		fa_load_ok(&inv->apps_load);
 		admit(&c);
 	} else {
-		path = fa_api_path_apps(o->org);
-		if (o->apps)
+		if (o->apps) {
 			c.named_found = calloc(o->n_apps ? o->n_apps : 1, sizeof(*c.named_found));
-		if (!path || (o->apps && !c.named_found) ||
-		    fa_api_apps_stream_new(&c.stream, on_listed_app, &c) < 0 ||
-		    fa_net_get_stream(o->net, FA_BASE_FLAPS, path, "org:apps", on_list_chunk, on_apps_list,
-				      &c) < 0) {
-			free(path);
+			c.page_named = calloc(o->n_apps ? o->n_apps : 1, sizeof(*c.page_named));
+		}
+		if ((o->apps && (!c.named_found || !c.page_named)) ||
+		    fa_api_apps_stream_new(&c.stream, on_listed_app, &c) < 0 || next_page(&c, NULL) < 0) {
 			free(c.named_found);
+			free(c.page_named);
 			fa_api_apps_stream_free(c.stream);
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		free(path);
 	}
 	fa_net_run(o->net);
 
 	pending_reset(&c.todo);
 	fa_api_apps_stream_free(c.stream);
 	free(c.named_found);
+	free(c.page_named);
+	free(c.list_cursor);
+	free(c.org_tok_cursor);
+	free(c.seen);
+	free(c.seen_log);
 	if (stats->unauthorized) {
 		snprintf(err, errlen, "%s", c.fatal);
 		rc = -2;

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include "flyaudit/scrub.h"
 #include "flyaudit/net.h"
 #include "flyaudit/buf.h"
 
@@ -67,6 +68,8 @@ typedef struct net_req {
 	bool got_bytes;      /* this attempt wrote something */
 	bool consumer_stop;  /* the chunk callback returned -1 */
 	size_t streamed;     /* bytes handed to chunk in this attempt */
+	size_t held;         /* body bytes counted in net->held */
+	bool too_big_all;    /* too_big because of the cap on all bodies together */
 	long long ready_ms;  /* earliest start (backoff) */
 	long long start_ms;  /* when the current attempt started */
 	CURL *easy;          /* while in flight */
@@ -132,6 +135,11 @@ struct fa_net {
 	size_t bucket_sweep_at; /* sweep full buckets when n_buckets reaches this */
 
 	bool aborted;
+	size_t held;             /* body bytes held by all requests together */
+	size_t max_held;         /* their cap (a gzip bomb on every endpoint stays bounded) */
+	long long deadline_ms;   /* 0 = none */
+	volatile sig_atomic_t *stop;
+	const char *stopped;     /* why the run was stopped, or NULL */
 	bool running;
 	size_t submitted;
 	int retries_used;
@@ -233,6 +241,9 @@ static void req_free(net_req *r)
 	free(r->path);
 	free(r->post);
 	free(r->rate_key);
+	if (r->net)
+		r->net->held -= r->held;
+	r->held = 0;
 	fa_buf_release(&r->body);
 	probe_free(r->pr);
 	free(r);
@@ -599,6 +610,12 @@ int fa_net_new(fa_net **out, const fa_net_opts *opts, char *err, size_t errlen)
 	n->backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 250;
 	n->backoff_max_ms = opts->backoff_max_ms > 0 ? opts->backoff_max_ms : 8000;
 	n->max_body = opts->max_body > 0 ? opts->max_body : (size_t)32 * 1024 * 1024;
+	n->deadline_ms = opts->max_time_ms > 0 ? now_ms() + opts->max_time_ms : 0;
+	/* decompressed bytes held in memory by every response in flight, together */
+	n->max_held = (size_t)64 * 1024 * 1024;
+	if (n->max_held < n->max_body)
+		n->max_held = n->max_body;
+	n->stop = opts->stop;
 	n->rate = opts->rate_per_sec == 0 ? 1.0 : opts->rate_per_sec;
 	n->burst = opts->rate_burst > 0 ? opts->rate_burst : 3.0;
 	if (n->burst < 1.0)
@@ -722,7 +739,8 @@ static int enqueue(fa_net *n, fa_base base, const char *path, const char *post,
 	net_req *r = NULL;
 	size_t blen, plen;
 
-	if (!n || n->aborted || !path || path[0] != '/' || (base != FA_BASE_FLAPS && base != FA_BASE_GRAPHQL))
+	if (!n || n->aborted || n->stopped || !path || path[0] != '/' ||
+	    (base != FA_BASE_FLAPS && base != FA_BASE_GRAPHQL))
 		return -1;
 	for (const char *p = path; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p == 0x7f || *p == '#' || *p == '\\')
@@ -915,10 +933,17 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
 		r->too_big = true;
 		return 0;
 	}
+	if (r->net->held + len > r->net->max_held) {
+		r->too_big = true;
+		r->too_big_all = true;
+		return 0;
+	}
 	if (fa_buf_add(&r->body, data, len) < 0) {
 		r->oom = true;
 		return 0;
 	}
+	r->held += len;
+	r->net->held += len;
 	return len;
 }
 
@@ -1030,6 +1055,9 @@ static int start_attempt(fa_net *n, net_req *r, long long now)
 	r->next_cursor_cut = false;
 	r->errbuf[0] = '\0';
 	r->errmsg[0] = '\0';
+	r->too_big_all = false;
+	n->held -= r->held;
+	r->held = 0;
 	fa_buf_release(&r->body);
 	curl_easy_setopt(e, CURLOPT_URL, r->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)r);
@@ -1174,8 +1202,9 @@ static fa_net_error describe_failure(fa_net *n, net_req *r, CURLcode c)
 		return FA_NET_ECONSUMER;
 	}
 	if (r->too_big) {
-		format_size(size, sizeof(size), n->max_body);
-		snprintf(r->errmsg, sizeof(r->errmsg), "response larger than %s", size);
+		format_size(size, sizeof(size), r->too_big_all ? n->max_held : n->max_body);
+		snprintf(r->errmsg, sizeof(r->errmsg), r->too_big_all ? "the responses in flight passed %s together"
+								 : "response larger than %s", size);
 		return FA_NET_ETOOBIG;
 	}
 	if (r->oom) {
@@ -1259,6 +1288,7 @@ static void complete(fa_net *n, net_req *r, fa_net_error error, long status)
 		res.len = r->body.len;
 	if (error == FA_NET_OK && status >= 400 && res.len == 0 && !r->errmsg[0])
 		snprintf(r->errmsg, sizeof(r->errmsg), "HTTP %ld", status);
+	fa_scrub(r->errmsg, strlen(r->errmsg), 1); /* curl's text can quote what the server said */
 	res.errmsg = r->errmsg[0] ? r->errmsg : NULL;
 	res.attempts = r->attempts;
 	if (error == FA_NET_OK) {
@@ -1430,12 +1460,14 @@ static void abort_all(fa_net *n)
 				easy_release(n, r->easy);
 			r->easy = NULL;
 		}
-		snprintf(r->errmsg, sizeof(r->errmsg), "aborted");
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s%s", n->stopped ? "stopped: " : "aborted",
+			 n->stopped ? n->stopped : "");
 		complete(n, r, FA_NET_EABORTED, 0);
 	}
 	for (r = wait.head; r; r = nx) {
 		nx = r->next;
-		snprintf(r->errmsg, sizeof(r->errmsg), "aborted");
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s%s", n->stopped ? "stopped: " : "aborted",
+			 n->stopped ? n->stopped : "");
 		complete(n, r, FA_NET_EABORTED, 0);
 	}
 }
@@ -1458,6 +1490,23 @@ static void maybe_tick(fa_net *n, long long now, bool force)
 	n->last_tick_ms = now;
 	fill_stats(n, &st, now);
 	n->tick(n->tick_ud, &st);
+}
+
+/* --max-time or a signal: true (and n->stopped set) once the run must stop. */
+static bool check_stop(fa_net *n, long long now)
+{
+	if (!n->stopped) {
+		if (n->stop && *n->stop)
+			n->stopped = "interrupted by a signal";
+		else if (n->deadline_ms && now >= n->deadline_ms)
+			n->stopped = "the --max-time limit passed";
+	}
+	return n->stopped != NULL;
+}
+
+const char *fa_net_stopped(const fa_net *n)
+{
+	return n ? n->stopped : NULL;
 }
 
 int fa_net_run(fa_net *n)
@@ -1486,8 +1535,8 @@ int fa_net_run(fa_net *n)
 		}
 		now = now_ms();
 		maybe_tick(n, now, false);
-		if (n->aborted)
-			abort_all(n); /* callbacks cannot queue more once aborted */
+		if (n->aborted || check_stop(n, now))
+			abort_all(n); /* callbacks cannot queue more once aborted or stopped */
 		if (n->active.len == 0 && n->waiting.len == 0)
 			break;
 		/* start what a free slot, a backoff or a bucket allows; curl_multi_poll also
@@ -1496,6 +1545,10 @@ int fa_net_run(fa_net *n)
 		timeout = next > 1000 ? 1000 : (long)next;
 		if (n->tick && timeout > NET_TICK_MS)
 			timeout = NET_TICK_MS;
+		if (n->stop && timeout > 200)
+			timeout = 200; /* a signal is noticed within this */
+		if (n->deadline_ms && n->deadline_ms - now < timeout)
+			timeout = (long)(n->deadline_ms - now);
 		if (timeout < 0)
 			timeout = 0;
 		curl_multi_poll(n->multi, NULL, 0, (int)timeout, NULL);

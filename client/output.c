@@ -1,5 +1,5 @@
-/* output.c: files flyaudit reads and writes: reports and snapshots go to a temporary
- * name with mode 0600 and are renamed into place, so a reader never sees half a file. */
+/* output.c: files flyaudit reads and writes: reports go through outfile.c (an exclusive
+ * temporary file, mode 0600, renamed into place; devices and FIFOs written in place). */
 #include "cmd/cli.h"
 
 #include <errno.h>
@@ -12,12 +12,11 @@
 #include <unistd.h>
 
 #include "flyaudit/buf.h"
+#include "flyaudit/outfile.h"
 
 int fa_write_output(const char *path, const char *data, size_t len, char *err, size_t errlen)
 {
-	char tmp[4096];
-	int fd;
-	size_t off = 0;
+	fa_outfile o;
 
 	if (!path || strcmp(path, "-") == 0) {
 		if (len && fwrite(data, 1, len, stdout) != len) {
@@ -27,40 +26,13 @@ int fa_write_output(const char *path, const char *data, size_t len, char *err, s
 		fflush(stdout);
 		return 0;
 	}
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		snprintf(err, errlen, "path too long: '%s'", path);
+	if (fa_outfile_open(&o, path, err, errlen) < 0)
+		return -1;
+	if (fa_outfile_write(&o, data, len, err, errlen) < 0) {
+		fa_outfile_discard(&o);
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
-		return -1;
-	}
-	fchmod(fd, 0600);
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return fa_outfile_commit(&o, err, errlen);
 }
 
 char *fa_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)

@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 
+#include "flyaudit/scrub.h"
 #include "flyaudit/buf.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,7 +101,11 @@ int fa_session_open(fa_session *s, const fa_cli *cli, bool need_org)
 		return fa_cli_error(FA_EXIT_USAGE, "FLY_API_BASE_URL: %s", err);
 	if (fa_auth_load(&s->auth, cli->token_file, getenv("HOME"), warn, sizeof(warn), err, sizeof(err)) < 0)
 		return fa_cli_error(FA_EXIT_USAGE, "%s", err);
-	if (warn[0] && !cli->quiet)
+	if (fa_scrub_register(s->auth.token) < 0) {
+		fa_session_close(s);
+		return fa_cli_error(FA_EXIT_USAGE, "out of memory");
+	}
+	if (warn[0]) /* a security warning: printed even with -q */
 		fprintf(stderr, "flyaudit: %s\n", warn);
 	if (RAND_bytes(s->hash_key, sizeof(s->hash_key)) != 1) {
 		fa_session_close(s);
@@ -113,6 +118,8 @@ int fa_session_open(fa_session *s, const fa_cli *cli, bool need_org)
 	no.ca_file = cli->ca_file;
 	no.concurrency = cli->concurrency;
 	no.timeout_ms = cli->timeout_s > 0 ? (long)(cli->timeout_s * 1000.0) : 0;
+	no.max_time_ms = (long long)(cli->max_time_s * 1000.0);
+	no.stop = &fa_stop_signal;
 	no.max_retries = -1;
 	no.retry_budget = -1;
 	no.verbose = cli->verbose;
@@ -190,6 +197,7 @@ void fa_session_close(fa_session *s)
 	fa_net_free(s->net);
 	s->net = NULL;
 	fa_auth_release(&s->auth);
+	fa_scrub_clear();
 	fa_token_current_release(&s->current);
 	free(s->current_json);
 	free(s->org);

@@ -1,6 +1,8 @@
 /* snapshot.c: the inventory as JSON Lines: a streaming writer (PATH.tmp, mode 0600,
  * rename into place, --resume) and a reader that holds one app line at a time. */
 #include "flyaudit/snapshot.h"
+#include "flyaudit/jsoncheck.h"
+#include "flyaudit/outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -198,6 +200,11 @@ static cJSON *lr_parse(const line_reader *lr, const char **why)
 		*why = "not a JSON object";
 		return NULL;
 	}
+	if (fa_json_check(s, lr->line.len, NULL, 0) < 0) {
+		cJSON_Delete(j);
+		*why = "malformed JSON (a repeated key, or an escaped NUL in a string)";
+		return NULL;
+	}
 	return j;
 }
 
@@ -215,7 +222,7 @@ static char *dup_str(const char *s)
 
 struct fa_snapshot_writer {
 	char *path;
-	char *tmp;
+	fa_outfile out;      /* the temporary file (out.tmp), or the target written in place */
 	FILE *f;
 	FILE *prev;          /* resume: the previous file, copied after the new header */
 	long long prev_off;  /* where its app lines start */
@@ -229,6 +236,9 @@ struct fa_snapshot_writer {
 	bool io_failed;      /* the temp file itself may be damaged */
 	char err[FA_SNAPSHOT_ERRLEN];
 };
+
+/* What a message names: the temporary file, or the target written in place. */
+#define TMPNAME(w) ((w)->out.tmp ? (w)->out.tmp : (w)->path)
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -248,7 +258,8 @@ static void writer_free(fa_snapshot_writer *w)
 	free(w->names);
 	free(w->prev_org);
 	free(w->path);
-	free(w->tmp);
+	free(w->out.path);
+	free(w->out.tmp);
 	free(w);
 }
 
@@ -375,8 +386,6 @@ int fa_snapshot_open(fa_snapshot_writer **out, const char *path, bool resume, ch
 		     size_t errlen)
 {
 	fa_snapshot_writer *w = NULL;
-	size_t n;
-	int fd = -1;
 
 	*out = NULL;
 	if (!path || !*path) {
@@ -384,13 +393,11 @@ int fa_snapshot_open(fa_snapshot_writer **out, const char *path, bool resume, ch
 		return -1;
 	}
 	w = calloc(1, sizeof(*w));
-	n = strlen(path);
-	if (!w || !(w->path = dup_str(path)) || !(w->tmp = malloc(n + 5))) {
+	if (!w || !(w->path = dup_str(path))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	memcpy(w->tmp, path, n);
-	memcpy(w->tmp + n, ".tmp", 5);
+	w->out.fd = -1;
 	if (resume) {
 		w->prev = fopen(path, "rbe");
 		if (!w->prev && errno != ENOENT) {
@@ -404,24 +411,15 @@ int fa_snapshot_open(fa_snapshot_writer **out, const char *path, bool resume, ch
 			w->prev = NULL;
 		}
 	}
-	fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create '%s': %s", w->tmp, strerror(errno));
+	if (fa_outfile_open(&w->out, path, err, errlen) < 0)
 		goto fail;
-	}
-	if (fchmod(fd, 0600) != 0) {
-		snprintf(err, errlen, "cannot set the mode of '%s': %s", w->tmp, strerror(errno));
-		close(fd);
-		unlink(w->tmp);
-		goto fail;
-	}
-	w->f = fdopen(fd, "wb");
+	w->f = fdopen(w->out.fd, "wb");
 	if (!w->f) {
-		snprintf(err, errlen, "cannot open '%s': %s", w->tmp, strerror(errno));
-		close(fd);
-		unlink(w->tmp);
+		snprintf(err, errlen, "cannot open '%s': %s", TMPNAME(w), strerror(errno));
+		fa_outfile_discard(&w->out);
 		goto fail;
 	}
+	w->out.fd = -1; /* the FILE owns it now */
 	*out = w;
 	return 0;
 fail:
@@ -457,7 +455,7 @@ static int wfail_io(fa_snapshot_writer *w)
 {
 	w->failed = true;
 	w->io_failed = true;
-	snprintf(w->err, sizeof(w->err), "cannot write '%s': %s", w->tmp,
+	snprintf(w->err, sizeof(w->err), "cannot write '%s': %s", TMPNAME(w),
 		 strerror(errno ? errno : EIO));
 	return -1;
 }
@@ -618,11 +616,13 @@ static int finish_file(fa_snapshot_writer *w)
 
 static int move_into_place(fa_snapshot_writer *w)
 {
-	if (rename(w->tmp, w->path) != 0) {
+	if (!w->out.tmp)
+		return 0; /* written in place */
+	if (rename(w->out.tmp, w->path) != 0) {
 		w->failed = true;
-		snprintf(w->err, sizeof(w->err), "cannot rename '%s' to '%s': %s", w->tmp, w->path,
+		snprintf(w->err, sizeof(w->err), "cannot rename '%s' to '%s': %s", w->out.tmp, w->path,
 			 strerror(errno));
-		unlink(w->tmp);
+		unlink(w->out.tmp);
 		return -1;
 	}
 	sync_dir(w->path);
@@ -653,7 +653,8 @@ int fa_snapshot_close(fa_snapshot_writer *w, bool complete, char *err, size_t er
 	if (finish_file(w) == 0 && !w->failed)
 		rc = move_into_place(w);
 	else
-		unlink(w->tmp);
+		if (w->out.tmp)
+			unlink(w->out.tmp);
 	if (rc)
 		snprintf(err, errlen, "%s", w->err);
 	writer_free(w);
@@ -667,7 +668,8 @@ void fa_snapshot_abort(fa_snapshot_writer *w)
 	if (finish_file(w) == 0 && w->header_done && !w->io_failed)
 		(void)move_into_place(w);
 	else
-		unlink(w->tmp);
+		if (w->out.tmp)
+			unlink(w->out.tmp);
 	writer_free(w);
 }
 

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <zlib.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -33,7 +34,8 @@
 
 enum fault_kind {
 	F_429, F_429DATE, F_500, F_502, F_503, F_504, F_RESET, F_TRUNCATE, F_MALFORMED,
-	F_WRONGTYPES, F_OVERSIZE, F_SLOW, F_400MISSING
+	F_WRONGTYPES, F_OVERSIZE, F_SLOW, F_400MISSING, F_ECHOAUTH, F_ECHOAUTH401,
+	F_ECHOAUTHHTML, F_ECHOAUTHGQL, F_GZIPBOMB
 };
 
 static const struct {
@@ -43,7 +45,18 @@ static const struct {
 	{"429", F_429}, {"429date", F_429DATE}, {"500", F_500}, {"502", F_502}, {"503", F_503},
 	{"504", F_504}, {"reset", F_RESET}, {"truncate", F_TRUNCATE}, {"malformed", F_MALFORMED},
 	{"wrongtypes", F_WRONGTYPES}, {"oversize", F_OVERSIZE}, {"slow", F_SLOW},
-	{"400missing", F_400MISSING},
+	{"400missing", F_400MISSING}, {"echoauth", F_ECHOAUTH}, {"echoauth401", F_ECHOAUTH401},
+	{"echoauthhtml", F_ECHOAUTHHTML}, {"echoauthgql", F_ECHOAUTHGQL}, {"gzipbomb", F_GZIPBOMB},
+};
+
+/* --body PATH[@CURSOR]=FILE: the request for PATH (with that `cursor` argument, or none)
+ * is answered 200 with FILE's bytes as they are: the hostile-server cases of the tests. */
+#define MAX_BODIES 16
+struct canned {
+	char path[256];
+	char cursor[128]; /* "" = the request has no cursor */
+	char *data;
+	size_t len;
 };
 
 struct fault {
@@ -73,6 +86,7 @@ struct resp {
 	int reset;      /* close the connection without a response */
 	int truncate;   /* announce the full length, send half */
 	long oversize;  /* > 0: stream this many bytes of valid JSON */
+	int gzip;       /* the body is gzip: say so (Content-Encoding) */
 };
 
 /* Per-request state kept by MHD between calls of the access handler. */
@@ -89,6 +103,8 @@ static struct {
 	long jitter_ms;
 	struct fault faults[MAX_FAULTS];
 	size_t nfaults;
+	struct canned bodies[MAX_BODIES];
+	size_t nbodies;
 	long revoke_after; /* < 0: never */
 	int rate_limit;
 	double global_rate; /* <= 0: off */
@@ -698,6 +714,26 @@ static void swap_types(cJSON *node)
 	}
 }
 
+static int canned_body(struct MHD_Connection *c, const char *url, struct resp *r)
+{
+	const char *cur = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor");
+	size_t i;
+
+	for (i = 0; i < G.nbodies; i++) {
+		const struct canned *b = &G.bodies[i];
+
+		if (strcmp(b->path, url) != 0 || strcmp(b->cursor, cur ? cur : "") != 0)
+			continue;
+		fa_buf_reset(&r->body);
+		r->status = 200;
+		r->ctype = "application/json";
+		if (fa_buf_add(&r->body, b->data, b->len) != 0)
+			set_internal(r, "out of memory");
+		return 1;
+	}
+	return 0;
+}
+
 static void apply_body_fault(const struct fault *f, struct resp *r)
 {
 	if (f->kind == F_TRUNCATE) {
@@ -724,6 +760,88 @@ static void apply_body_fault(const struct fault *f, struct resp *r)
 		}
 		r->status = 200;
 	}
+}
+
+/* A server that copies the Authorization header it got into its error (the leak cases). */
+static void echo_auth(const struct fault *f, struct resp *r, const char *auth)
+{
+	fa_buf_reset(&r->body);
+	r->ctype = "application/json";
+	r->status = f->kind == F_ECHOAUTH401 ? 401 : f->kind == F_ECHOAUTHGQL ? 200 : 500;
+	if (f->kind == F_ECHOAUTHHTML) {
+		r->ctype = "text/html";
+		fa_buf_adds(&r->body, "<html><body><h1>500</h1><p>bad header: ");
+		fa_buf_adds(&r->body, auth ? auth : "");
+		fa_buf_adds(&r->body, "</p></body></html>");
+		return;
+	}
+	fa_buf_adds(&r->body, f->kind == F_ECHOAUTHGQL ? "{\"data\":null,\"errors\":[{\"message\":\"denied: "
+							: "{\"error\":\"denied: ");
+	fa_buf_adds(&r->body, auth ? auth : "");
+	fa_buf_adds(&r->body, f->kind == F_ECHOAUTHGQL ? "\"}]}" : "\"}");
+}
+
+/* A 200 whose gzip body inflates to `mib` MiB of JSON (an array of spaces): a few tens
+ * of KB on the wire. Built once per size and shared (read-only). */
+static void gzip_bomb(struct resp *r, long mib)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static unsigned char *gz;
+	static size_t gz_len;
+	static long gz_mib;
+
+	pthread_mutex_lock(&mu);
+	if (!gz || gz_mib != mib) {
+		z_stream z;
+		size_t total = (size_t)mib * 1024 * 1024, done = 0, cap = total / 500 + 65536;
+		unsigned char chunk[65536];
+		int ok = 1;
+
+		free(gz);
+		gz = malloc(cap);
+		gz_len = 0;
+		gz_mib = mib;
+		memset(&z, 0, sizeof z);
+		memset(chunk, ' ', sizeof chunk);
+		if (!gz || deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+			ok = 0;
+		} else {
+			z.next_out = gz;
+			z.avail_out = (uInt)cap;
+			while (ok && done < total + 2) {
+				size_t n = total + 2 - done;
+
+				if (n > sizeof chunk)
+					n = sizeof chunk;
+				chunk[0] = done == 0 ? '[' : ' ';
+				if (done + n == total + 2)
+					chunk[n - 1] = ']';
+				z.next_in = chunk;
+				z.avail_in = (uInt)n;
+				if (deflate(&z, done + n == total + 2 ? Z_FINISH : Z_NO_FLUSH) == Z_STREAM_ERROR ||
+				    z.avail_out == 0)
+					ok = 0;
+				chunk[0] = ' ';
+				chunk[n - 1] = ' ';
+				done += n;
+			}
+			gz_len = cap - z.avail_out;
+			deflateEnd(&z);
+		}
+		if (!ok) {
+			free(gz);
+			gz = NULL;
+		}
+	}
+	fa_buf_reset(&r->body);
+	if (gz && fa_buf_add(&r->body, gz, gz_len) == 0) {
+		r->status = 200;
+		r->ctype = "application/json";
+		r->gzip = 1;
+	} else {
+		set_internal(r, "cannot build the gzip bomb");
+	}
+	pthread_mutex_unlock(&mu);
 }
 
 static void apply_fault(const struct fault *f, struct resp *r)
@@ -766,6 +884,14 @@ static void apply_fault(const struct fault *f, struct resp *r)
 		break;
 	case F_400MISSING:
 		set_json(r, 400, "{\"error\":\"could not find app\"}");
+		break;
+	case F_ECHOAUTH:
+	case F_ECHOAUTH401:
+	case F_ECHOAUTHHTML:
+	case F_ECHOAUTHGQL:
+		break; /* respond() has the header */
+	case F_GZIPBOMB:
+		gzip_bomb(r, f->has_arg ? f->arg : 31);
 		break;
 	case F_TRUNCATE:
 	case F_MALFORMED:
@@ -886,6 +1012,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct resp *r)
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
 				r->ctype != NULL ? r->ctype : "application/json");
 	MHD_add_response_header(mr, "fly-request-id", rid);
+	if (r->gzip)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	if (r->retry_after[0] != '\0')
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, r->retry_after);
 	if (r->next_cursor[0] != '\0')
@@ -967,10 +1095,17 @@ static enum MHD_Result respond(struct MHD_Connection *c, const char *url, const 
 	if (G.revoke_after >= 0 && reqno > (unsigned long)G.revoke_after)
 		authed = 0;
 
+	if (f != NULL && (f->kind == F_ECHOAUTH || f->kind == F_ECHOAUTH401 || f->kind == F_ECHOAUTHHTML ||
+			  f->kind == F_ECHOAUTHGQL)) {
+		echo_auth(f, &r, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
+		goto send;
+	}
 	if (f != NULL && f->kind != F_TRUNCATE && f->kind != F_MALFORMED && f->kind != F_WRONGTYPES) {
 		apply_fault(f, &r);
 		goto send;
 	}
+	if (authed && canned_body(c, url, &r))
+		goto send;
 	if (q->too_big) {
 		set_json(&r, 413, "{\"error\":\"request body too large\"}");
 		goto send;
@@ -1086,8 +1221,8 @@ static void usage(FILE *out)
 	      "               [--fixtures DIR] [--org demo | --synthetic N] [--token T]...\n"
 	      "               [--latency MS] [--jitter MS] [--fault SPEC]... [--revoke-after N]\n"
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
-	      "               [--graphql-max-page N] [--graphql-max-apps N] [--page-size N]\n"
-	      "               [--page-repeat 0|1]\n"
+	      "               [--graphql-max-page N] [--body PATH[@CURSOR]=FILE]...\n"
+	      "               [--graphql-max-apps N] [--page-size N] [--page-repeat 0|1]\n"
 	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
 	      "  502 503 504 reset truncate malformed wrongtypes oversize slow 400missing\n",
@@ -1220,6 +1355,52 @@ static char *slurp(const char *path)
 	return b.data;
 }
 
+/* --body PATH[@CURSOR]=FILE */
+static int add_body(const char *spec, char *err, size_t errlen)
+{
+	struct canned *b = NULL;
+	const char *eq = strchr(spec, '=');
+	const char *at = NULL;
+	fa_buf data = FA_BUF_INIT(64 * 1024 * 1024);
+	FILE *f = NULL;
+	char chunk[4096];
+	size_t n, plen;
+
+	if (G.nbodies >= MAX_BODIES || eq == NULL || spec[0] != '/') {
+		snprintf(err, errlen, "bad --body '%s' (PATH[@CURSOR]=FILE)", spec);
+		return -1;
+	}
+	b = &G.bodies[G.nbodies];
+	memset(b, 0, sizeof *b);
+	at = memchr(spec, '@', (size_t)(eq - spec));
+	plen = (size_t)((at ? at : eq) - spec);
+	if (plen >= sizeof b->path || (at && (size_t)(eq - at - 1) >= sizeof b->cursor)) {
+		snprintf(err, errlen, "--body path too long");
+		return -1;
+	}
+	memcpy(b->path, spec, plen);
+	if (at)
+		memcpy(b->cursor, at + 1, (size_t)(eq - at - 1));
+	f = fopen(eq + 1, "rb");
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read '%s'", eq + 1);
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		if (fa_buf_add(&data, chunk, n) != 0)
+			break;
+	fclose(f);
+	b->data = fa_buf_detach(&data, &b->len);
+	if (b->data == NULL)
+		b->data = calloc(1, 1);
+	if (b->data == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	G.nbodies++;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *port_s = "0";
@@ -1348,6 +1529,11 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			G.nfaults++;
+		} else if (strcmp(name, "--body") == 0) {
+			if (add_body(val, err, sizeof err) != 0) {
+				fprintf(stderr, "flymock: %s\n", err);
+				return 2;
+			}
 		} else if (strcmp(name, "--revoke-after") == 0) {
 			if (parse_long(val, 0, LONG_MAX, &G.revoke_after) != 0)
 				goto bad_usage;

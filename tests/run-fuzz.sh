@@ -44,6 +44,15 @@ if [ -d "$suite/tests/valid" ]; then
 		cp "$f" "$out/corpus/toml/tt-$(echo "${f#"$suite"/tests/valid/}" | tr / -)"
 	done
 fi
+# audit/jsoncheck.c (repeated keys, escaped NULs in any bytes): a short run first
+# shellcheck disable=SC2086
+$cc $flags tests/fuzz_jsoncheck.c audit/jsoncheck.c -o "$out/fuzz_jsoncheck"
+mkdir -p "$out/corpus/json"
+printf '{"a":[{"b":"\\u0041"}],"a2":1}' >"$out/corpus/json/seed"
+echo "fuzz: tests/fuzz_jsoncheck.c for ${FUZZ_JSON_SECONDS:-10}s"
+"$out/fuzz_jsoncheck" -max_total_time="${FUZZ_JSON_SECONDS:-10}" -max_len=4096 -timeout=10 \
+	-artifact_prefix="$out/" -print_final_stats=0 "$out/corpus/json" >"$out/fuzz_jsoncheck.log" 2>&1 ||
+	{ tail -n 30 "$out/fuzz_jsoncheck.log"; exit 1; }
 rc=0
 trc=0
 src=0

@@ -78,7 +78,14 @@ static void test_suppression_errors(void **state)
 		     "suppressions.json: entry 1: \"app\" must be a string");
 	expect_error("[{\"check\": \"volumes.no_backups\", \"app\": \"a\", \"app\": \"b\", "
 		     "\"reason\": \"r\", \"expires\": \"2027-01-01\"}]",
-		     "suppressions.json: entry 1: duplicate field \"app\"");
+		     "suppressions.json: an object has the key \"app\" twice");
+	/* cJSON cuts a string at \u0000: "nw-api\u0000evil" would mute nw-api (issue 15) */
+	expect_error("[{\"check\": \"volumes.no_backups\", \"app\": \"nw-api\\u0000evil\", "
+		     "\"reason\": \"r\", \"expires\": \"2027-01-01\"}]",
+		     "suppressions.json: a string holds an escaped NUL (\\u0000) at byte 40");
+	expect_error("{\"suppressions\": [], \"suppressions\": [{\"check\": \"volumes.no_backups\", "
+		     "\"reason\": \"r\", \"expires\": \"2027-01-01\"}]}",
+		     "suppressions.json: an object has the key \"suppressions\" twice");
 }
 
 static void test_suppression_parse_ok(void **state)
@@ -358,6 +365,13 @@ static void test_baseline(void **state)
 	assert_string_equal(err, "base.json: result 1: bad \"fingerprint\"");
 	assert_int_equal(fa_baseline_parse("nope", 4, "base.json", &b, err, sizeof(err)), -1);
 	assert_string_equal(err, "base.json: not valid JSON (line 1)");
+	{
+		/* a NUL-cut fingerprint or a second "results" is not a baseline */
+		const char *nul = "{\"schema\": \"flyaudit.report/v1\\u0000x\", \"results\": []}";
+
+		assert_int_equal(fa_baseline_parse(nul, strlen(nul), "base.json", &b, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "escaped NUL"));
+	}
 
 	fa_baseline_release(&b);
 	fa_results_release(&rs);

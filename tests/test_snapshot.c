@@ -1,6 +1,7 @@
 /* test_snapshot.c: the JSON Lines snapshot (client/snapshot.c) and the model's JSON form
  * (client/model_json.c): round trip of every field, resume, file mode and rename, cut and
  * hostile lines, and that no "value" key is ever written. */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,9 +75,32 @@ static bool exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-static void tmp_of(char *buf, size_t n, const char *path)
+/* The writer's temporary file beside path (PATH.<16 hex>.tmp): true and its name in buf
+ * when there is one. */
+static bool temp_of(const char *path, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s.tmp", path);
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t bl = strlen(base);
+	char dir[256];
+	DIR *d = NULL;
+	struct dirent *e = NULL;
+	bool found = false;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	d = opendir(dir);
+	assert_non_null(d);
+	while (!found && (e = readdir(d)) != NULL) {
+		const char *nm = e->d_name;
+
+		if (strncmp(nm, base, bl) == 0 && nm[bl] == '.' && strlen(nm) == bl + 21 &&
+		    strspn(nm + bl + 1, "0123456789abcdef") == 16 && strcmp(nm + bl + 17, ".tmp") == 0) {
+			snprintf(buf, n, "%.100s/%.50s", dir, nm);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
 }
 
 static void assert_str_or_null(const char *a, const char *b)
@@ -832,13 +856,10 @@ static void test_mode_and_rename(void **state)
 
 	(void)state;
 	new_path(path, sizeof(path), "mode");
-	tmp_of(tmp, sizeof(tmp), path);
-	write_file(tmp, "left over from a crash\n"); /* a stale temp file, mode 0644 */
-	assert_int_equal(chmod(tmp, 0644), 0);
 	old = umask(0);
 	fill_inventory(&inv);
 	assert_int_equal(fa_snapshot_open(&w, path, false, err, sizeof(err)), 0);
-	assert_true(exists(tmp));
+	assert_true(temp_of(path, tmp, sizeof(tmp)));
 	assert_false(exists(path));
 	assert_int_equal(stat(tmp, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -846,7 +867,7 @@ static void test_mode_and_rename(void **state)
 	assert_false(exists(path));
 	assert_int_equal(fa_snapshot_close(w, true, err, sizeof(err)), 0);
 	umask(old);
-	assert_false(exists(tmp));
+	assert_false(temp_of(path, tmp, sizeof(tmp)));
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(read_all(path, 0, err, sizeof(err), NULL, NULL), 0);
@@ -855,7 +876,7 @@ static void test_mode_and_rename(void **state)
 	assert_int_equal(fa_snapshot_open(&w, path, false, err, sizeof(err)), 0);
 	assert_int_equal(fa_snapshot_close(w, true, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "header"));
-	assert_false(exists(tmp));
+	assert_false(temp_of(path, tmp, sizeof(tmp)));
 	assert_int_equal(read_all(path, 0, err, sizeof(err), NULL, NULL), 0);
 
 	/* an app before the header is refused */
@@ -868,7 +889,7 @@ static void test_mode_and_rename(void **state)
 		assert_non_null(strstr(fa_snapshot_writer_error(w), "before the header"));
 	}
 	fa_snapshot_abort(w);
-	assert_false(exists(tmp));
+	assert_false(temp_of(path, tmp, sizeof(tmp)));
 	assert_true(exists(path));
 
 	/* a directory that does not exist */
@@ -892,9 +913,8 @@ static void test_resume(void **state)
 
 	(void)state;
 	new_path(path, sizeof(path), "resume");
-	tmp_of(tmp, sizeof(tmp), path);
 	write_snapshot(path, first, 2, false); /* aborted: renamed into place, no closing line */
-	assert_false(exists(tmp));
+	assert_false(temp_of(path, tmp, sizeof(tmp)));
 	assert_int_equal(read_all(path, 0, err, sizeof(err), &complete, &closed), 2);
 	assert_false(closed);
 	assert_false(complete);
@@ -954,7 +974,7 @@ static void test_resume(void **state)
 	assert_non_null(strstr(fa_snapshot_writer_error(w), "other-org"));
 	assert_int_equal(fa_snapshot_write_app(w, &app), -1);
 	assert_int_equal(fa_snapshot_close(w, true, err, sizeof(err)), -1);
-	assert_false(exists(tmp));
+	assert_false(temp_of(path, tmp, sizeof(tmp)));
 	assert_int_equal(read_all(path, 0, err, sizeof(err), &complete, NULL), 3);
 
 	/* resume of a path that does not exist: a fresh snapshot */
@@ -1036,14 +1056,13 @@ static void test_resume_refuses(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		new_path(path, sizeof(path), "refuse");
-		tmp_of(tmp, sizeof(tmp), path);
-		write_file(path, cases[i].text);
+			write_file(path, cases[i].text);
 		err[0] = '\0';
 		assert_int_equal(fa_snapshot_open(&w, path, true, err, sizeof(err)), -1);
 		assert_null(w);
 		if (!strstr(err, cases[i].want))
 			fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].want);
-		assert_false(exists(tmp));
+		assert_false(temp_of(path, tmp, sizeof(tmp)));
 		after = slurp(path, NULL);
 		assert_string_equal(after, cases[i].text);
 		free(after);

@@ -24,7 +24,7 @@ static void add_port_label(fa_msg *m, const fa_port *p)
 	else if (p->start_port > 0)
 		fa_msg_addf(m, "ports %d-%d", p->start_port, p->end_port);
 	else
-		fa_msg_add(m, "a port without number");
+		fa_msg_add(m, "port (no number)"); /* "public port (no number) serves ..." */
 }
 
 static void sep(fa_msg *m, size_t *count)

@@ -152,6 +152,13 @@ static int add_ch(fa_buf *out, char c)
 	return fa_buf_add(out, &c, 1);
 }
 
+int fa_rpt_escape(fa_buf *out, const char *s, int mode);
+
+int fa_report_escape_terminal(fa_buf *out, const char *s)
+{
+	return fa_rpt_escape(out, s, FA_ESC_TERMINAL);
+}
+
 int fa_rpt_escape(fa_buf *out, const char *s, int mode)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "flyaudit/outfile.h"
 #include "flyaudit/macaroon.h"
 #include "flyaudit/policy.h"
 #include "flyaudit/report.h"
@@ -290,39 +291,32 @@ int fa_audit_load_policy(const fa_cli *cli, fa_suppressions *sup, fa_baseline *b
 	return FA_EXIT_OK;
 }
 
-/* Where a streamed report goes: stdout, or a temporary file renamed into place (0600). */
+/* Where a streamed report goes: stdout, or a file through outfile.c (an exclusive
+ * temporary file renamed into place, 0600; a device or FIFO written in place). */
 typedef struct out_file {
 	FILE *f;
-	int fd;
-	char tmp[4096];
+	fa_outfile file;
 	bool io_error;
-	int saved_errno;
+	char io_err[512];
 } out_file;
 
 static int out_write(void *ud, const char *data, size_t len)
 {
 	out_file *o = ud;
-	size_t off = 0;
 
+	if (o->io_error)
+		return -1;
 	if (o->f) {
 		if (len && fwrite(data, 1, len, o->f) != len) {
 			o->io_error = true;
-			o->saved_errno = errno;
+			snprintf(o->io_err, sizeof(o->io_err), "cannot write to stdout: %s", strerror(errno));
 			return -1;
 		}
 		return 0;
 	}
-	while (off < len) {
-		ssize_t n = write(o->fd, data + off, len - off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			o->io_error = true;
-			o->saved_errno = errno;
-			return -1;
-		}
-		off += (size_t)n;
+	if (fa_outfile_write(&o->file, data, len, o->io_err, sizeof(o->io_err)) < 0) {
+		o->io_error = true;
+		return -1;
 	}
 	return 0;
 }
@@ -330,53 +324,32 @@ static int out_write(void *ud, const char *data, size_t len)
 static int out_open(out_file *o, const char *path, char *err, size_t errlen)
 {
 	memset(o, 0, sizeof(*o));
-	o->fd = -1;
+	o->file.fd = -1;
 	if (!path || strcmp(path, "-") == 0) {
 		o->f = stdout;
 		return 0;
 	}
-	if ((size_t)snprintf(o->tmp, sizeof(o->tmp), "%s.tmp", path) >= sizeof(o->tmp)) {
-		snprintf(err, errlen, "path too long: '%s'", path);
-		return -1;
-	}
-	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (o->fd < 0) {
-		snprintf(err, errlen, "cannot write '%.300s': %s", o->tmp, strerror(errno));
-		return -1;
-	}
-	fchmod(o->fd, 0600);
-	return 0;
+	return fa_outfile_open(&o->file, path, err, errlen);
 }
 
 /* Finishes the output: ok = the writer succeeded. Returns 0 or -1 with err set. */
 static int out_close(out_file *o, const char *path, bool ok, char *err, size_t errlen)
 {
+	(void)path;
 	if (o->f) {
 		if (fflush(o->f) != 0 || o->io_error) {
-			snprintf(err, errlen, "cannot write to stdout: %s",
-				 strerror(o->io_error ? o->saved_errno : errno));
+			snprintf(err, errlen, "%s", o->io_error ? o->io_err : "cannot write to stdout");
 			return -1;
 		}
 		return ok ? 0 : -1;
 	}
 	if (!ok || o->io_error) {
 		if (o->io_error)
-			snprintf(err, errlen, "cannot write '%.300s': %s", o->tmp, strerror(o->saved_errno));
-		close(o->fd);
-		unlink(o->tmp);
+			snprintf(err, errlen, "%s", o->io_err);
+		fa_outfile_discard(&o->file);
 		return -1;
 	}
-	if (fsync(o->fd) < 0 || close(o->fd) < 0) {
-		snprintf(err, errlen, "cannot write '%.300s': %s", o->tmp, strerror(errno));
-		unlink(o->tmp);
-		return -1;
-	}
-	if (rename(o->tmp, path) < 0) {
-		snprintf(err, errlen, "cannot rename '%.200s' to '%.200s': %s", o->tmp, path, strerror(errno));
-		unlink(o->tmp);
-		return -1;
-	}
-	return 0;
+	return fa_outfile_commit(&o->file, err, errlen);
 }
 
 #define NOTIFY_TOP 5

@@ -59,7 +59,7 @@ typedef enum {
 	O_ORG, O_APP, O_FORMAT, O_OUTPUT, O_FAIL_ON, O_SUPPRESSIONS, O_BASELINE, O_CONCURRENCY,
 	O_TIMEOUT, O_TOKEN_FILE, O_CA_FILE, O_NO_PROGRESS, O_COLOR, O_QUIET, O_VERBOSE, O_JSON,
 	O_FROM, O_RESUME, O_HELP, O_VERSION, O_SORT, O_FAILING, O_CHECKS, O_EXCLUDE_CHECKS,
-	O_SEVERITY, O_COMPLIANCE, O_PLAN, O_PROBE, O_CONNECT_TO, O_REPO
+	O_SEVERITY, O_COMPLIANCE, O_PLAN, O_PROBE, O_CONNECT_TO, O_REPO, O_MAX_TIME
 } opt_id;
 
 typedef struct option {
@@ -80,6 +80,7 @@ static const option options[] = {
 	{ O_BASELINE, "baseline", 0, "REPORT", "a previous JSON report: only new failures count" },
 	{ O_CONCURRENCY, "concurrency", 0, "N", "requests in flight (default 32)" },
 	{ O_TIMEOUT, "timeout", 0, "SECONDS", "per request attempt (default 30)" },
+	{ O_MAX_TIME, "max-time", 0, "SECONDS", "the whole run (default 3600): then stop, report, exit 3" },
 	{ O_TOKEN_FILE, "token-file", 0, "FILE", "read the token from FILE" },
 	{ O_CA_FILE, "ca-file", 0, "FILE", "also trust this CA (PEM); verification stays on" },
 	{ O_CHECKS, "checks", 0, "ID,..", "only these checks (globs: 'secrets.*')" },
@@ -314,6 +315,9 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 	case O_APP:
 		if (cli->n_apps >= FA_CLI_MAX_APPS)
 			return fa_cli_error(FA_EXIT_USAGE, "too many --app options (at most %d)", FA_CLI_MAX_APPS);
+		if (!fa_api_app_name_ok(val)) /* never into a URL: Fly's names are [a-z0-9-]{1,63} */
+			return fa_cli_error(FA_EXIT_USAGE, "--app wants a Fly app name ([a-z0-9-], at most 63), not '%.63s%s'",
+					    val, strlen(val) > 63 ? "..." : "");
 		cli->apps[cli->n_apps++] = val;
 		break;
 	case O_FORMAT:
@@ -363,6 +367,12 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 		cli->timeout_s = strtod(val, &end);
 		if (errno || !end || *end || !(cli->timeout_s > 0 && cli->timeout_s <= 3600))
 			return fa_cli_error(FA_EXIT_USAGE, "--timeout wants seconds (0 < s <= 3600), not '%s'", val);
+		break;
+	case O_MAX_TIME:
+		errno = 0;
+		cli->max_time_s = strtod(val, &end);
+		if (errno || !end || *end || !(cli->max_time_s > 0 && cli->max_time_s <= 7 * 86400))
+			return fa_cli_error(FA_EXIT_USAGE, "--max-time wants seconds (0 < s <= 604800), not '%s'", val);
 		break;
 	case O_TOKEN_FILE: cli->token_file = val; break;
 	case O_CA_FILE: cli->ca_file = val; break;
@@ -539,6 +549,7 @@ int fa_cli_main(int argc, char **argv)
 
 	memset(&cli, 0, sizeof(cli));
 	cli.fail_on = FA_SEV_HIGH;
+	cli.max_time_s = 3600;
 	positional = calloc((size_t)argc + 1, sizeof(*positional));
 	if (!positional)
 		return fa_cli_error(FA_EXIT_USAGE, "out of memory");
@@ -606,5 +617,11 @@ int fa_cli_main(int argc, char **argv)
 		rc = fa_cmd_checks(&cli);
 	}
 	free(positional);
+	if (fa_stop_signal && (rc == FA_EXIT_OK || rc == FA_EXIT_FAIL)) {
+		/* what was written holds what was read before the signal: partial */
+		fprintf(stderr, "flyaudit: interrupted (signal %d): the output holds what was read\n",
+			(int)fa_stop_signal);
+		rc = FA_EXIT_PARTIAL;
+	}
 	return rc;
 }

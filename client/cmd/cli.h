@@ -3,6 +3,7 @@
 #ifndef FLYAUDIT_CLIENT_CLI_H
 #define FLYAUDIT_CLIENT_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -56,6 +57,7 @@ typedef struct fa_cli {
 	const char *repo; /* audit --repo DIR */
 	int concurrency;
 	double timeout_s;
+	double max_time_s; /* --max-time: the whole run (default 3600) */
 	bool no_progress;
 	fa_color color;
 	int quiet;
@@ -75,6 +77,11 @@ typedef struct fa_cli {
 	fa_framework compliance;    /* --compliance cis-8.1|soc2 */
 	const char *plan;           /* fix --plan REPORT.json */
 } fa_cli;
+
+/* The signal that asked the run to stop (SIGINT, SIGTERM), 0 while none did: the
+ * transport stops, the report is written with what was read, the exit code is 3
+ * (client/main.c installs the handler). */
+extern volatile sig_atomic_t fa_stop_signal;
 
 /* Whether the filters keep results of check `m` with severity `sev`. */
 bool fa_cli_wants(const fa_cli *cli, const fa_check_meta *m, fa_severity sev);

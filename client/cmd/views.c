@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "audit_run.h"
+#include "flyaudit/report.h"
 #include "flyaudit/snapshot.h"
 #include "../table.h"
 
@@ -337,6 +338,9 @@ int fa_cmd_view(const fa_cli *cli, fa_endpoint ep)
 
 	if (cli->n_args != 1)
 		return fa_cli_error(FA_EXIT_USAGE, "usage: flyaudit %s APP", cli->command);
+	if (!fa_api_app_name_ok(cli->args[0]))
+		return fa_cli_error(FA_EXIT_USAGE, "not a Fly app name ([a-z0-9-], at most 63): '%.63s%s'",
+				    cli->args[0], strlen(cli->args[0]) > 63 ? "..." : "");
 	rc = read_one(cli, cli->args[0], ep, &v);
 	if (rc)
 		return rc;
@@ -477,6 +481,16 @@ static int row_cmp(const void *a, const void *b)
 	return strcmp(((const app_row *)a)->name, ((const app_row *)b)->name);
 }
 
+/* `s` escaped for a terminal into b (reset first): the text report's escaper, so what
+ * a server named cannot move the cursor or forge a line. */
+static const char *tty(fa_buf *b, const char *s)
+{
+	fa_buf_reset(b);
+	if (fa_report_escape_terminal(b, s) < 0 || !b->data)
+		return "?";
+	return b->data;
+}
+
 /* --sort findings: more criticals first, then highs, ..., then unknowns, then the name. */
 static int row_cmp_findings(const void *a, const void *b)
 {
@@ -508,6 +522,7 @@ int fa_cmd_apps(const fa_cli *cli)
 	fa_audit_run run;
 	rows rs = { 0 };
 	fa_table t;
+	fa_buf esc[3] = { FA_BUF_INIT(0), FA_BUF_INIT(0), FA_BUF_INIT(0) };
 	size_t i;
 	int rc;
 
@@ -590,20 +605,23 @@ int fa_cmd_apps(const fa_cli *cli)
 		fa_table_release(&t);
 		if (!cli->quiet)
 			printf("\n%zu apps in %s (%zu complete). Run `flyaudit audit` for the findings.\n",
-			       run.report.apps, run.org ? run.org : "?", run.report.apps_complete);
+			       run.report.apps, tty(&esc[0], run.org ? run.org : "?"), run.report.apps_complete);
 	}
 	rc = run.partial ? FA_EXIT_PARTIAL : FA_EXIT_OK;
 	if (run.partial)
 		for (i = 0; i < run.report.n_errors; i++)
-			fprintf(stderr, "flyaudit: could not read %s of %s: %s\n", run.report.errors[i].endpoint,
-				run.report.errors[i].app ? run.report.errors[i].app : "the org",
-				run.report.errors[i].message);
+			fprintf(stderr, "flyaudit: could not read %s of %s: %s\n",
+				tty(&esc[0], run.report.errors[i].endpoint),
+				tty(&esc[1], run.report.errors[i].app ? run.report.errors[i].app : "the org"),
+				tty(&esc[2], run.report.errors[i].message));
 cleanup:
 	for (i = 0; i < rs.n; i++) {
 		free(rs.items[i].name);
 		free(rs.items[i].status);
 	}
 	free(rs.items);
+	for (i = 0; i < 3; i++)
+		fa_buf_release(&esc[i]);
 	fa_audit_run_release(&run);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "flyaudit/report.h"
 #include "flyaudit/buf.h"
 #include "flyaudit/macaroon.h"
 
@@ -57,6 +58,37 @@ static void add_app_names(fa_session *s, const fa_token_info *info, fa_buf *out)
 	free(c.apps);
 }
 
+/* The text goes to a terminal: each line escaped as the text report escapes (the org
+ * slug, user and app names come from the API; ESC, CR, U+202E never get through). */
+static int print_escaped(const fa_buf *text)
+{
+	const char *p = text->data ? text->data : "";
+	const char *end = p + text->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		fa_buf line = FA_BUF_INIT(0);
+		char *raw = malloc(n + 1);
+
+		if (!raw)
+			return -1;
+		memcpy(raw, p, n);
+		raw[n] = '\0';
+		if (fa_report_escape_terminal(&line, raw) < 0) {
+			free(raw);
+			return -1;
+		}
+		free(raw);
+		fwrite(line.data ? line.data : "", 1, line.len, stdout);
+		if (nl)
+			fputc('\n', stdout);
+		fa_buf_release(&line);
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
 int fa_cmd_whoami(const fa_cli *cli)
 {
 	fa_session s;
@@ -96,7 +128,12 @@ int fa_cmd_whoami(const fa_cli *cli)
 		fa_buf_release(&out);
 		return fa_cli_error(FA_EXIT_USAGE, "out of memory");
 	}
-	fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	if (cli->json || cli->format == FA_FMT_JSON) {
+		fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	} else if (print_escaped(&out) < 0) {
+		fa_buf_release(&out);
+		return fa_cli_error(FA_EXIT_USAGE, "out of memory");
+	}
 	if (!out.len || out.data[out.len - 1] != '\n')
 		fputc('\n', stdout);
 	fa_buf_release(&out);

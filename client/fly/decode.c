@@ -2,6 +2,9 @@
  * one-line writer, numbers, the decoder allocator, body parsing and the list shapes. */
 #include "internal.h"
 
+#include "flyaudit/jsoncheck.h"
+#include "flyaudit/scrub.h"
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -18,8 +21,10 @@ void fly_set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	fa_scrub(err, strlen(err), 1);
 }
 
+/* Every string a decoder keeps is a copy made here: scrubbed of the token (scrub.h). */
 static char *xstrndup(const char *s, size_t n)
 {
 	char *p = malloc(n + 1);
@@ -28,6 +33,7 @@ static char *xstrndup(const char *s, size_t n)
 		return NULL;
 	memcpy(p, s, n);
 	p[n] = '\0';
+	fa_scrub(p, n, 0);
 	return p;
 }
 
@@ -145,7 +151,28 @@ static int line_put(fly_line *l, const char *s, size_t k)
 	return 0;
 }
 
+static void line_text(fly_line *l, const char *s, size_t n);
+
+/* Server text into a message: scrubbed of the token before anything is cut from it. */
 void fly_line_text(fly_line *l, const char *s, size_t n)
+{
+	char *copy = NULL;
+
+	if (!s || n == 0)
+		return;
+	if (n > 16384) /* a message keeps a few hundred characters; the scrub reads them all */
+		n = 16384;
+	copy = malloc(n + 1);
+	if (!copy)
+		return; /* no text rather than unscrubbed text */
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	n = fa_scrub(copy, n, 1);
+	line_text(l, copy, n);
+	free(copy);
+}
+
+static void line_text(fly_line *l, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -343,6 +370,16 @@ int fly_parse_body(const char *body, size_t len, cJSON **out, char *err, size_t 
 					(size_t)(p - body));
 				return FA_API_EJSON;
 			}
+		}
+	}
+	{
+		char why[160];
+
+		/* what cJSON reads silently: a repeated key, a string cut at \u0000 */
+		if (fa_json_check(body, len, why, sizeof(why)) < 0) {
+			cJSON_Delete(root);
+			fly_set_err(err, errlen, "malformed JSON: %s", why);
+			return FA_API_EJSON;
 		}
 	}
 	*out = root;

@@ -42,6 +42,18 @@ char *fa_api_path_apps(const char *org_slug)
 	return fly_buf_finish(&b);
 }
 
+char *fa_api_path_apps_page(const char *org_slug, const char *cursor)
+{
+	fa_buf b = FA_BUF_INIT(0);
+
+	if (!org_slug)
+		return NULL;
+	if (fa_buf_adds(&b, "/v1/apps?org_slug=") < 0 || url_escape(&b, org_slug) < 0 ||
+	    (cursor && (fa_buf_adds(&b, "&cursor=") < 0 || url_escape(&b, cursor) < 0)))
+		return NULL;
+	return fly_buf_finish(&b);
+}
+
 char *fa_api_path_app(const char *app, const char *what)
 {
 	fa_buf b = FA_BUF_INIT(0);

@@ -138,6 +138,69 @@ static void tokens_free(fa_token *ts, size_t n)
 	free(ts);
 }
 
+/* An RFC 3339 date-time as Fly's ISO8601DateTime writes it: YYYY-MM-DDTHH:MM:SS, an
+ * optional fraction, then Z or an offset. */
+static int rfc3339_ok(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	int mon, day, hh, mm, ss;
+	size_t i;
+
+	for (i = 0; shape[i]; i++) {
+		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9')
+				    : !(s[i] == shape[i] || (shape[i] == 'T' && (s[i] == 't' || s[i] == ' '))))
+			return 0;
+	}
+	mon = (s[5] - '0') * 10 + (s[6] - '0');
+	day = (s[8] - '0') * 10 + (s[9] - '0');
+	hh = (s[11] - '0') * 10 + (s[12] - '0');
+	mm = (s[14] - '0') * 10 + (s[15] - '0');
+	ss = (s[17] - '0') * 10 + (s[18] - '0');
+	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
+		return 0;
+	s += i;
+	if (*s == '.') {
+		s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if ((*s == 'Z' || *s == 'z') && s[1] == '\0')
+		return 1;
+	return (*s == '+' || *s == '-') && s[1] >= '0' && s[1] <= '2' && s[2] >= '0' && s[2] <= '9' &&
+	       s[3] == ':' && s[4] >= '0' && s[4] <= '5' && s[5] >= '0' && s[5] <= '9' && s[6] == '\0';
+}
+
+/* Every node an object whose dates, when present and not null, are RFC 3339 strings: a
+ * revokedAt of "" or "yesterday" must not make a revoked token live, an unreadable
+ * expiresAt must not drop one. 0, or -1 with the reason. */
+static int token_nodes_ok(const cJSON *nodes, char *why, size_t whylen)
+{
+	static const char *const keys[] = { "createdAt", "expiresAt", "revokedAt" };
+	const cJSON *it = NULL;
+	size_t i = 0, k;
+
+	EACH(it, nodes) {
+		if (!cJSON_IsObject(it)) {
+			fly_set_err(why, whylen, "token %zu is not an object", i);
+			return -1;
+		}
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			const cJSON *v = fly_get(it, keys[k]);
+
+			if (!v || cJSON_IsNull(v))
+				continue;
+			if (!cJSON_IsString(v) || !rfc3339_ok(v->valuestring)) {
+				fly_set_err(why, whylen, "token %zu has a %s that is not an RFC 3339 time", i, keys[k]);
+				return -1;
+			}
+		}
+		i++;
+	}
+	return 0;
+}
+
 /* The token nodes of a `{limitedAccessTokens{nodes[...]}}` object; NULL (and no error)
  * when `holder` has none. */
 static void dec_tokens(fly_dec *d, const cJSON *holder, const char *app, fa_token **out,
@@ -221,6 +284,10 @@ int fa_api_decode_org_tokens(const char *body, size_t len, fa_token **out, size_
 	}
 	if (!cJSON_IsArray(fly_get(fly_get(org, "limitedAccessTokens"), "nodes"))) {
 		fly_set_err(err, errlen, "expected limitedAccessTokens.nodes in the GraphQL response");
+		rc = FA_API_EJSON;
+		goto cleanup;
+	}
+	if (token_nodes_ok(fly_get(fly_get(org, "limitedAccessTokens"), "nodes"), err, errlen) < 0) {
 		rc = FA_API_EJSON;
 		goto cleanup;
 	}
@@ -345,6 +412,9 @@ int fa_api_decode_app_tokens(const char *body, size_t len, fa_app *const *apps, 
 					 "more than " TOKENS_PAGE " tokens: the list was not read whole");
 				continue;
 			}
+			if (token_nodes_ok(fly_get(fly_get(a, "limitedAccessTokens"), "nodes"), res[i].msg,
+					   sizeof(res[i].msg)) < 0)
+				continue;
 			res[i].ok = 1;
 			dec_tokens(&d, a, apps[i] ? apps[i]->name : NULL, &res[i].tokens,
 				   &res[i].n_tokens);

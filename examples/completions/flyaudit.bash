@@ -8,7 +8,7 @@ _flyaudit()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local commands="apps machines volumes ips secrets certs tokens whoami snapshot audit diff checks fix scan version"
 	local opts="--org --app --format -o --output --fail-on --suppressions --baseline --concurrency
-		--timeout --token-file --ca-file --checks --exclude-checks --severity --compliance --plan
+		--timeout --max-time --token-file --ca-file --checks --exclude-checks --severity --compliance --plan
 		--from --repo --sort --failing --resume --probe --connect-to --json --no-progress --color -q --quiet -v --verbose -h --help --version"
 	case $prev in
 	--format)
@@ -40,7 +40,7 @@ _flyaudit()
 	--repo)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
-	--org|--app|--concurrency|--timeout|--connect-to)
+	--org|--app|--concurrency|--timeout|--max-time|--connect-to)
 		return ;;
 	esac
 	if [[ $cur == -* ]]; then

@@ -33,6 +33,8 @@ enum {
 
 /* Paths (malloc'd, caller frees; names are URL-escaped). NULL on OOM. */
 char *fa_api_path_apps(const char *org_slug);
+/* The same with `&cursor=` (the body's next_cursor) when cursor is not NULL. */
+char *fa_api_path_apps_page(const char *org_slug, const char *cursor);
 char *fa_api_path_app(const char *app, const char *what); /* what: "machines", ... */
 char *fa_api_path_certs(const char *app, const char *cursor, int limit);
 /* "/v1/apps/APP/WHAT?cursor=C" (machines, volumes: the `fly-next-cursor` of the page
@@ -70,6 +72,12 @@ int fa_api_apps_stream_finish(fa_api_apps_stream *s, char *err, size_t errlen);
 void fa_api_apps_stream_reset(fa_api_apps_stream *s);
 /* Apps handed over so far. */
 size_t fa_api_apps_stream_count(const fa_api_apps_stream *s);
+/* After finish: the body's "total_apps" (-1 when absent or null) and "next_cursor" (NULL
+ * when absent, null or empty; borrowed until the next reset). */
+long long fa_api_apps_stream_total(const fa_api_apps_stream *s);
+const char *fa_api_apps_stream_cursor(const fa_api_apps_stream *s);
+/* 1 when name is a Fly app name: 1..63 characters of [a-z0-9-]. */
+int fa_api_app_name_ok(const char *name);
 void fa_api_apps_stream_free(fa_api_apps_stream *s);
 
 /* GET /v1/apps/{app}/machines (bare array): sets app->machines. `hash_key` is

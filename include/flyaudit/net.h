@@ -20,6 +20,7 @@
 #define FLYAUDIT_NET_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 
 typedef struct fa_net fa_net;
@@ -92,10 +93,18 @@ typedef struct fa_net_opts {
 	double rate_per_sec;      /* per rate key; 0 = 1.0; <0 = off */
 	double rate_burst;        /* 0 = 3 */
 	bool http1_only;          /* for benchmarks: no HTTP/2 */
+	long long max_time_ms;    /* the whole run, from fa_net_new; 0 = no limit. When it
+				   * passes, every request in flight or queued completes with
+				   * FA_NET_EABORTED and "stopped: ..." and no new one starts */
+	volatile sig_atomic_t *stop; /* when *stop turns non-zero (a signal handler), the same */
 	int verbose;              /* log request lines (never headers) to stderr */
 	fa_net_tick_cb tick;
 	void *tick_ud;
 } fa_net_opts;
+
+/* NULL while the transport runs normally; once --max-time passed or *stop was set, why
+ * ("the --max-time limit passed", "interrupted"): requests then fail at once. */
+const char *fa_net_stopped(const fa_net *n);
 
 /* Checks a base URL: https anywhere, http only for loopback and *.internal.
  * Returns 0, or -1 with a one-line reason in err. */

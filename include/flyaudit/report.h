@@ -147,6 +147,11 @@ int fa_report_junit_stream(const fa_report *r, const fa_report_counts *c,
 int fa_report_text_stream(const fa_report *r, const fa_report_counts *c, bool color,
 			  const fa_result_iter *it, const fa_report_sink *sink);
 
+/* Appends `s` made safe for a terminal exactly as the text report writes it: one line,
+ * control and bidi characters as '?', invalid UTF-8 as '?'. For anything from outside
+ * that a command prints (views' diagnostics, whoami). 0, or -1 (buffer released). */
+int fa_report_escape_terminal(fa_buf *out, const char *s);
+
 /* ---- second-round formats (streaming only) -------------------------------------- */
 
 /* One self-contained HTML page (inline CSS and SVG, no script, nothing fetched): summary

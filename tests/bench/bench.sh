@@ -11,6 +11,7 @@
 # BENCH_SEQ_SIZE=100, BENCH_FORMAT=json, BENCH_BP_SIZE=300 and BENCH_BP_RATE=100 (the
 # back-pressure run: that many apps under flymock --global-rate BENCH_BP_RATE; 0 skips it),
 # BENCH_PROBE=1 (the --probe run on the demo org, tests/bench/bench-probe.sh; 0 skips it).
+# BENCH_BOMB_SIZE=20: apps of the gzip-bomb run (peak RSS must stay under 256 MiB; 0 skips it).
 set -u
 BUILD=${1:-build}
 SIZES=${BENCH_SIZES:-"100 1000 10000"}
@@ -174,6 +175,36 @@ if [ "$BPSIZE" != 0 ]; then
 	GRATE=$saved_grate
 fi
 
+# 2c. a gzip bomb on every per-app endpoint (each 200 inflates to 31 MiB, a few tens of KB
+# on the wire): the audit ends partial (exit 3) and its peak RSS stays under 256 MiB,
+# however many responses are in flight (the transport caps what they hold together).
+BOMBSIZE=${BENCH_BOMB_SIZE:-20}
+BOMB_RSS=
+if [ "$BOMBSIZE" != 0 ]; then
+	set -- --synthetic "$BOMBSIZE" --quiet
+	for p in /machines /volumes /secrets /ips /certificates /graphql; do
+		set -- "$@" --fault "gzipbomb,path=$p"
+	done
+	rm -f "$TMP/mock.out"
+	"$MOCK" "$@" >"$TMP/mock.out" 2>"$TMP/mock.err" &
+	MOCK_PID=$!
+	i=0
+	while [ ! -s "$TMP/mock.out" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	URL=$(awk 'NR==1{print $4}' "$TMP/mock.out")
+	run_audit "$URL" "$CONC"
+	rc=$?
+	read -r b_rss b_wall b_user b_sys <<EOF
+$(tail -n 1 "$TMP/time")
+EOF
+	BOMB_RSS=$b_rss
+	echo "gzip bomb ($BOMBSIZE apps, every endpoint, --concurrency $CONC): exit $rc, peak RSS $((b_rss / 1024)) MiB, wall ${b_wall}s"
+	if [ "$rc" != 3 ] || [ "$b_rss" -ge $((256 * 1024)) ]; then
+		echo "bench: FAILED: under the gzip bomb the audit must end partial (3) under 256 MiB" >&2
+		FAILED=1
+	fi
+	stop_mock
+fi
+
 # 3. HTTP/1.1 against HTTP/2 through nghttpx with TLS (skipped when nghttpx is missing)
 H2NOTE=
 if command -v nghttpx >/dev/null 2>&1 && [ -f "$CERTS/server.pem" ]; then
@@ -215,11 +246,12 @@ fi
 
 jq -n --argjson latency "$LAT" --argjson jitter "$JIT" --argjson conc "$CONC" \
 	--arg r_ms "$R_MS" --argjson seq_req "$s_req" --argjson seq_wall "$s_wall" \
-	--arg h2note "$H2NOTE" --arg grate "$GRATE" --arg format "$FORMAT" \
+	--arg h2note "$H2NOTE" --arg grate "$GRATE" --arg format "$FORMAT" --arg bomb_rss "$BOMB_RSS" \
 	"{schema: \"flyaudit.bench/v1\", latency_ms: \$latency, jitter_ms: \$jitter,
 	  concurrency: \$conc, global_rate: \$grate, format: \$format,
 	  round_trip_ms: (\$r_ms | tonumber),
 	  sequential: {apps: $SEQSIZE, requests: \$seq_req, wall_s: \$seq_wall},
-	  runs: [$ROWS], probe: $PROBE, note: \$h2note}" >"$OUT"
+	  runs: [$ROWS], probe: $PROBE, note: \$h2note,
+	  gzip_bomb: {apps: $BOMBSIZE, peak_rss_kib: (\$bomb_rss | tonumber? // null)}}" >"$OUT"
 echo "bench: figures written to $OUT"
 exit $FAILED
