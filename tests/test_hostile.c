@@ -145,13 +145,13 @@ static void test_apps_shorter_than_total(void **state)
 {
 	mock m;
 	run r;
-	char *body = fixture_with("apps.json", "\"total_apps\": 14", "\"total_apps\": 15");
+	char *body = fixture_with("apps.json", "\"total_apps\": 16", "\"total_apps\": 17");
 
 	(void)state;
 	mock_with_bodies(&m, "/v1/apps", body, NULL, NULL);
 	audit_json(&r, &m, NULL);
 	assert_int_equal(r.code, 3);
-	assert_non_null(strstr(r.out, "the list has 14 apps where total_apps says 15"));
+	assert_non_null(strstr(r.out, "the list has 16 apps where total_apps says 17"));
 	run_free(&r);
 	mock_stop(&m);
 	free(body);
@@ -163,13 +163,13 @@ static void two_pages(char **p1, char **p2, const char *cursor2)
 	char *whole = NULL, *cut = NULL;
 	char tail[200];
 
-	whole = fixture_with("apps.json", "\"total_apps\": 14", "\"total_apps\": 14, \"next_cursor\": \"c2\"");
+	whole = fixture_with("apps.json", "\"total_apps\": 16", "\"total_apps\": 16, \"next_cursor\": \"c2\"");
 	cut = strstr(whole, "  {\n   \"id\": \"");
 	/* the 8th element starts page 2 */
 	for (int i = 0; i < 7 && cut; i++)
 		cut = strstr(cut + 1, "  {\n   \"id\": \"");
 	assert_non_null(cut);
-	snprintf(tail, sizeof(tail), "{\"total_apps\": 14, %s%s%s \"apps\": [\n", cursor2 ? "\"next_cursor\": \"" : "",
+	snprintf(tail, sizeof(tail), "{\"total_apps\": 16, %s%s%s \"apps\": [\n", cursor2 ? "\"next_cursor\": \"" : "",
 		 cursor2 ? cursor2 : "", cursor2 ? "\"," : "");
 	*p2 = malloc(strlen(tail) + strlen(cut) + 1);
 	assert_non_null(*p2);
