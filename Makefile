@@ -9,7 +9,7 @@ PKGS     := libcurl libcjson openssl msgpack yaml-0.1 libgit2
 TEST_PKGS := cmocka
 MOCK_PKGS := libmicrohttpd libcjson openssl zlib
 DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev libyaml-dev libgit2-dev pkg-config \
-            openssl python3-jsonschema man-db zlib1g-dev
+            openssl python3-jsonschema python3-graphql-core man-db zlib1g-dev
 
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings -Wformat=2 -Wvla -Wno-missing-field-initializers

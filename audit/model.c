@@ -215,6 +215,7 @@ void fa_token_release(fa_token *t)
 	free(t->revoked_at);
 	free(t->profile);
 	free(t->user_email);
+	free(t->revoked_by);
 	free(t->app);
 	memset(t, 0, sizeof(*t));
 }
@@ -337,6 +338,7 @@ void fa_inventory_release(fa_inventory *inv)
 	FREE_ARRAY(inv->org_tokens, inv->n_org_tokens, fa_token_release);
 	fa_load_release(&inv->org_tokens_load);
 	fa_load_release(&inv->apps_load);
+	fa_access_release(&inv->access);
 	memset(inv, 0, sizeof(*inv));
 	inv->self.org_id = -1;
 }

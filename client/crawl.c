@@ -51,8 +51,15 @@ typedef struct pending {
 	size_t left; /* records not taken yet */
 } pending;
 
+typedef struct access_ctx {
+	struct crawl *c;
+	int part; /* -1: the first request (every part) */
+} access_ctx;
+
 typedef struct crawl {
 	const fa_crawl_opts *o;
+	access_ctx access[FA_ACCESS_COUNT + 1];
+	int access_pages;
 	fa_inventory *inv;
 	fa_crawl_stats *st;
 	pending todo;
@@ -635,6 +642,64 @@ static void on_org_tokens(void *ud, const fa_response *r)
 	free(next);
 }
 
+#define MAX_ACCESS_PAGES 200
+
+static void on_access(void *ud, const fa_response *r);
+
+/* Asks part `part` (-1: all) of the org's people and access; on failure marks them. */
+static void access_request(crawl *c, int part, const char *after)
+{
+	fa_access *acc = &c->inv->access;
+	char *body = NULL;
+	int p;
+
+	if (c->aborted || !(body = fa_api_gql_access(c->o->org, part, after)) ||
+	    fa_net_graphql(c->o->net, body, NULL, on_access, &c->access[part + 1]) < 0) {
+		for (p = 0; p < FA_ACCESS_COUNT; p++)
+			if (part < 0 || p == part)
+				fa_load_fail(&acc->load[p], 0, c->aborted ? "crawl stopped" : "out of memory");
+	}
+	free(body);
+}
+
+static void on_access(void *ud, const fa_response *r)
+{
+	access_ctx *a = ud;
+	crawl *c = a->c;
+	fa_access *acc = &c->inv->access;
+	fa_load failed = { 0 };
+	char err[FA_API_ERRLEN] = "", *next[FA_ACCESS_COUNT];
+	int p, rc;
+
+	if (response_failed(c, &failed, r, "people and access")) {
+		for (p = 0; p < FA_ACCESS_COUNT; p++)
+			if (a->part < 0 || p == a->part)
+				fa_load_fail(&acc->load[p], failed.status, failed.message);
+		fa_load_release(&failed);
+		return;
+	}
+	rc = fa_api_decode_access(r->body, r->len, a->part, acc, next, err, sizeof(err));
+	if (rc < 0) {
+		for (p = 0; p < FA_ACCESS_COUNT; p++)
+			if (a->part < 0 || p == a->part)
+				fa_load_fail(&acc->load[p], (int)r->status, err);
+		if (rc == FA_API_EUNAUTH) {
+			c->st->unauthorized = true;
+			crawl_abort(c, "the token was refused while reading people and access");
+		}
+		return;
+	}
+	for (p = 0; p < FA_ACCESS_COUNT; p++) {
+		if (!next[p])
+			continue;
+		if (++c->access_pages >= MAX_ACCESS_PAGES)
+			fa_load_fail(&acc->load[p], 200, "the list did not end");
+		else
+			access_request(c, p, next[p]);
+		free(next[p]);
+	}
+}
+
 /* Starts one app: its REST requests, and returns it for the token batch. */
 static app_job *start_app(crawl *c, fa_app *from)
 {
@@ -1017,6 +1082,12 @@ int fa_crawl_run(const fa_crawl_opts *o, fa_inventory *inv, fa_crawl_stats *stat
 	if (c.batch > c.window)
 		c.batch = c.window;
 
+	for (i = 0; i <= FA_ACCESS_COUNT; i++) {
+		c.access[i].c = &c;
+		c.access[i].part = (int)i - 1;
+	}
+	if (o->access)
+		access_request(&c, -1, NULL);
 	if (o->org_tokens) {
 		char *body = fa_api_gql_org_tokens(o->org, NULL);
 
@@ -1046,12 +1117,24 @@ int fa_crawl_run(const fa_crawl_opts *o, fa_inventory *inv, fa_crawl_stats *stat
 			c.page_named = calloc(o->n_apps ? o->n_apps : 1, sizeof(*c.page_named));
 		}
 		if ((o->apps && (!c.named_found || !c.page_named)) ||
-		    fa_api_apps_stream_new(&c.stream, on_listed_app, &c) < 0 || next_page(&c, NULL) < 0) {
+		    fa_api_apps_stream_new(&c.stream, on_listed_app, &c) < 0) {
 			free(c.named_found);
 			free(c.page_named);
 			fa_api_apps_stream_free(c.stream);
 			snprintf(err, errlen, "out of memory");
 			return -1;
+		}
+		if (next_page(&c, NULL) < 0) {
+			/* the transport stopped (--max-time, a signal) before the list was asked:
+			 * a coverage error like any list that could not be read, and a report */
+			if (!fa_net_stopped(o->net)) {
+				free(c.named_found);
+				free(c.page_named);
+				fa_api_apps_stream_free(c.stream);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			fa_load_fail(&inv->apps_load, 0, not_queued(&c));
 		}
 	}
 	fa_net_run(o->net);

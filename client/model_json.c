@@ -2,6 +2,7 @@
  * Strict on types when reading, never a crash; env values do not exist here to write. */
 #include "model_json.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -601,6 +602,8 @@ cJSON *fa_mj_token(const fa_token *t)
 	rc |= add(o, "revoked_at", jstr(t->revoked_at));
 	rc |= add(o, "profile", jstr(t->profile));
 	rc |= add(o, "user_email", jstr(t->user_email));
+	if (t->revoked_by)
+		rc |= add(o, "revoked_by", jstr(t->revoked_by));
 	rc |= add(o, "app", jstr(t->app));
 	if (rc) {
 		cJSON_Delete(o);
@@ -1425,6 +1428,7 @@ int fa_mj_token_from(const cJSON *j, const char *path, fa_token *t, char *err, s
 	    get_str(j, "revoked_at", path, &t->revoked_at, err, errlen) ||
 	    get_str(j, "profile", path, &t->profile, err, errlen) ||
 	    get_str(j, "user_email", path, &t->user_email, err, errlen) ||
+	    get_str(j, "revoked_by", path, &t->revoked_by, err, errlen) ||
 	    get_str(j, "app", path, &t->app, err, errlen)) {
 		fa_token_release(t);
 		return -1;
@@ -1699,6 +1703,207 @@ char *fa_json_self(const fa_self *self)
 	return print_and_free(fa_mj_self(self), true);
 }
 
+/* ---- people and access (the snapshot header's "access") ----------------------------------- */
+
+/* The access items are flat records of strings and one tri-state: one table per type. */
+typedef struct mj_field {
+	const char *key;
+	size_t off;
+	bool tri; /* an fa_tri, else a char * */
+} mj_field;
+
+#define MJ_S(T, k, f) { k, offsetof(T, f), false }
+#define MJ_T(T, k, f) { k, offsetof(T, f), true }
+static const mj_field member_fields[] = {
+	MJ_S(fa_member, "id", id), MJ_S(fa_member, "email", email), MJ_S(fa_member, "name", name),
+	MJ_S(fa_member, "role", role), MJ_S(fa_member, "joined_at", joined_at),
+	MJ_S(fa_member, "last_region", last_region), MJ_T(fa_member, "two_factor", two_factor),
+	{ NULL, 0, false } };
+static const mj_field invitation_fields[] = {
+	MJ_S(fa_invitation, "id", id), MJ_S(fa_invitation, "email", email),
+	MJ_S(fa_invitation, "created_at", created_at), MJ_S(fa_invitation, "redeemed_at", redeemed_at),
+	MJ_S(fa_invitation, "inviter_email", inviter_email), MJ_T(fa_invitation, "redeemed", redeemed),
+	{ NULL, 0, false } };
+static const mj_field sso_fields[] = {
+	MJ_S(fa_sso_config, "id", id), MJ_S(fa_sso_config, "name", name),
+	MJ_S(fa_sso_config, "location", location), MJ_S(fa_sso_config, "flyctl_level", flyctl_level),
+	MJ_S(fa_sso_config, "uiex_level", uiex_level), MJ_S(fa_sso_config, "custom_level", custom_level),
+	MJ_S(fa_sso_config, "created_at", created_at), { NULL, 0, false } };
+static const mj_field peer_fields[] = {
+	MJ_S(fa_wg_peer, "id", id), MJ_S(fa_wg_peer, "name", name), MJ_S(fa_wg_peer, "region", region),
+	MJ_S(fa_wg_peer, "peerip", peerip), MJ_S(fa_wg_peer, "network", network), { NULL, 0, false } };
+static const mj_field wg_token_fields[] = {
+	MJ_S(fa_wg_token, "id", id), MJ_S(fa_wg_token, "name", name), { NULL, 0, false } };
+
+static cJSON *jrecord(const void *rec, const mj_field *f)
+{
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	for (; f->key; f++) {
+		const unsigned char *at = (const unsigned char *)rec + f->off;
+
+		rc |= add(o, f->key, f->tri ? jtri(*(const fa_tri *)(const void *)at)
+					    : jstr(*(char *const *)(const void *)at));
+	}
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *jrecords(const void *arr, size_t n, size_t size, const mj_field *f)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	if (!a)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (push(a, jrecord((const unsigned char *)arr + i * size, f))) {
+			cJSON_Delete(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+cJSON *fa_mj_access_part(const fa_access *a, fa_access_part p)
+{
+	switch (p) {
+	case FA_ACCESS_ROLE: return jstr(a->viewer_role);
+	case FA_ACCESS_MEMBERS: return jrecords(a->members, a->n_members, sizeof(fa_member), member_fields);
+	case FA_ACCESS_INVITATIONS:
+		return jrecords(a->invitations, a->n_invitations, sizeof(fa_invitation), invitation_fields);
+	case FA_ACCESS_SSO: return jrecords(a->sso, a->n_sso, sizeof(fa_sso_config), sso_fields);
+	case FA_ACCESS_PEERS: return jrecords(a->peers, a->n_peers, sizeof(fa_wg_peer), peer_fields);
+	case FA_ACCESS_DELEGATED:
+		return jrecords(a->wg_tokens, a->n_wg_tokens, sizeof(fa_wg_token), wg_token_fields);
+	default: return NULL;
+	}
+}
+
+cJSON *fa_mj_access(const fa_access *a)
+{
+	cJSON *o = cJSON_CreateObject(), *loads = NULL;
+	int rc = 0, p;
+
+	if (!o)
+		return NULL;
+	for (p = 0; p < FA_ACCESS_COUNT; p++)
+		rc |= add(o, fa_access_part_name((fa_access_part)p), fa_mj_access_part(a, (fa_access_part)p));
+	loads = cJSON_CreateObject();
+	for (p = 0; loads && p < FA_ACCESS_COUNT; p++)
+		rc |= add(loads, fa_access_part_name((fa_access_part)p), fa_mj_load(&a->load[p]));
+	rc |= add(o, "load", loads);
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int record_from(const cJSON *j, const char *path, void *rec, const mj_field *f, char *err,
+		       size_t errlen)
+{
+	if (need_object(j, path, err, errlen))
+		return -1;
+	for (; f->key; f++) {
+		unsigned char *at = (unsigned char *)rec + f->off;
+
+		if (f->tri ? get_tri(j, f->key, path, (fa_tri *)(void *)at, err, errlen)
+			   : get_str(j, f->key, path, (char **)(void *)at, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+static int member_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return record_from(j, path, out, member_fields, err, errlen);
+}
+
+static int invitation_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return record_from(j, path, out, invitation_fields, err, errlen);
+}
+
+static int sso_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return record_from(j, path, out, sso_fields, err, errlen);
+}
+
+static int peer_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return record_from(j, path, out, peer_fields, err, errlen);
+}
+
+static int wg_token_elem(const cJSON *j, const char *path, void *out, char *err, size_t errlen)
+{
+	return record_from(j, path, out, wg_token_fields, err, errlen);
+}
+
+/* On error *a holds what was read; the caller releases it. */
+int fa_mj_access_from(const cJSON *j, const char *path, fa_access *a, char *err, size_t errlen)
+{
+	const cJSON *loads = NULL;
+	char sub[PATHLEN];
+	int p;
+
+	memset(a, 0, sizeof(*a));
+	if (need_object(j, path, err, errlen) ||
+	    get_str(j, "role", path, &a->viewer_role, err, errlen) ||
+	    array_from(j, "members", path, sizeof(fa_member), member_elem, (void **)&a->members,
+		       &a->n_members, err, errlen) ||
+	    array_from(j, "invitations", path, sizeof(fa_invitation), invitation_elem,
+		       (void **)&a->invitations, &a->n_invitations, err, errlen) ||
+	    array_from(j, "sso", path, sizeof(fa_sso_config), sso_elem, (void **)&a->sso, &a->n_sso, err,
+		       errlen) ||
+	    array_from(j, "wireguard_peers", path, sizeof(fa_wg_peer), peer_elem, (void **)&a->peers,
+		       &a->n_peers, err, errlen) ||
+	    array_from(j, "wireguard_tokens", path, sizeof(fa_wg_token), wg_token_elem,
+		       (void **)&a->wg_tokens, &a->n_wg_tokens, err, errlen))
+		return -1;
+	loads = field(j, "load");
+	if (!loads)
+		return jerr(err, errlen, path, "load", "missing: which parts were read is unknown");
+	if (need_object(loads, path, err, errlen))
+		return -1;
+	for (p = 0; p < FA_ACCESS_COUNT; p++) {
+		const char *name = fa_access_part_name((fa_access_part)p);
+		const cJSON *l = field(loads, name);
+
+		subpath(sub, sizeof(sub), path, "load", -1);
+		if (l && fa_mj_load_from(l, sub, &a->load[p], err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+/* A token view row: the token, and whether its creator is still a member (null: unknown). */
+char *fa_json_tokens_owners(const fa_token *t, size_t n, const fa_access *a)
+{
+	cJSON *arr = fa_mj_tokens(t, n), *it = NULL;
+	bool known = a && a->load[FA_ACCESS_MEMBERS].loaded;
+	size_t i = 0;
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		const fa_token *k = &t[i++];
+		cJSON *v = known && k->user_email ? jbool(fa_access_member(a, k->user_email) != NULL)
+						  : cJSON_CreateNull();
+
+		if (add(it, "owner_is_member", v)) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+	}
+	return print_and_free(arr, true);
+}
+
 /* ---- the snapshot header ------------------------------------------------------------------ */
 
 cJSON *fa_mj_header(const fa_inventory *inv)
@@ -1715,6 +1920,8 @@ cJSON *fa_mj_header(const fa_inventory *inv)
 	rc |= add(o, "org_tokens", fa_mj_tokens(inv->org_tokens, inv->n_org_tokens));
 	rc |= add(o, "org_tokens_load", fa_mj_load(&inv->org_tokens_load));
 	rc |= add(o, "apps_load", fa_mj_load(&inv->apps_load));
+	if (fa_access_tried(&inv->access))
+		rc |= add(o, "access", fa_mj_access(&inv->access));
 	if (rc) {
 		cJSON_Delete(o);
 		return NULL;
@@ -1753,6 +1960,9 @@ static int header_fill(const cJSON *j, fa_inventory *inv, char *err, size_t errl
 		return -1;
 	v = field(j, "apps_load");
 	if (v && fa_mj_load_from(v, "apps_load", &inv->apps_load, err, errlen))
+		return -1;
+	v = field(j, "access");
+	if (v && fa_mj_access_from(v, "access", &inv->access, err, errlen))
 		return -1;
 	return 0;
 }

@@ -37,6 +37,13 @@ cJSON *fa_mj_self(const fa_self *s);
 /* The snapshot header: {"schema","org","collected_at","self","org_tokens",
  * "org_tokens_load","apps_load"} (`source` is not written). */
 cJSON *fa_mj_header(const fa_inventory *inv);
+/* People and access: {"role","members","invitations","sso","wireguard_peers",
+ * "wireguard_tokens","load":{part: load}} (the header's "access", written once tried). */
+cJSON *fa_mj_access(const fa_access *a);
+cJSON *fa_mj_access_part(const fa_access *a, fa_access_part p);
+int fa_mj_access_from(const cJSON *j, const char *path, fa_access *out, char *err, size_t errlen);
+/* The tokens view's JSON: each token plus "owner_is_member" (true, false, null = unknown). */
+char *fa_json_tokens_owners(const fa_token *t, size_t n, const fa_access *a);
 /* The app object: list fields, every resource list, "loaded" and "errors". */
 cJSON *fa_mj_app(const fa_app *app);
 /* The array of one resource list (FA_EP_MACHINES..FA_EP_TOKENS); NULL for others. */

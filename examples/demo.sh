@@ -38,6 +38,9 @@ echo
 echo "\$ flyaudit ips idle-ip"
 $FA ips idle-ip
 echo
+echo "\$ flyaudit members"
+$FA members
+echo
 echo "\$ flyaudit audit"
 $FA audit
 rc=$?

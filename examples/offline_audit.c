@@ -6,6 +6,7 @@
  *
  * Exit status: 0 no failure, 1 failures, 2 the snapshot could not be read. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "flyaudit/audit.h"
@@ -47,7 +48,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "offline_audit: %s\n", err);
 		return 2;
 	}
+	memset(&ctx, 0, sizeof(ctx));
 	ctx.org = inv.org;
+	ctx.access = &inv.access;
 	ctx.now = time(NULL);
 	ctx.self = &inv.self;
 	fa_app_init(&app);

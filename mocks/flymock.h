@@ -20,7 +20,10 @@ enum fm_kind {
 	FM_CERTS,         /* full array, paged by the server */
 	FM_APP_TOKENS,    /* {"nodes":[…]} */
 	FM_ORG_TOKENS,    /* {"nodes":[…]} */
-	FM_TOKENS_CURRENT /* {"tokens":[…]} */
+	FM_TOKENS_CURRENT, /* {"tokens":[…]} */
+	FM_ORG_ACCESS     /* people and access: {"viewerRole", "members":{"edges":[…]},
+	                     "invitations", "thirdPartyConfigurations", "wireGuardPeers",
+	                     "delegatedWireGuardTokens" (each {"nodes":[…]})} */
 };
 
 /* A data source: the demo fixtures or the synthetic org. Read-only after setup, so it is
@@ -63,6 +66,11 @@ extern long fm_graphql_max_page;
 /* A query selecting more than this many app(name:) fields is rejected as a whole, as a
  * server with a complexity limit does (--graphql-max-apps; 0 = no limit). */
 extern long fm_graphql_max_apps;
+/* --deny-members: organization.members answers a field error (the token may not read
+ * members), every other field as usual. */
+extern int fm_deny_members;
+/* --members N: members of the synthetic org (default 3). */
+extern long fm_synth_members;
 /* The GraphQL body for a rejected token (HTTP 200, UNAUTHORIZED). */
 int fm_graphql_unauthorized(fa_buf *out);
 

@@ -16,7 +16,12 @@ struct sel {
 	char arg[256];  /* app name or org slug, "" if unresolved */
 	int is_org;
 	int line, col;
+	char field[64]; /* organization: the first field selected ("limitedAccessTokens", ...) */
+	long first;     /* that field's first: and after: arguments */
+	char after[64];
 };
+
+int fm_deny_members;
 
 static int ident_start(int c)
 {
@@ -103,6 +108,40 @@ static void read_arg(const char *q, size_t i, size_t n, const char *argname, con
 	}
 }
 
+/* The first field inside the selection set that follows the argument list opening at
+ * q[i] == '(', with its first:/after: arguments. */
+static void read_field(const char *q, size_t i, size_t n, const cJSON *vars, struct sel *sel)
+{
+	size_t s;
+	char v[64];
+
+	while (i < n && q[i] != ')') {
+		if (q[i] == '"') {
+			for (i++; i < n && q[i] != '"'; i++)
+				if (q[i] == '\\')
+					i++;
+		}
+		i++;
+	}
+	i = skip_ws(q, i + 1, n);
+	if (i >= n || q[i] != '{')
+		return;
+	i = skip_ws(q, i + 1, n);
+	s = i;
+	while (i < n && ident_char((unsigned char)q[i]))
+		i++;
+	if (i - s == 0 || i - s >= sizeof sel->field)
+		return;
+	memcpy(sel->field, q + s, i - s);
+	sel->field[i - s] = '\0';
+	i = skip_ws(q, i, n);
+	if (i < n && q[i] == '(') {
+		read_arg(q, i, n, "first", vars, v, sizeof v);
+		sel->first = v[0] ? strtol(v, NULL, 10) : 0;
+		read_arg(q, i, n, "after", vars, sel->after, sizeof sel->after);
+	}
+}
+
 static void position(const char *q, size_t at, int *line, int *col)
 {
 	size_t i;
@@ -180,6 +219,8 @@ static size_t scan(const char *q, const cJSON *vars, struct sel *sels, size_t ma
 				read_arg(q, j, n, sel->is_org ? "slug" : "name", vars, sel->arg,
 					 sizeof sel->arg);
 				position(q, s, &sel->line, &sel->col);
+				if (sel->is_org)
+					read_field(q, j, n, vars, sel);
 			}
 			pending[0] = '\0';
 			continue;
@@ -218,9 +259,9 @@ long fm_graphql_max_page;
 long fm_graphql_max_apps;
 
 /* Keeps nodes [start, start + count) of a connection; cursors are "MQ<index>". */
-static void page_nodes(cJSON *conn, long first, const char *after)
+static void page_list(cJSON *conn, const char *list, long first, const char *after)
 {
-	cJSON *nodes = cJSON_GetObjectItemCaseSensitive(conn, "nodes");
+	cJSON *nodes = cJSON_GetObjectItemCaseSensitive(conn, list);
 	cJSON *pi = NULL;
 	long n = cJSON_GetArraySize(nodes), start = 0, count, i;
 	char cur[32];
@@ -245,6 +286,62 @@ static void page_nodes(cJSON *conn, long first, const char *after)
 	cJSON_AddStringToObject(pi, "startCursor", cur);
 	snprintf(cur, sizeof cur, "MQ%ld", start + count);
 	cJSON_AddStringToObject(pi, "endCursor", cur);
+}
+
+static void page_nodes(cJSON *conn, long first, const char *after)
+{
+	page_list(conn, "nodes", first, after);
+}
+
+/* One part of the org's people and access, as a GraphQL connection page (members page
+ * their edges); role fields (id, slug, viewerRole) as an object. NULL if the source has none. */
+static cJSON *access_part(const fm_source *s, const struct sel *sel)
+{
+	fa_buf raw = FA_BUF_INIT(0);
+	char err[256];
+	cJSON *all = NULL, *out = NULL;
+	const char *list = strcmp(sel->field, "members") == 0 ? "edges" : "nodes";
+
+	if (fm_source_body(s, FM_ORG_ACCESS, NULL, &raw, err, sizeof err) != 0)
+		goto cleanup;
+	all = cJSON_ParseWithLength(raw.data, raw.len);
+	if (!cJSON_IsObject(all))
+		goto cleanup;
+	if (strcmp(sel->field, "viewerRole") == 0 || strcmp(sel->field, "id") == 0 ||
+	    strcmp(sel->field, "slug") == 0) {
+		out = cJSON_CreateObject();
+		cJSON_AddStringToObject(out, "id", s->org_slug);
+		cJSON_AddStringToObject(out, "slug", s->org_slug);
+		cJSON_AddItemToObject(out, "viewerRole",
+				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(all, "viewerRole"), 1));
+		goto cleanup;
+	}
+	out = cJSON_DetachItemFromObjectCaseSensitive(all, sel->field);
+	if (!cJSON_IsObject(out) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(out, list))) {
+		cJSON_Delete(out);
+		out = NULL;
+		goto cleanup;
+	}
+	if (!cJSON_HasObjectItem(out, "totalCount"))
+		cJSON_AddNumberToObject(out, "totalCount",
+					cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, list)));
+	page_list(out, list, sel->first, sel->after[0] ? sel->after : NULL);
+cleanup:
+	cJSON_Delete(all);
+	fa_buf_release(&raw);
+	return out;
+}
+
+static int is_access_field(const char *f)
+{
+	static const char *const fields[] = {"viewerRole", "id", "slug", "members", "invitations",
+		"thirdPartyConfigurations", "wireGuardPeers", "delegatedWireGuardTokens"};
+	size_t i;
+
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (strcmp(f, fields[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* Parses the {"nodes":[…]} text of a source and completes it as a GraphQL connection. */
@@ -391,6 +488,40 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
 		cJSON *conn = NULL;
 		if (cJSON_HasObjectItem(data, sel->alias))
 			continue;
+		if (sel->is_org && is_access_field(sel->field)) {
+			cJSON *part = NULL;
+
+			if (strcmp(sel->arg, s->org_slug) != 0) {
+				cJSON_AddNullToObject(data, sel->alias);
+				cJSON_AddItemToArray(errs, error_item("Could not find Organization",
+								      "NOT_FOUND", sel));
+				continue;
+			}
+			if (fm_deny_members && strcmp(sel->field, "members") == 0) {
+				/* members is non-null: the null goes up to the aliased organization */
+				cJSON *e = error_item("Not authorized to access this organization's members",
+						      "UNAUTHORIZED", sel);
+				cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(e, "path"),
+						     cJSON_CreateString("members"));
+				cJSON_AddNullToObject(data, sel->alias);
+				cJSON_AddItemToArray(errs, e);
+				continue;
+			}
+			part = access_part(s, sel);
+			if (part == NULL) {
+				cJSON_AddNullToObject(data, sel->alias);
+				cJSON_AddItemToArray(errs, error_item("flymock: no access data", "NOT_FOUND", sel));
+				continue;
+			}
+			if (strcmp(sel->field, "viewerRole") == 0 || strcmp(sel->field, "id") == 0 ||
+			    strcmp(sel->field, "slug") == 0) {
+				cJSON_AddItemToObject(data, sel->alias, part);
+			} else {
+				obj = cJSON_AddObjectToObject(data, sel->alias);
+				cJSON_AddItemToObject(obj, sel->field, part);
+			}
+			continue;
+		}
 		if (sel->is_org) {
 			if (strcmp(sel->arg, s->org_slug) == 0)
 				conn = tokens_connection(s, FM_ORG_TOKENS, NULL, first, after[0] ? after : NULL);

@@ -1221,8 +1221,8 @@ static void usage(FILE *out)
 	      "               [--fixtures DIR] [--org demo | --synthetic N] [--token T]...\n"
 	      "               [--latency MS] [--jitter MS] [--fault SPEC]... [--revoke-after N]\n"
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
-	      "               [--graphql-max-page N] [--body PATH[@CURSOR]=FILE]...\n"
-	      "               [--graphql-max-apps N] [--page-size N] [--page-repeat 0|1]\n"
+	      "               [--graphql-max-page N] [--body PATH[@CURSOR]=FILE]... [--deny-members]\n"
+	      "               [--members N] [--graphql-max-apps N] [--page-size N] [--page-repeat 0|1]\n"
 	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
 	      "  502 503 504 reset truncate malformed wrongtypes oversize slow 400missing\n",
@@ -1454,6 +1454,10 @@ int main(int argc, char **argv)
 			G.quiet = 1;
 			continue;
 		}
+		if (strcmp(opt, "--deny-members") == 0) {
+			fm_deny_members = 1;
+			continue;
+		}
 		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -1491,6 +1495,9 @@ int main(int argc, char **argv)
 				goto bad_usage;
 		} else if (strcmp(name, "--graphql-max-apps") == 0) {
 			if (parse_long(val, 1, 1000000, &fm_graphql_max_apps) != 0)
+				goto bad_usage;
+		} else if (strcmp(name, "--members") == 0) {
+			if (parse_long(val, 0, 1000000, &fm_synth_members) != 0)
 				goto bad_usage;
 		} else if (strcmp(name, "--graphql-max-page") == 0) {
 			if (parse_long(val, 1, 1000000, &fm_graphql_max_page) != 0)

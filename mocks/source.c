@@ -192,6 +192,9 @@ int fm_source_body(const fm_source *s, enum fm_kind kind, const char *app, fa_bu
 	case FM_TOKENS_CURRENT:
 		snprintf(path, sizeof path, "%s/tokens-current.json", s->dir);
 		return read_file(path, out, err, errlen);
+	case FM_ORG_ACCESS:
+		snprintf(path, sizeof path, "%s/access.json", s->dir);
+		return read_file(path, out, err, errlen);
 	case FM_APP:
 		return demo_app(s, app, out, err, errlen);
 	case FM_MACHINES: file = "machines.json"; break;

@@ -310,9 +310,44 @@ static int body_for_app(const struct app_info *a, enum fm_kind kind, fa_buf *b)
 	case FM_APPS:
 	case FM_ORG_TOKENS:
 	case FM_TOKENS_CURRENT:
+	case FM_ORG_ACCESS:
 		break;
 	}
 	return -1;
+}
+
+long fm_synth_members = 3;
+
+/* A clean org: N members with two-factor protection (the token owners among them; the
+ * first is the one admin), SSO required, no invitations, no WireGuard peers. */
+static int synth_access(fa_buf *out)
+{
+	static const char *const named[] = {"owner", "auditor", "ci"};
+	long i;
+	int rc = 0;
+
+	rc |= fa_buf_adds(out, "{\"id\":\"synthorg\",\"slug\":\"synth\",\"viewerRole\":\"member\","
+			       "\"members\":{\"edges\":[");
+	for (i = 0; i < fm_synth_members && rc == 0; i++) {
+		char user[32];
+
+		if (i < 3)
+			snprintf(user, sizeof user, "%s", named[i]);
+		else
+			snprintf(user, sizeof user, "user%06ld", i);
+		rc |= fa_buf_printf(out,
+				    "%s{\"role\":\"%s\",\"joinedAt\":\"2025-01-01T00:00:00Z\",\"node\":{"
+				    "\"id\":\"synU%06ld\",\"email\":\"%s@synth.example\",\"name\":\"%s\","
+				    "\"twoFactorProtection\":true,\"lastRegion\":\"iad\"}}",
+				    i ? "," : "", i == 0 ? "ADMIN" : "MEMBER", i, user, user);
+	}
+	rc |= fa_buf_adds(out, "]},\"invitations\":{\"nodes\":[]},"
+			       "\"thirdPartyConfigurations\":{\"nodes\":[{\"id\":\"synSSO\",\"name\":"
+			       "\"Synthetic IdP\",\"location\":\"https://idp.synth.example\","
+			       "\"flyctlLevel\":\"REQUIRED\",\"uiexLevel\":\"REQUIRED\","
+			       "\"customLevel\":\"DISABLED\",\"createdAt\":\"2025-01-01T00:00:00Z\"}]},"
+			       "\"wireGuardPeers\":{\"nodes\":[]},\"delegatedWireGuardTokens\":{\"nodes\":[]}}");
+	return rc ? -1 : 0;
 }
 
 int fm_synth_body(const fm_source *s, enum fm_kind kind, const char *app, fa_buf *out,
@@ -344,6 +379,9 @@ int fm_synth_body(const fm_source *s, enum fm_kind kind, const char *app, fa_buf
 				 "\"createdAt\":\"2026-06-01T00:00:00Z\",\"expiresAt\":\"2027-06-01T00:00:00Z\","
 				 "\"revokedAt\":null,\"profile\":\"deploy_organization\",\"profileParams\":{},"
 				 "\"user\":{\"email\":\"auditor@synth.example\"}}]}");
+		break;
+	case FM_ORG_ACCESS:
+		rc = synth_access(out);
 		break;
 	case FM_TOKENS_CURRENT:
 		rc = fa_buf_adds(out,

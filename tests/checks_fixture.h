@@ -46,6 +46,7 @@ static inline fa_audit_ctx fx_ctx(const fa_self *self)
 {
 	fa_audit_ctx c;
 
+	memset(&c, 0, sizeof(c));
 	c.org = "acme";
 	c.now = FX_NOW;
 	c.self = self;

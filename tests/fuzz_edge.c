@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	fa_audit_ctx ctx = { "fuzz", 1795911665, NULL, true };
+	fa_audit_ctx ctx = { .org = "fuzz", .now = 1795911665, .probe = true };
 	fa_edge_obs obs;
 	fa_results rs;
 	const char *body;

@@ -6,6 +6,7 @@
 # scan parsers (tests/fuzz_scan.c: Dockerfile, YAML over libyaml, .dockerignore) and the
 # machines decoder (tests/fuzz_machines.c: containers, credentials outside env, wrong types);
 # the edge decisions of --probe (tests/fuzz_edge.c) run FUZZ_EDGE_SECONDS (20) on their own.
+# The people-and-access GraphQL decoder (tests/fuzz_access.c) runs FUZZ_ACCESS_SECONDS (10).
 # Needs clang and libFuzzer (Debian: clang libclang-rt-14-dev). Exit status: the first
 # failing fuzzer's, else 0.
 set -eu
@@ -74,14 +75,28 @@ esecs=${FUZZ_EDGE_SECONDS:-20}
 erc=0
 mkdir -p "$out/corpus/edge"
 # shellcheck disable=SC2046,SC2086
-$cc $flags tests/fuzz_edge.c $(ls audit/checks/*.c | grep -v '/repo\.c$') audit/results.c audit/model.c audit/secrets.c \
+$cc $flags tests/fuzz_edge.c $(ls audit/checks/*.c | grep -v '/repo\.c$') audit/results.c audit/model.c audit/model_access.c audit/secrets.c \
 	audit/buf.c $(pkg-config --libs libcrypto) -o "$out/fuzz_edge"
 cp tests/fuzz-corpus/edge/* "$out/corpus/edge/"
 echo "fuzz: tests/fuzz_edge.c for ${esecs}s (corpus $out/corpus/edge)"
 "$out/fuzz_edge" -max_total_time="$esecs" -max_len=4096 -timeout=10 -artifact_prefix="$out/edge-" \
 	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/edge" || erc=$?
+# the people-and-access GraphQL decoder (tests/fuzz_access.c): its own FUZZ_ACCESS_SECONDS
+asecs=${FUZZ_ACCESS_SECONDS:-10}
+arc=0
+mkdir -p "$out/corpus/access"
+# shellcheck disable=SC2046,SC2086
+$cc $flags $(pkg-config --cflags libcjson) \
+	tests/fuzz_access.c client/fly/access.c client/fly/decode.c client/fly/errors.c \
+	audit/model.c audit/model_access.c audit/buf.c audit/secrets.c \
+	$(pkg-config --libs libcjson) -o "$out/fuzz_access"
+cp tests/fuzz-corpus/access/* "$out/corpus/access/"
+echo "fuzz: tests/fuzz_access.c for ${asecs}s (corpus $out/corpus/access)"
+"$out/fuzz_access" -max_total_time="$asecs" -max_len=65536 -timeout=10 -artifact_prefix="$out/access-" \
+	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/access" || arc=$?
 [ "$rc" -ne 0 ] || rc=${trc:-0}
 [ "$rc" -ne 0 ] || rc=${src:-0}
 [ "$rc" -ne 0 ] || rc=${mrc:-0}
 [ "$rc" -ne 0 ] || rc=${erc:-0}
+[ "$rc" -ne 0 ] || rc=${arc:-0}
 exit "$rc"

@@ -333,7 +333,7 @@ static void test_gql_org_tokens(void **state)
 	assert_non_null(root);
 	q = cJSON_GetObjectItemCaseSensitive(root, "query")->valuestring;
 	assert_string_equal(q, "query($slug:String!){organization(slug:$slug){limitedAccessTokens"
-			       "(first:500){nodes{id name createdAt expiresAt revokedAt profile user{email}}"
+			       "(first:500){nodes{id name createdAt expiresAt revokedAt revokedBy profile user{email}}"
 			       "pageInfo{hasNextPage endCursor}}}}");
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(
 				    cJSON_GetObjectItemCaseSensitive(root, "variables"), "slug")
@@ -360,7 +360,7 @@ static void test_gql_app_tokens(void **state)
 	assert_non_null(root);
 	q = cJSON_GetObjectItemCaseSensitive(root, "query")->valuestring;
 	assert_non_null(strstr(q, "query{a0:app(name:\"billing-api\"){limitedAccessTokens(first:500){nodes{"
-				  "id name createdAt expiresAt revokedAt profile user{email}}"
+				  "id name createdAt expiresAt revokedAt revokedBy profile user{email}}"
 				  "pageInfo{hasNextPage endCursor}}}"));
 	assert_non_null(strstr(q, " a1:app(name:\"we\\\"ird\\\\app\")"));
 	assert_non_null(strstr(q, " a2:app(name:\"x\\u000ay\")"));

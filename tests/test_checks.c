@@ -36,6 +36,13 @@ static const struct {
 	/* additions beyond the frozen table */
 	{"tokens.auditor_expiring", FA_SEV_LOW, "token"},
 	{"tokens.undischarged", FA_SEV_INFO, "token"},
+	/* second round, people and access (issue 10) */
+	{"access.member_without_2fa", FA_SEV_HIGH, "member"},
+	{"access.admins_excess", FA_SEV_MEDIUM, "org"},
+	{"access.invitation_stale", FA_SEV_LOW, "invitation"},
+	{"access.sso_not_required", FA_SEV_LOW, "org"},
+	{"tokens.owner_not_member", FA_SEV_HIGH, "token"},
+	{"network.wireguard_peers", FA_SEV_NONE, "wireguard_peer"},
 	/* second round: flyaudit scan */
 	{"ci.action_unpinned", FA_SEV_MEDIUM, "file"},
 	{"ci.secret_as_build_arg", FA_SEV_HIGH, "file"},

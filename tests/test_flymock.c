@@ -517,7 +517,7 @@ static void test_graphql(void **state)
 	j = json_of(&r);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "organization"),
-		"limitedAccessTokens"), "nodes")), 4);
+		"limitedAccessTokens"), "nodes")), 5);
 	cJSON_Delete(j);
 	fa_buf_release(&r.body);
 	req(&m, "/graphql", "Bearer tok",

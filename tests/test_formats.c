@@ -1048,7 +1048,7 @@ static void test_notify(void **state)
 	assert_true(strncmp(cJSON_GetObjectItem(j, "text")->valuestring, "flyaudit: demo: ", 16) == 0);
 	assert_string_equal(cJSON_GetObjectItem(j, "content")->valuestring,
 			    cJSON_GetObjectItem(j, "text")->valuestring);
-	assert_int_equal(cJSON_GetObjectItem(j, "new_failures")->valueint, 9); /* 4 critical + 5 high */
+	assert_int_equal(cJSON_GetObjectItem(j, "new_failures")->valueint, 11); /* 4 critical + 7 high (2 of them people and access) */
 	top = cJSON_GetObjectItem(j, "top");
 	assert_int_equal(cJSON_GetArraySize(top), 5);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "severity")->valuestring, "critical");

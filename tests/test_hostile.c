@@ -709,7 +709,7 @@ static void test_output_fifo_written_in_place(void **state)
 	mock m;
 	run r;
 	char fifo[400], got[400];
-	const char *a[] = { "--org", "demo", "--app", "web-clean", "audit", "--format", "json", "-o", fifo, NULL };
+	const char *a[] = { "--org", "demo", "--app", "web-clean", "--fail-on", "never", "audit", "--format", "json", "-o", fifo, NULL };
 	struct stat st;
 	pid_t reader;
 	int status = 0;
@@ -763,7 +763,7 @@ static void test_output_to_dev_stdout(void **state)
 {
 	mock m;
 	run r;
-	const char *a[] = { "--org", "demo", "--app", "web-clean", "audit", "--format", "json", "-o", "/dev/fd/1", NULL };
+	const char *a[] = { "--org", "demo", "--app", "web-clean", "--fail-on", "never", "audit", "--format", "json", "-o", "/dev/fd/1", NULL };
 	struct stat st;
 
 	(void)state;
@@ -790,7 +790,7 @@ static void test_output_temp_symlink_not_followed(void **state)
 	mock m;
 	run r;
 	char out[400], link[420], victim[400];
-	const char *a[] = { "--org", "demo", "--app", "web-clean", "audit", "--format", "json", "-o", out, NULL };
+	const char *a[] = { "--org", "demo", "--app", "web-clean", "--fail-on", "never", "audit", "--format", "json", "-o", out, NULL };
 	char *text = NULL;
 
 	(void)state;

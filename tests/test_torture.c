@@ -232,6 +232,68 @@ static void test_decoders(void **state)
 	run_decoder("ref-graphql-org-tokens.json", 6);
 }
 
+/* people and access: a whole decode, or an error and nothing kept */
+static int op_decode_access(void *vctx, bool injected)
+{
+	body_ctx *c = vctx;
+	fa_access a;
+	char err[FA_API_ERRLEN], *next[FA_ACCESS_COUNT];
+	int rc, p;
+
+	(void)injected;
+	memset(&a, 0, sizeof(a));
+	rc = fa_api_decode_access(c->body, c->len, -1, &a, next, err, sizeof(err));
+	for (p = 0; p < FA_ACCESS_COUNT; p++) {
+		assert_null(next[p]);
+		if (rc < 0)
+			assert_false(a.load[p].tried);
+		else
+			assert_true(a.load[p].loaded);
+	}
+	if (rc < 0)
+		assert_int_equal(a.n_members + a.n_invitations + a.n_sso + a.n_peers + a.n_wg_tokens, 0);
+	else
+		assert_int_equal(a.n_members, 6);
+	fa_access_release(&a);
+	return rc < 0 ? -1 : 0;
+}
+
+/* the org-level checks over decoded access data */
+static int op_audit_org(void *vctx, bool injected)
+{
+	const fa_inventory *inv = vctx;
+	fa_audit_ctx ctx = { "demo", 1795911665, NULL, NULL, 0 };
+	fa_results rs;
+	int rc;
+
+	(void)injected;
+	ctx.access = &inv->access;
+	fa_results_init(&rs);
+	rc = fa_audit_org(&ctx, inv, &rs);
+	if (rc == 0)
+		assert_true(rs.n > 10);
+	fa_results_release(&rs);
+	return rc < 0 ? -1 : 0;
+}
+
+static void test_access(void **state)
+{
+	body_ctx c;
+	fa_inventory inv;
+	char err[FA_API_ERRLEN], *next[FA_ACCESS_COUNT];
+
+	(void)state;
+	c.body = slurp("tests/fixtures/api/ref-graphql-access.json", &c.len);
+	c.which = 0;
+	torture(op_decode_access, &c, "fa_api_decode_access");
+	memset(&inv, 0, sizeof(inv));
+	inv.self.org_id = -1;
+	assert_int_equal(fa_api_decode_access(c.body, c.len, -1, &inv.access, next, err, sizeof(err)), 0);
+	torture(op_audit_org, &inv, "fa_audit_org (access)");
+	fa_inventory_release(&inv);
+	free(c.body);
+}
+
 /* the checks over a decoded app: all results, or an error and none half-made */
 static int op_audit(void *vctx, bool injected)
 {
@@ -290,7 +352,7 @@ static int op_macaroon(void *vctx, bool injected)
 static int op_edge(void *vctx, bool injected)
 {
 	const fa_edge_obs *obs = vctx;
-	fa_audit_ctx ctx = { "demo", 1795911665, NULL, true };
+	fa_audit_ctx ctx = { .org = "demo", .now = 1795911665, .probe = true };
 	fa_results rs;
 	int rc;
 
@@ -618,6 +680,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decoders),
 		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_edge),
 		cmocka_unit_test(test_macaroon),
 		cmocka_unit_test(test_suppressions),

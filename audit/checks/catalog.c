@@ -19,6 +19,8 @@ static const char *const tags_volumes[] = {"security", "storage", "encryption", 
 static const char *const tags_backups[] = {"reliability", "storage", "backup", NULL};
 static const char *const tags_ci[] = {"security", "ci", "supply-chain", NULL};
 static const char *const tags_drift[] = {"security", "configuration", "regions", NULL};
+static const char *const tags_access[] = {"security", "iam", "access", NULL};
+static const char *const tags_wireguard[] = {"security", "network", "wireguard", "access", NULL};
 static const char *const tags_edge[] = {"security", "tls", "network", "probe", NULL};
 static const char *const tags_edge_files[] = {"security", "secrets", "probe", NULL};
 
@@ -64,6 +66,13 @@ static const char *const refs_edge_files[] = {DOC "apps/secrets/", DOC "referenc
 static const char *const refs_drift[] = {DOC "apps/scale-count/", DOC "launch/deploy/",
 	DOC "machines/api/machines-resource/", NULL};
 
+static const char *const refs_members[] = {DOC "flyctl/orgs-show/", DOC "flyctl/orgs-remove/",
+	DOC "flyctl/orgs-invite/", DOC "security/sso/", NULL};
+static const char *const refs_sso[] = {DOC "security/sso/", NULL};
+static const char *const refs_wireguard[] = {DOC "networking/private-networking/",
+	DOC "flyctl/wireguard-list/", DOC "flyctl/wireguard-remove/", NULL};
+static const char *const refs_owner[] = {DOC "security/tokens/", DOC "flyctl/tokens-list/",
+	DOC "flyctl/tokens-revoke/", DOC "flyctl/orgs-remove/", NULL};
 static const char *const refs_ci_token[] = {DOC "launch/continuous-deployment-with-github-actions/",
 	DOC "security/tokens/", DOC "flyctl/tokens-create-deploy/", NULL};
 static const char *const refs_build_secret[] = {DOC "apps/build-secrets/",
@@ -75,6 +84,21 @@ static const char *const refs_env_file[] = {DOC "apps/secrets/", DOC "languages-
 /* Compliance mapping, one pair per check (a judgement, documented in README "Compliance"):
  * CIS Controls v8.1 safeguards and SOC 2 Trust Services Criteria (2017, revised points of
  * focus 2022). test_compliance fails when an entry has none: map every new check. */
+/* people and access (issue 10): MFA (6.3, 6.5), admin privileges and RBAC (5.4, 6.8),
+ * dormant accounts and revoking access (5.3, 6.2), centralized access control (6.7),
+ * remote access through VPN/AAA (12.7); SOC 2 logical access (CC6.1-CC6.3, CC6.6). */
+static const char *const cis_access_admins_excess[] = {"5.4", "6.8", NULL};
+static const char *const soc2_access_admins_excess[] = {"CC6.1", "CC6.3", NULL};
+static const char *const cis_access_invitation_stale[] = {"5.3", "6.2", NULL};
+static const char *const soc2_access_invitation_stale[] = {"CC6.2", NULL};
+static const char *const cis_access_member_without_2fa[] = {"6.3", "6.5", NULL};
+static const char *const soc2_access_member_without_2fa[] = {"CC6.1", NULL};
+static const char *const cis_access_sso_not_required[] = {"6.7", "12.5", NULL};
+static const char *const soc2_access_sso_not_required[] = {"CC6.1", NULL};
+static const char *const cis_network_wireguard_peers[] = {"6.2", "12.7", NULL};
+static const char *const soc2_network_wireguard_peers[] = {"CC6.1", "CC6.6", NULL};
+static const char *const cis_tokens_owner_not_member[] = {"5.3", "6.2", NULL};
+static const char *const soc2_tokens_owner_not_member[] = {"CC6.2", "CC6.3", NULL};
 static const char *const cis_container_image_unpinned[] = {"2.5", "4.1", "16.7", NULL};
 static const char *const soc2_container_image_unpinned[] = {"CC7.1", "CC8.1", NULL};
 static const char *const cis_container_runs_as_root[] = {"4.1", "5.4", NULL};
@@ -135,6 +159,63 @@ static const char *const soc2_ci_action_unpinned[] = {"CC7.1", "CC8.1", NULL};
 
 /* Sorted by id; the FA_CK_* indexes follow this order. */
 static const fa_check_meta catalog[FA_CK_COUNT] = {
+	[FA_CK_ADMINS_EXCESS] = {
+		"access.admins_excess", FA_SEV_MEDIUM,
+		"The org has few admins",
+		"Restrict which users can deploy (organizations, teams, least privilege)",
+		"Counts the org's members with role ADMIN (GraphQL organization.members) and fails "
+		"when there are more than --max-admins (default 3). The message names them. Unknown "
+		"when the member list could not be read.",
+		"Every admin can invite people, mint org-wide tokens, read and change every app and "
+		"delete the org: each extra admin account is one more way in.",
+		"Demote the admins who do not need it in the dashboard (Organization > Team: change "
+		"the role to Member), or remove people who left: `fly orgs remove ORG EMAIL`; list "
+		"members with `fly orgs show ORG`.",
+		refs_members, "org", tags_access,
+		cis_access_admins_excess, soc2_access_admins_excess},
+	[FA_CK_INVITATION_STALE] = {
+		"access.invitation_stale", FA_SEV_LOW,
+		"No invitation waits unredeemed for more than 14 days",
+		"Restrict which users can deploy (organizations, teams, least privilege)",
+		"One result per unredeemed invitation (GraphQL organization.invitations): fails when "
+		"it was created more than 14 days ago; unknown when its date does not parse.",
+		"An old invitation is a standing way into the org: whoever gets hold of the mail "
+		"(a forwarded message, a reused address of someone who left) can join.",
+		"Cancel it in the dashboard (Organization > Team > pending invitations) and invite "
+		"again when the person is ready: `fly orgs invite ORG EMAIL`.",
+		refs_members, "invitation", tags_access,
+		cis_access_invitation_stale, soc2_access_invitation_stale},
+	[FA_CK_MEMBER_WITHOUT_2FA] = {
+		"access.member_without_2fa", FA_SEV_HIGH,
+		"Org members have two-factor protection",
+		"Restrict which users can deploy (organizations, teams, least privilege)",
+		"One result per org member (GraphQL organization.members, User.twoFactorProtection): "
+		"fails when the user has no two-factor protection, unknown when the API does not "
+		"say or the member list could not be read.",
+		"A member's password alone (phished, reused, leaked) is enough to deploy, read "
+		"secrets through a deploy or mint tokens for the whole org.",
+		"Ask the member to turn on two-factor authentication (dashboard: Account > "
+		"Settings > Two-factor authentication), require SSO for the org (see "
+		"access.sso_not_required), or remove them: `fly orgs remove ORG EMAIL`.",
+		refs_members, "member", tags_access,
+		cis_access_member_without_2fa, soc2_access_member_without_2fa},
+	[FA_CK_SSO_NOT_REQUIRED] = {
+		"access.sso_not_required", FA_SEV_LOW,
+		"Single sign-on is required for the org",
+		"Restrict which users can deploy (organizations, teams, least privilege)",
+		"Reads the org's third-party configurations (GraphQL thirdPartyConfigurations): "
+		"passes when one is REQUIRED for both flyctl (flyctlLevel) and dashboard (uiexLevel) "
+		"sessions; fails when none is (OPT_IN, MEMBER_OPT_OUT, ADMIN_OPT_OUT and DISABLED do "
+		"not force it on anyone). Unknown when they could not be read.",
+		"Without required SSO, people keep Fly logins outside your identity provider: "
+		"offboarding there does not lock them out of Fly, and your 2FA policy does not "
+		"apply.",
+		"In the dashboard, pick the org, then Settings > Single Sign On > Google SSO "
+		"Requirement (your Google Workspace hosted domain) or GitHub SSO Requirement (your "
+		"GitHub organization), check Enable and Save: members must then sign in through it "
+		"to reach the org, from flyctl and the dashboard alike.",
+		refs_sso, "org", tags_access,
+		cis_access_sso_not_required, soc2_access_sso_not_required},
 	[FA_CK_CI_ACTION_UNPINNED] = {
 		"ci.action_unpinned", FA_SEV_MEDIUM,
 		"Workflow actions are pinned to a commit SHA",
@@ -394,6 +475,21 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"`fly ips allocate-v6 --private -a APP` for private Flycast access.",
 		refs_ips, "app", tags_network,
 		cis_network_public_ip_unused, soc2_network_public_ip_unused},
+	[FA_CK_WIREGUARD_PEERS] = {
+		"network.wireguard_peers", FA_SEV_NONE,
+		"WireGuard peers belong to people and machines that still need them",
+		"Internal services use private networking (.internal or .flycast)",
+		"Manual: one result per WireGuard peer of the org (GraphQL wireGuardPeers: name, "
+		"region, peer IP, network). The API shows neither the owner nor when the peer was "
+		"last used, so each needs a person to confirm it. Unknown when the list could not be "
+		"read.",
+		"A WireGuard peer is a door into the org's private network (every app's .internal "
+		"and Flycast addresses): a forgotten laptop config or an old CI peer keeps it open.",
+		"List them with `fly wireguard list ORG`, ask each owner, and remove the ones nobody "
+		"needs: `fly wireguard remove ORG NAME`; revoke delegated WireGuard tokens with "
+		"`fly wireguard token delete ORG NAME`.",
+		refs_wireguard, "wireguard_peer", tags_wireguard,
+		cis_network_wireguard_peers, soc2_network_wireguard_peers},
 	[FA_CK_CONFIG_DRIFT] = {
 		"regions.config_drift", FA_SEV_MEDIUM,
 		"Machines of a process group share one configuration",
@@ -538,6 +634,21 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"(or `fly tokens create readonly ORG -x 720h`), then `fly tokens revoke ID`.",
 		refs_tokens, "token", tags_tokens,
 		cis_tokens_long_lived, soc2_tokens_long_lived},
+	[FA_CK_OWNER_NOT_MEMBER] = {
+		"tokens.owner_not_member", FA_SEV_HIGH,
+		"Live tokens were created by current members",
+		"Deploy tokens have minimal permissions (audit token use)",
+		"One result per live (not revoked, not expired) org or app token: fails when the "
+		"email of the user who created it (LimitedAccessToken.user) is not a current member "
+		"of the org; unknown when the token names no user or the member list could not be "
+		"read.",
+		"Removing a person from the org does not revoke the tokens they minted: the "
+		"offboarded person's deploy token keeps deploying.",
+		"Revoke it and, if a job still needs one, mint a new token owned by a current member: "
+		"`fly tokens list -o ORG` (or `-a APP`), `fly tokens revoke ID`, then "
+		"`fly tokens create deploy -a APP -x 720h`.",
+		refs_owner, "token", tags_tokens,
+		cis_tokens_owner_not_member, soc2_tokens_owner_not_member},
 	[FA_CK_UNDISCHARGED] = {
 		"tokens.undischarged", FA_SEV_INFO,
 		"The audit token carries no undischarged third-party caveats",
@@ -847,8 +958,10 @@ int fa_audit_org(const fa_audit_ctx *ctx, const fa_inventory *inv, fa_results *o
 	r.app = NULL;
 	r.out = out;
 	r.err = 0;
-	if (inv)
+	if (inv) {
 		fa_chk_tokens(&r, inv->org_tokens, inv->n_org_tokens, &inv->org_tokens_load);
+		fa_chk_access(&r, &inv->access);
+	}
 	fa_chk_self(&r);
 	return r.err;
 }

@@ -11,7 +11,11 @@
 
 /* Index of each check in the catalog (the catalog is sorted by id; keep in step). */
 enum {
-	FA_CK_CI_ACTION_UNPINNED = 0,
+	FA_CK_ADMINS_EXCESS = 0,
+	FA_CK_INVITATION_STALE,
+	FA_CK_MEMBER_WITHOUT_2FA,
+	FA_CK_SSO_NOT_REQUIRED,
+	FA_CK_CI_ACTION_UNPINNED,
 	FA_CK_CI_SECRET_BUILD_ARG,
 	FA_CK_CI_TOKEN_HARDCODED,
 	FA_CK_CI_TOKEN_NOT_SECRET,
@@ -30,6 +34,7 @@ enum {
 	FA_CK_FLYCAST_CROSS_ORG,
 	FA_CK_PRIVATE_SERVICE_PUBLIC,
 	FA_CK_PUBLIC_IP_UNUSED,
+	FA_CK_WIREGUARD_PEERS,
 	FA_CK_CONFIG_DRIFT,
 	FA_CK_SECRETS_DOCKERFILE,
 	FA_CK_ENV_FILE_COMMITTED,
@@ -40,6 +45,7 @@ enum {
 	FA_CK_AUDITOR_EXPIRING,
 	FA_CK_AUDITOR_NOT_READONLY,
 	FA_CK_LONG_LIVED,
+	FA_CK_OWNER_NOT_MEMBER,
 	FA_CK_UNDISCHARGED,
 	FA_CK_NO_BACKUPS,
 	FA_CK_UNENCRYPTED,
@@ -108,5 +114,8 @@ int fa_chk_certs(fa_run *r);        /* resources.c */
 int fa_chk_tokens(fa_run *r, const fa_token *toks, size_t n, const fa_load *load);
 int fa_chk_self(fa_run *r);         /* resources.c: the running token */
 int fa_chk_drift(fa_run *r);        /* drift.c */
+int fa_chk_access(fa_run *r, const fa_access *a); /* access.c: people and access (org) */
+/* access.c: tokens.owner_not_member for one live token (r->ctx->access has the members). */
+int fa_chk_token_owner(fa_run *r, const fa_token *t);
 
 #endif

@@ -139,6 +139,7 @@ int fa_chk_tokens(fa_run *r, const fa_token *toks, size_t n, const fa_load *load
 	if (!load->loaded) {
 		if (r->app) {
 			fa_chk_emit_load_unknown(r, FA_CK_LONG_LIVED, FA_EP_TOKENS);
+			fa_chk_emit_load_unknown(r, FA_CK_OWNER_NOT_MEMBER, FA_EP_TOKENS);
 		} else {
 			const char *org = r->ctx && r->ctx->org ? r->ctx->org : "(org)";
 			fa_msg m;
@@ -146,6 +147,8 @@ int fa_chk_tokens(fa_run *r, const fa_token *toks, size_t n, const fa_load *load
 			fa_msg_init(&m);
 			fa_chk_load_reason_l(&m, load, "org tokens");
 			fa_chk_emit(r, FA_CK_LONG_LIVED, FA_STATUS_UNKNOWN, "org", org, NULL, NULL,
+				    fa_msg_str(&m));
+			fa_chk_emit(r, FA_CK_OWNER_NOT_MEMBER, FA_STATUS_UNKNOWN, "org", org, NULL, NULL,
 				    fa_msg_str(&m));
 		}
 	}
@@ -160,6 +163,7 @@ int fa_chk_tokens(fa_run *r, const fa_token *toks, size_t n, const fa_load *load
 			continue;
 		fa_msg_init(&m);
 		if (!t->expires_at || !t->expires_at[0]) {
+			fa_chk_token_owner(r, t);
 			fa_msg_addf(&m, "live %s token%s%s never expires", kind,
 				    t->profile ? " with profile " : "", t->profile ? t->profile : "");
 			fa_chk_emit(r, FA_CK_LONG_LIVED, FA_STATUS_FAIL, "token", id, t->name, NULL,
@@ -170,10 +174,12 @@ int fa_chk_tokens(fa_run *r, const fa_token *toks, size_t n, const fa_load *load
 			fa_msg_addf(&m, "expires_at \"%s\" is not an RFC 3339 time", t->expires_at);
 			fa_chk_emit(r, FA_CK_LONG_LIVED, FA_STATUS_UNKNOWN, "token", id, t->name, NULL,
 				    fa_msg_str(&m));
+			fa_chk_token_owner(r, t); /* it may be live */
 			continue;
 		}
 		if (exp <= now)
 			continue; /* expired */
+		fa_chk_token_owner(r, t);
 		days = (exp - now) / DAY;
 		if (exp - now > 365 * DAY) {
 			fa_msg_addf(&m, "live %s token expires %s, in %lld days (more than 365)", kind,

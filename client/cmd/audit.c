@@ -71,6 +71,9 @@ static void audit_one(fa_audit_run *run, const fa_app *app)
 	fa_audit_ctx ctx;
 
 	fa_results_init(&tmp);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.access = &run->inv.access;
+	ctx.max_admins = run->max_admins;
 	ctx.org = run->org;
 	ctx.now = run->now;
 	ctx.self = &run->inv.self;
@@ -163,6 +166,20 @@ static int collect_live(fa_audit_run *run, fa_session *s, const fa_cli *cli)
 	o.on_app = on_crawled_app;
 	o.ud = run;
 	fa_self_from_token(s->auth.token, run->now, &run->inv.self);
+	/* people and access first: app tokens are checked against the members as apps complete */
+	{
+		fa_crawl_opts ao;
+
+		memset(&ao, 0, sizeof(ao));
+		ao.apps = cli->apps;
+		ao.n_apps = 0;
+		ao.access = true;
+		rc = fa_session_crawl(s, &ao, &run->inv, &st, err, sizeof(err));
+		if (rc == -2)
+			return fa_cli_error(FA_EXIT_USAGE, "%s: check FLY_API_TOKEN (fly tokens create readonly ORG)", err);
+		if (rc < 0)
+			return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+	}
 	if (cli->probe) {
 		if (fa_net_probe_setup(s->net, cli->connect_to, cli->n_connect_to, 0, 0, err,
 				       sizeof(err)) < 0)
@@ -197,6 +214,7 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 	fa_results org;
 	int rc;
 
+	run->max_admins = cli->max_admins;
 	run->filter = cli;
 	if (cli->from) {
 		rc = collect_from_snapshot(run, cli->from);
@@ -217,10 +235,24 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 	if (fa_load_failed(&run->inv.apps_load))
 		fa_report_add_error(&run->report, NULL, "apps", run->inv.apps_load.status,
 				    run->inv.apps_load.message ? run->inv.apps_load.message : "not loaded");
+	{
+		int p;
+
+		for (p = 0; p < FA_ACCESS_COUNT; p++) {
+			const fa_load *l = &run->inv.access.load[p];
+
+			if (fa_load_failed(l))
+				fa_report_add_error(&run->report, NULL, fa_access_part_name((fa_access_part)p),
+						    l->status, l->message ? l->message : "not loaded");
+		}
+	}
 	if (fa_load_failed(&run->inv.org_tokens_load))
 		fa_report_add_error(&run->report, NULL, "org_tokens", run->inv.org_tokens_load.status,
 				    run->inv.org_tokens_load.message ? run->inv.org_tokens_load.message
 								     : "not loaded");
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.access = &run->inv.access;
+	ctx.max_admins = run->max_admins;
 	ctx.org = run->org;
 	ctx.now = run->now;
 	ctx.self = &run->inv.self;

@@ -40,6 +40,7 @@ typedef struct fa_audit_run {
 	const fa_suppressions *sup;
 	const fa_baseline *base;
 	fa_severity fail_on;
+	int max_admins; /* --max-admins (0 = the default) */
 	bool notices_done;
 	bool fails;
 	bool spill_failed;

@@ -25,6 +25,10 @@ static const command commands[] = {
 	{ "secrets", "APP", "the secret NAMES of an app (values are never requested)", "" },
 	{ "certs", "APP", "the certificates of an app", "" },
 	{ "tokens", "[APP]", "the org's tokens, or an app's", "" },
+	{ "members", "", "the org's people: email, role, 2FA, joined, last region; invitations",
+	  "Reads the org's members and pending invitations over GraphQL (--json for JSON)." },
+	{ "wireguard", "", "the org's WireGuard peers and delegated WireGuard tokens",
+	  "Public side only (name, region, peer IP, network): the API has no private key." },
 	{ "whoami", "", "what the running token is: kind, org, apps, permissions, expiry",
 	  "Decodes the token offline, then adds what GET /v1/tokens/current says when reachable." },
 	{ "snapshot", "-o FILE", "crawl and save the inventory as JSON Lines",
@@ -59,7 +63,7 @@ typedef enum {
 	O_ORG, O_APP, O_FORMAT, O_OUTPUT, O_FAIL_ON, O_SUPPRESSIONS, O_BASELINE, O_CONCURRENCY,
 	O_TIMEOUT, O_TOKEN_FILE, O_CA_FILE, O_NO_PROGRESS, O_COLOR, O_QUIET, O_VERBOSE, O_JSON,
 	O_FROM, O_RESUME, O_HELP, O_VERSION, O_SORT, O_FAILING, O_CHECKS, O_EXCLUDE_CHECKS,
-	O_SEVERITY, O_COMPLIANCE, O_PLAN, O_PROBE, O_CONNECT_TO, O_REPO, O_MAX_TIME
+	O_SEVERITY, O_COMPLIANCE, O_PLAN, O_MAX_ADMINS, O_PROBE, O_CONNECT_TO, O_REPO, O_MAX_TIME
 } opt_id;
 
 typedef struct option {
@@ -90,6 +94,7 @@ static const option options[] = {
 	{ O_PLAN, "plan", 0, "REPORT", "fix: the JSON report to plan fixes for" },
 	{ O_FROM, "from", 0, "SNAPSHOT", "audit a saved snapshot instead of the live API" },
 	{ O_RESUME, "resume", 0, NULL, "snapshot: continue a partial file" },
+	{ O_MAX_ADMINS, "max-admins", 0, "N", "access.admins_excess: admins allowed (default 3)" },
 	{ O_REPO, "repo", 0, "DIR", "audit: also scan DIR and hold its fly.toml against the live app" },
 	{ O_PROBE, "probe", 0, NULL, "audit: also probe the org's own public hostnames (opt-in)" },
 	{ O_CONNECT_TO, "connect-to", 0, "H:P:H2:P2", "probes for H:P connect to H2:P2 (repeatable)" },
@@ -374,6 +379,11 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 		if (errno || !end || *end || !(cli->max_time_s > 0 && cli->max_time_s <= 7 * 86400))
 			return fa_cli_error(FA_EXIT_USAGE, "--max-time wants seconds (0 < s <= 604800), not '%s'", val);
 		break;
+	case O_MAX_ADMINS:
+		if (parse_int(val, 1, 100000, &n) < 0)
+			return fa_cli_error(FA_EXIT_USAGE, "--max-admins wants a number from 1 to 100000, not '%s'", val);
+		cli->max_admins = (int)n;
+		break;
 	case O_TOKEN_FILE: cli->token_file = val; break;
 	case O_CA_FILE: cli->ca_file = val; break;
 	case O_FROM: cli->from = val; break;
@@ -601,6 +611,10 @@ int fa_cli_main(int argc, char **argv)
 		rc = fa_cmd_view(&cli, FA_EP_CERTS);
 	} else if (strcmp(cmd->name, "tokens") == 0) {
 		rc = fa_cmd_tokens(&cli);
+	} else if (strcmp(cmd->name, "members") == 0) {
+		rc = fa_cmd_members(&cli);
+	} else if (strcmp(cmd->name, "wireguard") == 0) {
+		rc = fa_cmd_wireguard(&cli);
 	} else if (strcmp(cmd->name, "whoami") == 0) {
 		rc = fa_cmd_whoami(&cli);
 	} else if (strcmp(cmd->name, "snapshot") == 0) {

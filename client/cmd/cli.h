@@ -76,6 +76,7 @@ typedef struct fa_cli {
 	unsigned severities;        /* --severity SEV,...: bit (1 << fa_severity); 0 = all */
 	fa_framework compliance;    /* --compliance cis-8.1|soc2 */
 	const char *plan;           /* fix --plan REPORT.json */
+	int max_admins; /* --max-admins; 0 = the default (3) */
 } fa_cli;
 
 /* The signal that asked the run to stop (SIGINT, SIGTERM), 0 while none did: the
@@ -143,6 +144,10 @@ int fa_cmd_apps(const fa_cli *cli);
 int fa_cmd_view(const fa_cli *cli, fa_endpoint ep); /* machines, volumes, ... */
 int fa_cmd_tokens(const fa_cli *cli);
 int fa_cmd_whoami(const fa_cli *cli);
+int fa_cmd_members(const fa_cli *cli);   /* access.c */
+/* The tokens views' MEMBER cell: "yes", "no", or "?" when the members were not read. */
+const char *fa_view_owner_member(const fa_access *acc, const char *email);
+int fa_cmd_wireguard(const fa_cli *cli); /* access.c */
 int fa_cmd_snapshot(const fa_cli *cli);
 int fa_cmd_audit(const fa_cli *cli);
 int fa_cmd_diff(const fa_cli *cli);

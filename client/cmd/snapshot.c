@@ -69,6 +69,7 @@ int fa_cmd_snapshot(const fa_cli *cli)
 	o.apps = cli->apps;
 	o.n_apps = 0;
 	o.org_tokens = true;
+	o.access = true;
 	rc = fa_session_crawl(&s, &o, &inv, &st, err, sizeof(err));
 	if (rc == -2)
 		goto refused;
@@ -95,6 +96,9 @@ int fa_cmd_snapshot(const fa_cli *cli)
 	}
 	if (rc < 0 || fa_load_failed(&inv.apps_load) || !inv.org_tokens_load.loaded)
 		c.incomplete = true;
+	for (int p = 0; p < FA_ACCESS_COUNT; p++)
+		if (!inv.access.load[p].loaded)
+			c.incomplete = true;
 	if (fa_snapshot_close(c.w, !c.incomplete && rc == 0, err, sizeof(err)) < 0) {
 		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
 		goto out;

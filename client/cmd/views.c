@@ -11,6 +11,7 @@
 #include "audit_run.h"
 #include "flyaudit/report.h"
 #include "flyaudit/snapshot.h"
+#include "../model_json.h"
 #include "../table.h"
 
 #define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -245,17 +246,18 @@ static void print_certs(const fa_app *app)
 	fa_table_release(&t);
 }
 
-static void print_tokens(const fa_token *toks, size_t n)
+static void print_tokens(const fa_token *toks, size_t n, const fa_access *acc)
 {
-	static const char *const head[] = { "ID", "NAME", "PROFILE", "CREATED BY", "CREATED", "EXPIRES",
-					    "REVOKED" };
+	static const char *const head[] = { "ID", "NAME", "PROFILE", "OWNER", "MEMBER", "CREATED",
+					    "EXPIRES", "REVOKED" };
 	fa_table t;
 	size_t i;
 
 	fa_table_init(&t, N_ELEM(head), head);
 	for (i = 0; i < n; i++) {
 		const fa_token *k = &toks[i];
-		const char *cells[] = { k->id, k->name, k->profile, k->user_email, k->created_at,
+		const char *cells[] = { k->id, k->name, k->profile, k->user_email,
+					fa_view_owner_member(acc, k->user_email), k->created_at,
 					k->expires_at ? k->expires_at : "never", k->revoked_at };
 
 		fa_table_row(&t, cells);
@@ -266,6 +268,7 @@ static void print_tokens(const fa_token *toks, size_t n)
 
 typedef struct view_ctx {
 	fa_app app;
+	fa_access access; /* the tokens view: who is a member */
 	bool got;
 } view_ctx;
 
@@ -292,7 +295,8 @@ static int read_one(const fa_cli *cli, const char *name, fa_endpoint ep, view_ct
 	memset(v, 0, sizeof(*v));
 	fa_app_init(&v->app);
 	memset(&inv, 0, sizeof(inv));
-	rc = fa_session_open(&s, cli, false);
+	/* the tokens view also reads the members (OWNER still a member?) when the org is named */
+	rc = fa_session_open(&s, cli, ep == FA_EP_TOKENS && ((cli->org && *cli->org) || getenv("FLY_ORG")));
 	if (rc)
 		return rc;
 	apps[0] = name;
@@ -302,13 +306,19 @@ static int read_one(const fa_cli *cli, const char *name, fa_endpoint ep, view_ct
 	o.endpoints = 1u << ep;
 	o.on_app = keep_app;
 	o.ud = v;
+	o.org = s.org;
+	o.access = ep == FA_EP_TOKENS && s.org; /* OWNER: still a member? */
 	rc = fa_session_crawl(&s, &o, &inv, &st, err, sizeof(err));
 	fa_session_close(&s);
+	v->access = inv.access;
+	memset(&inv.access, 0, sizeof(inv.access));
 	fa_inventory_release(&inv);
 	if (rc == -2)
 		return fa_cli_error(FA_EXIT_USAGE, "%s: check FLY_API_TOKEN", err);
-	if (rc < 0 || !v->got)
+	if (rc < 0 || !v->got) {
+		fa_access_release(&v->access);
 		return fa_cli_error(FA_EXIT_USAGE, "%s", err[0] ? err : "nothing was read");
+	}
 	if (!v->app.load[ep].loaded) {
 		const fa_load *l = &v->app.load[ep];
 		int code = (l->status == 404 || l->status == 400) ? FA_EXIT_USAGE : FA_EXIT_PARTIAL;
@@ -316,6 +326,7 @@ static int read_one(const fa_cli *cli, const char *name, fa_endpoint ep, view_ct
 		rc = fa_cli_error(code, "cannot read %s of '%s': %s", fa_endpoint_name(ep), name,
 				  l->message ? l->message : "not loaded");
 		fa_app_release(&v->app);
+		fa_access_release(&v->access);
 		return rc;
 	}
 	return FA_EXIT_OK;
@@ -344,7 +355,9 @@ int fa_cmd_view(const fa_cli *cli, fa_endpoint ep)
 	rc = read_one(cli, cli->args[0], ep, &v);
 	if (rc)
 		return rc;
-	if (cli->json || cli->format == FA_FMT_JSON) {
+	if ((cli->json || cli->format == FA_FMT_JSON) && ep == FA_EP_TOKENS) {
+		rc = print_json_string(fa_json_tokens_owners(v.app.tokens, v.app.n_tokens, &v.access));
+	} else if (cli->json || cli->format == FA_FMT_JSON) {
 		rc = print_json_string(fa_json_app_resources(&v.app, ep));
 	} else {
 		switch (ep) {
@@ -353,11 +366,12 @@ int fa_cmd_view(const fa_cli *cli, fa_endpoint ep)
 		case FA_EP_IPS: print_ips(&v.app); break;
 		case FA_EP_SECRETS: print_secrets(&v.app); break;
 		case FA_EP_CERTS: print_certs(&v.app); break;
-		case FA_EP_TOKENS: print_tokens(v.app.tokens, v.app.n_tokens); break;
+		case FA_EP_TOKENS: print_tokens(v.app.tokens, v.app.n_tokens, &v.access); break;
 		default: break;
 		}
 	}
 	fa_app_release(&v.app);
+	fa_access_release(&v.access);
 	return rc;
 }
 
@@ -382,6 +396,7 @@ int fa_cmd_tokens(const fa_cli *cli)
 	o.apps = cli->apps; /* non-NULL and empty: no app list */
 	o.n_apps = 0;
 	o.org_tokens = true;
+	o.access = true; /* OWNER: still a member? */
 	rc = fa_session_crawl(&s, &o, &inv, &st, err, sizeof(err));
 	fa_session_close(&s);
 	if (rc == -2) {
@@ -395,9 +410,9 @@ int fa_cmd_tokens(const fa_cli *cli)
 		return rc;
 	}
 	if (cli->json || cli->format == FA_FMT_JSON)
-		rc = print_json_string(fa_json_tokens(inv.org_tokens, inv.n_org_tokens));
+		rc = print_json_string(fa_json_tokens_owners(inv.org_tokens, inv.n_org_tokens, &inv.access));
 	else
-		print_tokens(inv.org_tokens, inv.n_org_tokens);
+		print_tokens(inv.org_tokens, inv.n_org_tokens, &inv.access);
 	fa_inventory_release(&inv);
 	return rc;
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOKEN_NODE_FIELDS "id name createdAt expiresAt revokedAt profile user{email}"
+#define TOKEN_NODE_FIELDS "id name createdAt expiresAt revokedAt revokedBy profile user{email}"
 /* Connections are always asked for an explicit page (Fly's default page size is not
  * documented) with pageInfo, so a longer list is followed or reported, never cut silently. */
 #define TOKENS_PAGE "500"
@@ -227,6 +227,7 @@ static void dec_tokens(fly_dec *d, const cJSON *holder, const char *app, fa_toke
 		t->created_at = fly_dstr(d, it, "createdAt");
 		t->expires_at = fly_dstr(d, it, "expiresAt");
 		t->revoked_at = fly_dstr(d, it, "revokedAt");
+		t->revoked_by = fly_dstr(d, it, "revokedBy");
 		t->profile = fly_dstr(d, it, "profile");
 		t->user_email = fly_dstr(d, fly_get(it, "user"), "email");
 		if (app) {

@@ -6,10 +6,10 @@ _flyaudit()
 	local cur prev words cword
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="apps machines volumes ips secrets certs tokens whoami snapshot audit diff checks fix scan version"
+	local commands="apps machines volumes ips secrets certs tokens members wireguard whoami snapshot audit diff checks fix scan version"
 	local opts="--org --app --format -o --output --fail-on --suppressions --baseline --concurrency
 		--timeout --max-time --token-file --ca-file --checks --exclude-checks --severity --compliance --plan
-		--from --repo --sort --failing --resume --probe --connect-to --json --no-progress --color -q --quiet -v --verbose -h --help --version"
+		--from --repo --sort --failing --max-admins --resume --probe --connect-to --json --no-progress --color -q --quiet -v --verbose -h --help --version"
 	case $prev in
 	--format)
 		COMPREPLY=($(compgen -W "text json sarif junit html ocsf csv" -- "$cur"))

@@ -50,6 +50,13 @@ char *fa_api_gql_org_tokens(const char *org_slug, const char *after);
  * NULL or not UTF-8. */
 char *fa_api_gql_app_tokens(const char *const *apps, size_t n);
 
+/* People and access (REFERENCE.md section 8): `part` -1 asks every part of fa_access_part
+ * (first page each, each aliased on its own organization(slug:) so a refused field fails
+ * alone); a part with `after` asks that part's next page. NULL for a bad argument. */
+char *fa_api_gql_access(const char *org_slug, int part, const char *after);
+/* The organizations the token can read (one page; `after` NULL for the first). */
+char *fa_api_gql_organizations(const char *after);
+
 /* One line describing an error response: {"error"}, {"message"}, GraphQL errors,
  * or plain text (cut, control characters dropped). */
 void fa_api_error_message(long status, const char *body, size_t len, char *out, size_t outlen);
@@ -103,6 +110,18 @@ int fa_api_decode_org_tokens(const char *body, size_t len, fa_token **out, size_
  * whole body is unusable (then nothing is marked). */
 int fa_api_decode_app_tokens(const char *body, size_t len, fa_app *const *apps, size_t n,
 			     char *err, size_t errlen);
+
+/* A response to fa_api_gql_access(org, part, after): every part the document asked
+ * (`part`, or all for -1) is appended to acc and its acc->load[] marked ok or failed (an
+ * alias's error, a null organization, a wrong shape fail that part alone). A part with more
+ * pages is left unmarked and next[part] gets its cursor (a new string; others NULL).
+ * Returns an error only when the whole body is unusable (then acc is untouched). */
+int fa_api_decode_access(const char *body, size_t len, int part, fa_access *acc,
+			 char *next[FA_ACCESS_COUNT], char *err, size_t errlen);
+/* A page of organizations: a new array of slugs and *next_cursor (a new string, or NULL
+ * on the last page). */
+int fa_api_decode_organizations(const char *body, size_t len, char ***slugs, size_t *n_slugs,
+				char **next_cursor, char *err, size_t errlen);
 
 typedef struct fa_token_current {
 	char *token_id;

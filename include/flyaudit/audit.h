@@ -120,6 +120,10 @@ typedef struct fa_audit_ctx {
 	const char *org;
 	time_t now;
 	const fa_self *self; /* the running token; may be NULL (unknown) */
+	/* People and access of the org (members decide tokens.owner_not_member, also for app
+	 * tokens); NULL = not read: those results are unknown. Zero-initialize the context. */
+	const fa_access *access;
+	int max_admins; /* access.admins_excess: --max-admins; 0 = the default, 3 */
 	bool probe;          /* --probe: network.admin_allowlist comes from the edge (edge.h) */
 } fa_audit_ctx;
 

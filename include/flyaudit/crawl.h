@@ -28,6 +28,7 @@ typedef struct fa_crawl_opts {
 	bool list_apps;                /* list the org even when `apps` is given (filter) */
 	unsigned endpoints;            /* FA_CRAWL_ALL_ENDPOINTS or a subset */
 	bool org_tokens;               /* also read the org's tokens into the inventory */
+	bool access;                   /* also read people and access (inv->access) */
 	int window;                    /* apps in progress at once; 0 = from concurrency */
 	int token_batch;               /* apps per GraphQL token query; 0 = 10 */
 	const unsigned char *hash_key; /* FA_API_HASH_KEY_LEN bytes */

@@ -280,7 +280,8 @@ typedef struct fa_token {
 			   * (the long-lived finding: fail closed) */
 	char *revoked_at; /* NULL = live */
 	char *profile;
-	char *user_email;
+	char *user_email; /* user{email}: who created it */
+	char *revoked_by; /* revokedBy, NULL when not revoked (or not said) */
 	char *app; /* NULL for org tokens */
 } fa_token;
 
@@ -308,6 +309,89 @@ typedef struct fa_load {
 	int status;   /* last HTTP status, 0 for a transport error */
 	char *message; /* one line, NULL when loaded */
 } fa_load;
+
+/* ---- people and access (org level, GraphQL; REFERENCE.md section 8) ---------------- */
+
+/* The parts of an org's access data, each read (and failing) on its own: a token may be
+ * refused one field (members) and allowed the others. */
+typedef enum {
+	FA_ACCESS_ROLE = 0,   /* viewerRole */
+	FA_ACCESS_MEMBERS,    /* members */
+	FA_ACCESS_INVITATIONS,
+	FA_ACCESS_SSO,        /* thirdPartyConfigurations */
+	FA_ACCESS_PEERS,      /* wireGuardPeers */
+	FA_ACCESS_DELEGATED,  /* delegatedWireGuardTokens */
+	FA_ACCESS_COUNT
+} fa_access_part;
+
+typedef struct fa_member {
+	char *id;
+	char *email;
+	char *name;
+	char *role;      /* "ADMIN" or "MEMBER" (OrganizationMemberRole) */
+	char *joined_at;
+	char *last_region;
+	fa_tri two_factor; /* twoFactorProtection; UNKNOWN when absent */
+} fa_member;
+
+typedef struct fa_invitation {
+	char *id;
+	char *email;
+	char *created_at;
+	char *redeemed_at;
+	char *inviter_email;
+	fa_tri redeemed;
+} fa_invitation;
+
+/* A third-party (SSO) configuration; levels as the schema spells them (DISABLED, OPT_IN,
+ * MEMBER_OPT_OUT, ADMIN_OPT_OUT, REQUIRED). */
+typedef struct fa_sso_config {
+	char *id;
+	char *name;
+	char *location;
+	char *flyctl_level;
+	char *uiex_level;
+	char *custom_level;
+	char *created_at;
+} fa_sso_config;
+
+/* A WireGuard peer: its public side only (the API has no private key). */
+typedef struct fa_wg_peer {
+	char *id;
+	char *name;
+	char *region;
+	char *peerip;
+	char *network;
+} fa_wg_peer;
+
+typedef struct fa_wg_token {
+	char *id;
+	char *name;
+} fa_wg_token;
+
+typedef struct fa_access {
+	char *viewer_role;
+	fa_member *members;
+	size_t n_members;
+	fa_invitation *invitations;
+	size_t n_invitations;
+	fa_sso_config *sso;
+	size_t n_sso;
+	fa_wg_peer *peers;
+	size_t n_peers;
+	fa_wg_token *wg_tokens;
+	size_t n_wg_tokens;
+	fa_load load[FA_ACCESS_COUNT]; /* none tried: access was not read (then no checks) */
+} fa_access;
+
+/* "role", "members", "invitations", "sso", "wireguard_peers", "wireguard_tokens". */
+const char *fa_access_part_name(fa_access_part p);
+int fa_access_part_from_name(const char *name); /* -1 when unknown */
+void fa_access_release(fa_access *a);
+/* True when any part was attempted. */
+bool fa_access_tried(const fa_access *a);
+/* The member with this email (ASCII case-insensitive), or NULL. */
+const fa_member *fa_access_member(const fa_access *a, const char *email);
 
 /* ---- apps, org, inventory ------------------------------------------------------ */
 
@@ -365,6 +449,7 @@ typedef struct fa_inventory {
 	size_t n_org_tokens;
 	fa_load org_tokens_load;
 	fa_load apps_load; /* the app list itself */
+	fa_access access;  /* people and access (not tried unless asked for) */
 } fa_inventory;
 
 /* ---- lifecycle ------------------------------------------------------------------- */

@@ -3,7 +3,11 @@
  *
  * A snapshot file is, one JSON object per line:
  *   {"schema":"flyaudit.inventory/v1","org":...,"collected_at":...,"self":{...},
- *    "org_tokens":[...],"org_tokens_load":{...},"apps_load":{...}}      header
+ *    "org_tokens":[...],"org_tokens_load":{...},"apps_load":{...},
+ *    "access":{...}}                                                   header
+ * ("access", people and access, only once they were read: {"role", "members",
+ *  "invitations", "sso", "wireguard_peers", "wireguard_tokens", "load":{part:{...}}};
+ *  a snapshot without it makes the access checks unknown)
  *   {"app":{...}}                                                     one per app
  *   {"end":true,"apps":N,"complete":true|false}                       closing line
  * The app object holds every resource list plus "loaded":[endpoint names] and
