@@ -548,8 +548,11 @@ static pid_t spawn_audit(const char *url, const char *out)
 		char bin[300], e1[300], e2[300], e3[300];
 		int null = open("/dev/null", O_WRONLY);
 
+		struct rlimit core = { 1 << 20, 1 << 20 };
+
 		dup2(null, STDOUT_FILENO);
 		dup2(null, STDERR_FILENO);
+		(void)setrlimit(RLIMIT_CORE, &core); /* flyaudit itself must turn core dumps off */
 		snprintf(bin, sizeof(bin), "%s/flyaudit", build_dir);
 		snprintf(e1, sizeof(e1), "FLY_API_TOKEN=%s", TOKEN);
 		snprintf(e2, sizeof(e2), "FLY_FLAPS_BASE_URL=%s", url);
@@ -594,6 +597,27 @@ static void test_sigterm_writes_partial_report(void **state)
 	mock_start(&m, TOKEN, slow);
 	pid = spawn_audit(m.url, out);
 	usleep(700000);
+	{
+		/* while it runs (the token in memory), core dumps are off: RLIMIT_CORE is 0 */
+		char lim_path[64], lim[8192], *core = NULL;
+		int fd;
+		ssize_t got;
+
+		snprintf(lim_path, sizeof(lim_path), "/proc/%d/limits", (int)pid);
+		fd = open(lim_path, O_RDONLY); /* /proc files have no size: read, not slurp */
+		if (fd >= 0) { /* Linux */
+			got = read(fd, lim, sizeof(lim) - 1);
+			close(fd);
+			assert_true(got > 0);
+			lim[got] = '\0';
+			core = strstr(lim, "Max core file size");
+			assert_non_null(core);
+			core += strlen("Max core file size");
+			while (*core == ' ')
+				core++;
+			assert_true(core[0] == '0' && core[1] == ' ');
+		}
+	}
 	kill(pid, SIGTERM);
 	assert_int_equal(wait_code(pid, 20), 3);
 	text = slurp(out);

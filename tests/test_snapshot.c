@@ -1189,6 +1189,13 @@ static const struct hostile {
 	{ "{\"schema\":\"flyaudit.inventory/v1\",\"access\":{\"load\":{\"members\":{\"loaded\":1}}}}\n",
 	  "loaded: expected true or false" },
 	{ HDR "{\"apps\":[]}\n", ":2: neither an app nor the closing line" },
+	/* a repeated key hides the first value; an escaped NUL cuts a name (issue 15) */
+	{ HDR "{\"app\":{\"name\":\"web\",\"name\":\"evil\"}}\n",
+	  ":2: malformed JSON (a repeated key, or an escaped NUL in a string)" },
+	{ HDR "{\"app\":{\"name\":\"nw-web\\u0000../../evil\"}}\n",
+	  ":2: malformed JSON (a repeated key, or an escaped NUL in a string)" },
+	{ "{\"schema\":\"flyaudit.inventory/v1\",\"org\":\"a\",\"org\":\"b\"}\n",
+	  ":1: malformed JSON (a repeated key, or an escaped NUL in a string)" },
 	{ HDR "{\"app\":{}} trailing\n", ":2: not valid JSON" },
 	{ HDR "{\"app\":{\"name\":\"a\"}}\n{\"app\":{\"name\":", ":3: line cut short" },
 };
