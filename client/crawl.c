@@ -30,6 +30,8 @@ typedef struct app_job {
 	int pending;
 	int cert_pages;
 	char *cursor;
+	char *page_cursor[FA_EP_COUNT]; /* machines, volumes: the fly-next-cursor to follow */
+	int pages[FA_EP_COUNT];
 	req_ctx ctx[FA_EP_COUNT];
 } app_job;
 
@@ -265,6 +267,8 @@ static void job_done_one(app_job *job)
 		o->on_app(o->ud, &job->app);
 	fa_app_release(&job->app);
 	free(job->cursor);
+	for (ep = 0; ep < FA_EP_COUNT; ep++)
+		free(job->page_cursor[ep]);
 	free(job);
 	c->active--;
 	admit(c);
@@ -340,6 +344,82 @@ static void want_images(app_job *job)
 	}
 }
 
+#define MAX_LIST_PAGES 1000 /* machines or volumes pages of one app (1,000 a page at most) */
+
+/* Decodes one page of machines or volumes and appends it to what earlier pages gave (a
+ * page that fails to decode leaves those as they were). */
+static int decode_page(crawl *c, fa_app *app, fa_endpoint ep, const fa_response *r, char *err,
+		       size_t errlen)
+{
+	int rc;
+
+	if (ep == FA_EP_MACHINES) {
+		fa_machine *prev = app->machines, *all = NULL;
+		size_t np = app->n_machines;
+
+		app->machines = NULL;
+		app->n_machines = 0;
+		rc = fa_api_decode_machines(r->body, r->len, c->o->hash_key, app, err, errlen);
+		if (rc < 0 || np == 0) {
+			if (rc < 0) {
+				app->machines = prev;
+				app->n_machines = np;
+			}
+			return rc;
+		}
+		all = realloc(prev, (np + app->n_machines) * sizeof(*all));
+		if (!all) {
+			size_t i;
+
+			for (i = 0; i < app->n_machines; i++)
+				fa_machine_release(&app->machines[i]);
+			free(app->machines);
+			app->machines = prev;
+			app->n_machines = np;
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (app->n_machines)
+			memcpy(all + np, app->machines, app->n_machines * sizeof(*all));
+		free(app->machines);
+		app->machines = all;
+		app->n_machines += np;
+		return 0;
+	} else {
+		fa_volume *prev = app->volumes, *all = NULL;
+		size_t np = app->n_volumes;
+
+		app->volumes = NULL;
+		app->n_volumes = 0;
+		rc = fa_api_decode_volumes(r->body, r->len, app, err, errlen);
+		if (rc < 0 || np == 0) {
+			if (rc < 0) {
+				app->volumes = prev;
+				app->n_volumes = np;
+			}
+			return rc;
+		}
+		all = realloc(prev, (np + app->n_volumes) * sizeof(*all));
+		if (!all) {
+			size_t i;
+
+			for (i = 0; i < app->n_volumes; i++)
+				fa_volume_release(&app->volumes[i]);
+			free(app->volumes);
+			app->volumes = prev;
+			app->n_volumes = np;
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (app->n_volumes)
+			memcpy(all + np, app->volumes, app->n_volumes * sizeof(*all));
+		free(app->volumes);
+		app->volumes = all;
+		app->n_volumes += np;
+		return 0;
+	}
+}
+
 /* A machine whose config has a field of the wrong JSON type (or a port out of range) was
  * read, but not whole: the list is a coverage error naming the machine and the field. */
 static bool machines_malformed(const fa_app *app, char *msg, size_t msglen)
@@ -370,6 +450,8 @@ static int queue_rest(app_job *job, fa_endpoint ep)
 
 	if (ep == FA_EP_CERTS)
 		path = fa_api_path_certs(job->app.name, job->cursor, CERT_PAGE_LIMIT);
+	else if (job->page_cursor[ep])
+		path = fa_api_path_page(job->app.name, fa_endpoint_name(ep), job->page_cursor[ep]);
 	else
 		path = fa_api_path_app(job->app.name, fa_endpoint_name(ep));
 	if (!path)
@@ -396,10 +478,37 @@ static void on_rest(void *ud, const fa_response *r)
 		goto done;
 	switch (ctx->ep) {
 	case FA_EP_MACHINES:
-		rc = fa_api_decode_machines(r->body, r->len, c->o->hash_key, app, err, sizeof(err));
-		break;
 	case FA_EP_VOLUMES:
-		rc = fa_api_decode_volumes(r->body, r->len, app, err, sizeof(err));
+		rc = decode_page(c, app, ctx->ep, r, err, sizeof(err));
+		if (rc == 0 && (r->next_cursor || r->next_cursor_cut)) {
+			fa_endpoint ep = ctx->ep;
+			char msg[96];
+
+			if (r->next_cursor_cut) {
+				snprintf(msg, sizeof(msg), "%s paging: the next cursor is too long",
+					 fa_endpoint_name(ep));
+				fa_load_fail(load, 200, msg);
+				goto done;
+			}
+			if (job->page_cursor[ep] && strcmp(job->page_cursor[ep], r->next_cursor) == 0) {
+				snprintf(msg, sizeof(msg), "%s paging repeated a cursor",
+					 fa_endpoint_name(ep));
+				fa_load_fail(load, 200, msg);
+				goto done;
+			}
+			if (++job->pages[ep] >= MAX_LIST_PAGES) {
+				snprintf(msg, sizeof(msg), "%s paging did not end", fa_endpoint_name(ep));
+				fa_load_fail(load, 200, msg);
+				goto done;
+			}
+			free(job->page_cursor[ep]);
+			job->page_cursor[ep] = strdup(r->next_cursor);
+			if (!job->page_cursor[ep] || c->aborted || queue_rest(job, ep) < 0) {
+				fa_load_fail(load, 0, c->aborted ? "crawl stopped" : "out of memory");
+				goto done;
+			}
+			return; /* still pending */
+		}
 		break;
 	case FA_EP_SECRETS:
 		rc = fa_api_decode_secrets(r->body, r->len, app, err, sizeof(err));
@@ -453,6 +562,42 @@ done:
 	job_done_one(job);
 }
 
+static void on_app_tokens(void *ud, const fa_response *r);
+
+/* Asks for one app's tokens alone, as flyctl does (the same document, one alias). The job
+ * keeps the hold its batch took; this request's answer releases it. */
+static int queue_single_tokens(crawl *c, app_job *job)
+{
+	token_batch *nb = calloc(1, sizeof(*nb) + sizeof(app_job *));
+	const char *name = job->app.name;
+	char *body = NULL;
+
+	if (!nb)
+		return -1;
+	nb->c = c;
+	nb->n = 1;
+	nb->jobs[0] = job;
+	body = fa_api_gql_app_tokens(&name, 1);
+	if (!body || fa_net_graphql(c->o->net, body, NULL, on_app_tokens, nb) < 0) {
+		free(body);
+		free(nb);
+		return -1;
+	}
+	free(body);
+	return 0;
+}
+
+/* The server refused the batched query as a whole (a GraphQL error with no data, or a
+ * 400/413/422), not the token or the network: worth asking app by app. */
+static bool batch_rejected(const fa_response *r, int rc)
+{
+	if (r->error != FA_NET_OK)
+		return false;
+	if (r->status == 400 || r->status == 413 || r->status == 422)
+		return true;
+	return r->status == 200 && (rc == FA_API_EGRAPHQL || rc == FA_API_EJSON);
+}
+
 static void on_app_tokens(void *ud, const fa_response *r)
 {
 	token_batch *b = ud;
@@ -462,6 +607,7 @@ static void on_app_tokens(void *ud, const fa_response *r)
 	char err[FA_API_ERRLEN] = "";
 	fa_load failed = { 0 };
 	bool whole_failed;
+	int rc = 0;
 
 	whole_failed = response_failed(c, &failed, r, "app tokens");
 	if (!whole_failed) {
@@ -470,8 +616,6 @@ static void on_app_tokens(void *ud, const fa_response *r)
 			fa_load_fail(&failed, 0, "out of memory");
 			whole_failed = true;
 		} else {
-			int rc;
-
 			for (i = 0; i < b->n; i++)
 				apps[i] = &b->jobs[i]->app;
 			rc = fa_api_decode_app_tokens(r->body, r->len, apps, b->n, err, sizeof(err));
@@ -480,6 +624,21 @@ static void on_app_tokens(void *ud, const fa_response *r)
 				whole_failed = true;
 			}
 		}
+	}
+	if (whole_failed && b->n > 1 && !c->aborted && batch_rejected(r, rc)) {
+		/* fall back to one app per query; an app that cannot be asked keeps the error */
+		for (i = 0; i < b->n; i++) {
+			app_job *job = b->jobs[i];
+
+			if (queue_single_tokens(c, job) == 0)
+				continue;
+			fa_load_fail(&job->app.load[FA_EP_TOKENS], failed.status, failed.message);
+			job_done_one(job);
+		}
+		fa_load_release(&failed);
+		free(apps);
+		free(b);
+		return;
 	}
 	for (i = 0; i < b->n; i++) {
 		fa_load *l = &b->jobs[i]->app.load[FA_EP_TOKENS];

@@ -31,6 +31,7 @@
 #define NET_BUCKET_SLOTS 1024
 #define NET_ERRMSG 256
 #define NET_RA_LEN 64
+#define NET_CURSOR_LEN 1024 /* longest fly-next-cursor header value kept */
 
 /* how a request's body is taken, decided at its first byte of each attempt */
 enum { BODY_UNKNOWN = 0, BODY_BUFFER, BODY_STREAM };
@@ -82,6 +83,8 @@ typedef struct net_req {
 	bool too_big;
 	bool oom;
 	char retry_after[NET_RA_LEN];
+	char next_cursor[NET_CURSOR_LEN];
+	bool next_cursor_cut;
 	char errbuf[CURL_ERROR_SIZE];
 	char errmsg[NET_ERRMSG];
 } net_req;
@@ -1055,6 +1058,9 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 	static const char name[] = "retry-after:";
 	const size_t nl = sizeof(name) - 1;
 
+	static const char cname[] = "fly-next-cursor:";
+	const size_t cl = sizeof(cname) - 1;
+
 	if (r->pr)
 		probe_header(r, data, len);
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
@@ -1062,12 +1068,30 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 		free(r->www_auth);
 		free(r->location);
 		r->www_auth = r->location = NULL;
+		r->next_cursor[0] = '\0';
+		r->next_cursor_cut = false;
 	} else if (r->is_url && len > 17 && strncasecmp(data, "www-authenticate:", 17) == 0) {
 		free(r->www_auth);
 		r->www_auth = header_value(data + 17, len - 17);
 	} else if (r->is_url && len > 9 && strncasecmp(data, "location:", 9) == 0) {
 		free(r->location);
 		r->location = header_value(data + 9, len - 9);
+	} else if (len > cl && strncasecmp(data, cname, cl) == 0) {
+		/* Machines API paging (opt-in): the next page's cursor, trimmed */
+		const char *v = data + cl, *end = data + len;
+
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
+				   end[-1] == '\t'))
+			end--;
+		if ((size_t)(end - v) >= sizeof(r->next_cursor)) {
+			r->next_cursor_cut = true;
+			r->next_cursor[0] = '\0';
+		} else {
+			memcpy(r->next_cursor, v, (size_t)(end - v));
+			r->next_cursor[end - v] = '\0';
+		}
 	} else if (len > nl && strncasecmp(data, name, nl) == 0) {
 		size_t vl = len - nl;
 		if (vl >= sizeof(r->retry_after))
@@ -1143,6 +1167,8 @@ static int start_attempt(fa_net *n, net_req *r, long long now)
 	free(r->www_auth);
 	free(r->location);
 	r->www_auth = r->location = NULL;
+	r->next_cursor[0] = '\0';
+	r->next_cursor_cut = false;
 	r->errbuf[0] = '\0';
 	r->errmsg[0] = '\0';
 	r->too_big_all = false;
@@ -1388,6 +1414,8 @@ static void complete(fa_net *n, net_req *r, fa_net_error error, long status)
 	if (error == FA_NET_OK) {
 		res.www_authenticate = r->www_auth;
 		res.location = r->location;
+		res.next_cursor = r->next_cursor[0] ? r->next_cursor : NULL;
+		res.next_cursor_cut = r->next_cursor_cut;
 	}
 	n->st.completed++;
 	if (r->cb)

@@ -63,6 +63,9 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out);
 /* The largest page of a GraphQL connection flymock returns, whatever `first` asks
  * (--graphql-max-page; 0 = no cap), to exercise clients' paging. */
 extern long fm_graphql_max_page;
+/* A query selecting more than this many app(name:) fields is rejected as a whole, as a
+ * server with a complexity limit does (--graphql-max-apps; 0 = no limit). */
+extern long fm_graphql_max_apps;
 /* --deny-members: organization.members answers a field error (the token may not read
  * members), every other field as usual. */
 extern int fm_deny_members;

@@ -248,12 +248,15 @@ static cJSON *error_item(const char *msg, const char *code, const struct sel *se
 		cJSON_AddNumberToObject(loc, "column", sel->col);
 		cJSON_AddItemToArray(locs, loc);
 	}
-	ext = cJSON_AddObjectToObject(e, "extensions");
-	cJSON_AddStringToObject(ext, "code", code);
+	if (code != NULL) {
+		ext = cJSON_AddObjectToObject(e, "extensions");
+		cJSON_AddStringToObject(ext, "code", code);
+	}
 	return e;
 }
 
 long fm_graphql_max_page;
+long fm_graphql_max_apps;
 
 /* Keeps nodes [start, start + count) of a connection; cursors are "MQ<index>". */
 static void page_list(cJSON *conn, const char *list, long first, const char *after)
@@ -462,6 +465,21 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
 		cJSON_AddNullToObject(root, "data");
 		cJSON_AddItemToArray(errs, error_item("flymock: unsupported query", "INVALID", NULL));
 		goto done;
+	}
+	if (fm_graphql_max_apps > 0) {
+		long apps = 0;
+
+		for (i = 0; i < n; i++)
+			apps += !sels[i].is_org;
+		if (apps > fm_graphql_max_apps) {
+			char msg[160];
+
+			snprintf(msg, sizeof msg, "Query has complexity of %ld, which exceeds max "
+				 "complexity of %ld", apps * 100, fm_graphql_max_apps * 100);
+			cJSON_AddNullToObject(root, "data");
+			cJSON_AddItemToArray(errs, error_item(msg, NULL, NULL));
+			goto done;
+		}
 	}
 	data = cJSON_AddObjectToObject(root, "data");
 	for (i = 0; i < n; i++) {

@@ -82,6 +82,7 @@ struct resp {
 	fa_buf body;
 	const char *ctype;
 	char retry_after[64];
+	char next_cursor[96]; /* fly-next-cursor header (machines and volumes paging) */
 	int reset;      /* close the connection without a response */
 	int truncate;   /* announce the full length, send half */
 	long oversize;  /* > 0: stream this many bytes of valid JSON */
@@ -521,6 +522,62 @@ cleanup:
 	cJSON_Delete(all);
 }
 
+/* Machines and volumes, paged as the Machines API does when asked (`limit`, `cursor`,
+ * the next cursor in the `fly-next-cursor` header) or, with --page-size N, whether
+ * asked or not. Without either, the whole list in one answer. */
+long fm_page_size;
+long fm_page_repeat; /* --page-repeat 1: every page names the same next cursor (hostile) */
+
+static void serve_paged(struct MHD_Connection *c, enum fm_kind kind, const char *app,
+			struct resp *r)
+{
+	const char *slimit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+	const char *scur = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor");
+	long limit = fm_page_size, off = 0, idx = 0, total;
+	cJSON *all = NULL, *page = NULL;
+	const cJSON *it = NULL;
+
+	if (slimit != NULL && slimit[0] != '\0') {
+		char *e = NULL;
+		errno = 0;
+		limit = strtol(slimit, &e, 10);
+		if (errno != 0 || *e != '\0' || limit < 1 || limit > 1000) {
+			set_json(r, 400, "{\"error\":\"invalid limit\"}");
+			return;
+		}
+	}
+	if (scur != NULL && scur[0] != '\0' && (off = cursor_decode(scur)) < 0) {
+		set_json(r, 400, "{\"error\":\"invalid cursor\"}");
+		return;
+	}
+	serve_kind(r, kind, app);
+	if (r->status != 200 || (limit <= 0 && off == 0))
+		return;
+	all = cJSON_ParseWithLength(r->body.data, r->body.len);
+	page = cJSON_CreateArray();
+	if (!cJSON_IsArray(all) || page == NULL) {
+		cJSON_Delete(all);
+		cJSON_Delete(page);
+		return; /* a hostile fixture: served as it is */
+	}
+	total = cJSON_GetArraySize(all);
+	if (limit <= 0)
+		limit = total;
+	cJSON_ArrayForEach(it, all) {
+		if (idx >= off && idx < off + limit)
+			cJSON_AddItemToArray(page, cJSON_Duplicate(it, 1));
+		idx++;
+	}
+	if (off + limit < total)
+		cursor_encode(fm_page_repeat ? limit : off + limit, r->next_cursor,
+			      sizeof r->next_cursor);
+	fa_buf_reset(&r->body);
+	if (json_out(page, r) != 0)
+		set_internal(r, "out of memory");
+	cJSON_Delete(page);
+	cJSON_Delete(all);
+}
+
 static void serve_machine(const char *app, const char *id, struct resp *r)
 {
 	cJSON *all = NULL;
@@ -639,6 +696,8 @@ static int route_rest(struct MHD_Connection *c, const char *url, int authed, str
 			serve_machine(app, object, r);
 		else if (kind == FM_CERTS)
 			serve_certs(c, app, r);
+		else if (kind == FM_MACHINES || kind == FM_VOLUMES)
+			serve_paged(c, kind, app, r);
 		else if (kind == FM_SECRETS &&
 			 truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "show_secrets")))
 			set_json(r, 403, "{\"error\":\"unauthorized: secret values cannot be read\"}");
@@ -1028,6 +1087,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct resp *r)
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_auth);
 	if (r->location[0] != '\0')
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->next_cursor[0] != '\0')
+		MHD_add_response_header(mr, "fly-next-cursor", r->next_cursor);
 	ret = MHD_queue_response(c, (unsigned int)r->status, mr);
 	MHD_destroy_response(mr);
 	count_status(r->status);
@@ -1261,7 +1322,7 @@ static void usage(FILE *out)
 	      "               [--latency MS] [--jitter MS] [--fault SPEC]... [--revoke-after N]\n"
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
 	      "               [--graphql-max-page N] [--body PATH[@CURSOR]=FILE]... [--deny-members]\n"
-	      "               [--members N]\n"
+	      "               [--members N] [--graphql-max-apps N] [--page-size N] [--page-repeat 0|1]\n"
 	      "               [--registry basic|bearer|401|mismatch|redirect|foreign-realm[,...]]\n"
 	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
@@ -1527,6 +1588,15 @@ int main(int argc, char **argv)
 				fprintf(stderr, "flymock: --mint-token wants readonly, org, deploy:APP_NUMERIC_ID or user\n");
 			fa_buf_cleanse(&tok);
 			return ok ? 0 : 2;
+		} else if (strcmp(name, "--page-repeat") == 0) {
+			if (parse_long(val, 0, 1, &fm_page_repeat) != 0)
+				goto bad_usage;
+		} else if (strcmp(name, "--page-size") == 0) {
+			if (parse_long(val, 1, 1000, &fm_page_size) != 0)
+				goto bad_usage;
+		} else if (strcmp(name, "--graphql-max-apps") == 0) {
+			if (parse_long(val, 1, 1000000, &fm_graphql_max_apps) != 0)
+				goto bad_usage;
 		} else if (strcmp(name, "--members") == 0) {
 			if (parse_long(val, 0, 1000000, &fm_synth_members) != 0)
 				goto bad_usage;

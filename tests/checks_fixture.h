@@ -223,6 +223,11 @@ static inline fa_cert *fx_cert(fa_app *a, const char *host, const char *status, 
 	c->hostname = fx_str(host);
 	c->status = fx_str(status);
 	c->configured = conf;
+	c->has_custom_certificate = FA_TRI_FALSE;
+	c->has_fly_certificate = FA_TRI_TRUE;
+	c->acme_dns_configured = FA_TRI_TRUE;
+	c->acme_alpn_configured = FA_TRI_TRUE;
+	c->acme_http_configured = FA_TRI_TRUE;
 	return c;
 }
 

@@ -1,10 +1,11 @@
 #!/bin/sh
 # make fuzz: builds the libFuzzer targets with ASan + UBSan and runs each from its seed
 # corpus, splitting FUZZ_SECONDS (default 60) between them: the token decoder
-# (tests/fuzz_macaroon.c) and the TOML parser (tests/fuzz_toml.c, seeded also with the
-# valid cases of toml-test when TOML_TEST, default ../shared/toml-test, is there) and the
-# scan parsers (tests/fuzz_scan.c: Dockerfile, YAML over libyaml, .dockerignore); the
-# edge decisions of --probe (tests/fuzz_edge.c) run FUZZ_EDGE_SECONDS (20) on their own.
+# (tests/fuzz_macaroon.c), the TOML parser (tests/fuzz_toml.c, seeded also with the
+# valid cases of toml-test when TOML_TEST, default ../shared/toml-test, is there), the
+# scan parsers (tests/fuzz_scan.c: Dockerfile, YAML over libyaml, .dockerignore) and the
+# machines decoder (tests/fuzz_machines.c: containers, credentials outside env, wrong types);
+# the edge decisions of --probe (tests/fuzz_edge.c) run FUZZ_EDGE_SECONDS (20) on their own.
 # The people-and-access GraphQL decoder (tests/fuzz_access.c) runs FUZZ_ACCESS_SECONDS (10).
 # Then the registry decoders (tests/fuzz_registry.c) run FUZZ_REGISTRY_SECONDS (default 30).
 # Needs clang and libFuzzer (Debian: clang libclang-rt-14-dev). Exit status: the first
@@ -17,10 +18,11 @@ cc=${FUZZ_CC:-clang}
 suite=${TOML_TEST:-../shared/toml-test}
 flags="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude"
-mac_secs=$((secs / 3))
-scan_secs=$((secs / 3))
-toml_secs=$((secs - mac_secs - scan_secs))
-mkdir -p "$out/corpus/macaroon" "$out/corpus/toml" "$out/corpus/scan"
+mac_secs=$((secs / 4))
+scan_secs=$((secs / 4))
+mach_secs=$((secs / 4))
+toml_secs=$((secs - mac_secs - scan_secs - mach_secs))
+mkdir -p "$out/corpus/macaroon" "$out/corpus/toml" "$out/corpus/scan" "$out/corpus/machines"
 # shellcheck disable=SC2046,SC2086
 $cc $flags $(pkg-config --cflags msgpack) \
 	tests/fuzz_macaroon.c audit/tokens/*.c audit/buf.c \
@@ -38,8 +40,14 @@ $cc $flags $(pkg-config --cflags libcjson openssl) \
 # shellcheck disable=SC2046
 $cc $flags tests/fuzz_scan.c audit/parse/dockerfile.c audit/parse/yaml.c audit/parse/dockerignore.c \
 	audit/buf.c $(pkg-config --cflags --libs yaml-0.1) -o "$out/fuzz_scan"
+# shellcheck disable=SC2046,SC2086
+$cc $flags $(pkg-config --cflags libcjson) \
+	tests/fuzz_machines.c client/fly/machines.c client/fly/decode.c client/fly/errors.c client/scrub.c audit/jsoncheck.c \
+	audit/secrets.c audit/model.c audit/model_access.c audit/buf.c \
+	$(pkg-config --libs libcjson) -lcrypto -o "$out/fuzz_machines"
 cp tests/fuzz-corpus/macaroon/* "$out/corpus/macaroon/"
 cp tests/fuzz-corpus/scan/* "$out/corpus/scan/"
+cp tests/fuzz-corpus/machines/* "$out/corpus/machines/"
 cp tests/fuzz-corpus/toml/* "$out/corpus/toml/"
 cp tests/fuzz-corpus/registry/* "$out/corpus/registry/"
 if [ -d "$suite/tests/valid" ]; then
@@ -60,6 +68,7 @@ rc=0
 trc=0
 rrc=0
 src=0
+mrc=0
 echo "fuzz: tests/fuzz_macaroon.c for ${mac_secs}s (corpus $out/corpus/macaroon)"
 "$out/fuzz_macaroon" -max_total_time="$mac_secs" -max_len=8192 -timeout=10 -artifact_prefix="$out/" \
 	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/macaroon" || rc=$?
@@ -72,6 +81,9 @@ echo "fuzz: tests/fuzz_registry.c for ${rsecs}s (corpus $out/corpus/registry)"
 echo "fuzz: tests/fuzz_scan.c for ${scan_secs}s (corpus $out/corpus/scan)"
 "$out/fuzz_scan" -max_total_time="$scan_secs" -max_len=8192 -timeout=10 -artifact_prefix="$out/" \
 	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/scan" || src=$?
+echo "fuzz: tests/fuzz_machines.c for ${mach_secs}s (corpus $out/corpus/machines)"
+"$out/fuzz_machines" -max_total_time="$mach_secs" -max_len=16384 -timeout=10 \
+	-artifact_prefix="$out/" -rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/machines" || mrc=$?
 # the edge decisions of --probe (tests/fuzz_edge.c): their own FUZZ_EDGE_SECONDS
 esecs=${FUZZ_EDGE_SECONDS:-20}
 erc=0
@@ -99,6 +111,7 @@ echo "fuzz: tests/fuzz_access.c for ${asecs}s (corpus $out/corpus/access)"
 [ "$rc" -ne 0 ] || rc=${trc:-0}
 [ "$rc" -ne 0 ] || rc=${src:-0}
 [ "$rc" -ne 0 ] || rc=${rrc:-0}
+[ "$rc" -ne 0 ] || rc=${mrc:-0}
 [ "$rc" -ne 0 ] || rc=${erc:-0}
 [ "$rc" -ne 0 ] || rc=${arc:-0}
 exit "$rc"

@@ -303,6 +303,13 @@ static void test_path_certs(void **state)
 	p = fa_api_path_certs("web", "", 100);
 	assert_string_equal(p, "/v1/apps/web/certificates?limit=100");
 	free(p);
+	p = fa_api_path_page("web", "machines", NULL);
+	assert_string_equal(p, "/v1/apps/web/machines");
+	free(p);
+	p = fa_api_path_page("w b", "volumes", "abc+/=&x");
+	assert_string_equal(p, "/v1/apps/w%20b/volumes?cursor=abc%2B%2F%3D%26x");
+	free(p);
+	assert_null(fa_api_path_page(NULL, "machines", "x"));
 	p = fa_api_path_certs("web", "abc+/=&x", 500);
 	assert_string_equal(p, "/v1/apps/web/certificates?limit=500&cursor=abc%2B%2F%3D%26x");
 	free(p);
@@ -1751,6 +1758,28 @@ static void test_graphql_errors_in_200(void **state)
 	assert_int_equal(fa_api_decode_org_tokens("[]", 2, &ts, &n, NULL, err, sizeof(err)), FA_API_EJSON);
 	assert_null(ts);
 	assert_int_equal(n, 0);
+	/* errors read by message as Fly's clients do, when extensions.code is missing */
+	{
+		static const struct {
+			const char *body;
+			int rc;
+		} bym[] = {
+			{ "{\"data\":null,\"errors\":[{\"message\":\"You must be authenticated to "
+			  "view this.\"}]}", FA_API_EUNAUTH },
+			{ "{\"data\":null,\"errors\":[{\"message\":\"Not Authorized\"}]}",
+			  FA_API_EUNAUTH },
+			{ "{\"data\":null,\"errors\":[{\"message\":\"Could not find Organization "
+			  "acme\"}]}", FA_API_ENOTFOUND },
+			{ "{\"data\":null,\"errors\":[{\"message\":\"Query has complexity of 900\"}]}",
+			  FA_API_EGRAPHQL },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(bym) / sizeof(bym[0]); k++)
+			assert_int_equal(fa_api_decode_org_tokens(bym[k].body, strlen(bym[k].body), &ts,
+								  &n, NULL, err, sizeof(err)),
+					 bym[k].rc);
+	}
 }
 
 static void test_app_tokens_batch(void **state)

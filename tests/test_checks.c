@@ -480,6 +480,7 @@ static void test_weak_protocols(void **state)
 
 static void test_certificate_not_ready(void **state)
 {
+	fa_cert *c;
 	fa_app a;
 	fa_results rs;
 
@@ -490,7 +491,30 @@ static void test_certificate_not_ready(void **state)
 	fx_cert(&a, "www.example.com", "active", FA_TRI_TRUE);
 	fx_cert(&a, "api.example.com", "active", FA_TRI_TRUE);
 	fx_cert(&a, "maybe.example.com", "active", FA_TRI_UNKNOWN);
+	/* flyctl's flags: a custom certificate passes; no challenge at all is unknown, as is a
+	 * list that does not say */
+	c = fx_cert(&a, "custom.example.com", "active", FA_TRI_TRUE);
+	c->has_custom_certificate = FA_TRI_TRUE;
+	c->acme_dns_configured = c->acme_alpn_configured = c->acme_http_configured = FA_TRI_FALSE;
+	c = fx_cert(&a, "nochallenge.example.com", "active", FA_TRI_TRUE);
+	c->acme_dns_configured = c->acme_alpn_configured = c->acme_http_configured = FA_TRI_FALSE;
+	c = fx_cert(&a, "silent.example.com", "active", FA_TRI_TRUE);
+	c->has_custom_certificate = FA_TRI_UNKNOWN;
+	c->acme_dns_configured = c->acme_alpn_configured = c->acme_http_configured = FA_TRI_UNKNOWN;
+	c = fx_cert(&a, "dnsonly.example.com", "active", FA_TRI_TRUE);
+	c->acme_alpn_configured = c->acme_http_configured = FA_TRI_FALSE;
+	c = fx_cert(&a, "pendingacme.example.com", "pending_ownership", FA_TRI_TRUE);
 	fx_run(&a, NULL, &rs);
+	fx_expect(&rs, "tls.certificate_not_ready", "custom.example.com", FA_STATUS_PASS,
+		  "custom certificate is installed");
+	fx_expect(&rs, "tls.certificate_not_ready", "nochallenge.example.com", FA_STATUS_UNKNOWN,
+		  "no ACME challenge (dns, alpn, http) is configured");
+	fx_expect(&rs, "tls.certificate_not_ready", "silent.example.com", FA_STATUS_UNKNOWN,
+		  "did not say which ACME challenge");
+	fx_expect(&rs, "tls.certificate_not_ready", "dnsonly.example.com", FA_STATUS_PASS,
+		  "(ACME dns)");
+	fx_expect(&rs, "tls.certificate_not_ready", "pendingacme.example.com", FA_STATUS_FAIL,
+		  "pending_ownership");
 	fx_expect(&rs, "tls.certificate_not_ready", "pending.example.com", FA_STATUS_FAIL,
 		  "pending_validation");
 	fx_expect(&rs, "tls.certificate_not_ready", "nodns.example.com", FA_STATUS_FAIL,

@@ -654,6 +654,119 @@ static const cJSON *find_msg(const cJSON *results, const char *check, const char
 	return NULL;
 }
 
+/* Machines and volumes that come in pages (the `fly-next-cursor` header): every page is
+ * followed, and the audit is the same as from one whole list. */
+/* The demo's images name the mock's second listener ("localhost:PORT"), a new port for each
+ * mock: two mocks' results are compared with the port left out. Edits s in place. */
+static void strip_mock_ports(char *s)
+{
+	char *p = s, *w;
+
+	while ((p = strstr(p, "localhost:")) != NULL) {
+		p += 10;
+		w = p;
+		while (*w >= '0' && *w <= '9')
+			w++;
+		memmove(p, w, strlen(w) + 1);
+	}
+}
+
+static void test_paged_machines_volumes(void **state)
+{
+	mock m;
+	run r;
+	const char *paged[] = { "--page-size", "1", NULL };
+	const char *a[] = { "--org", "demo", "audit", "--format", "json", "--fail-on", "never", NULL };
+	cJSON *rep, *cov;
+	char *whole = NULL, *pieces = NULL;
+
+	(void)state;
+	mock_start(&m, "tok", NULL);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	whole = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rep, "results"));
+	cJSON_Delete(rep);
+	run_free(&r);
+	mock_stop(&m);
+
+	mock_start(&m, "tok", paged);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	cov = cJSON_GetObjectItemCaseSensitive(rep, "coverage");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cov, "errors")), 0);
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(cov, "apps_complete")->valueint, 16);
+	pieces = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rep, "results"));
+	assert_non_null(whole);
+	assert_non_null(pieces);
+	strip_mock_ports(whole);
+	strip_mock_ports(pieces);
+	assert_string_equal(whole, pieces);
+	free(whole);
+	free(pieces);
+	cJSON_Delete(rep);
+	run_free(&r);
+	mock_stop(&m);
+
+	/* a server whose pages keep naming the same cursor: stopped, a coverage error, exit 3,
+	 * and no machine counted twice */
+	{
+		const char *rep_args[] = { "--page-size", "1", "--page-repeat", "1", NULL };
+		const char *b[] = { "--org", "demo", "--app", "hidden-creds", "audit", "--format",
+				    "json", "--fail-on", "never", NULL };
+		cJSON *e;
+		bool seen = false;
+
+		mock_start(&m, "tok", rep_args);
+		fa_run(&r, m.url, "tok", ca_path, b);
+		assert_int_equal(r.code, 3);
+		rep = cJSON_Parse(r.out);
+		assert_non_null(rep);
+		cov = cJSON_GetObjectItemCaseSensitive(rep, "coverage");
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(cov, "errors"))
+			if (strcmp(jstr(e, "endpoint"), "machines") == 0 &&
+			    strstr(jstr(e, "message"), "machines paging repeated a cursor"))
+				seen = true;
+		assert_true(seen);
+		assert_true(cJSON_GetObjectItemCaseSensitive(cov, "machines")->valueint <= 6);
+		cJSON_Delete(rep);
+		run_free(&r);
+		mock_stop(&m);
+	}
+}
+
+/* A server that rejects the batched app-token query as a whole: flyaudit asks one app
+ * per query (as flyctl does) and loses nothing. */
+static void test_token_batch_fallback(void **state)
+{
+	mock m;
+	run r;
+	const char *extra[] = { "--graphql-max-apps", "1", NULL };
+	const char *a[] = { "--org", "demo", "audit", "--format", "json", "--fail-on", "never", NULL };
+	cJSON *rep, *errs, *e, *results;
+
+	(void)state;
+	mock_start(&m, "tok", extra);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_int_equal(r.code, 0);
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	errs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rep, "coverage"),
+						"errors");
+	cJSON_ArrayForEach(e, errs)
+		fail_msg("coverage error: %s %s", jstr(e, "endpoint"), jstr(e, "message"));
+	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	/* web-clean's 20-year app token was read through the one-app query */
+	assert_true(has_result(results, "tokens.long_lived", "web-clean", "fail"));
+	assert_true(has_result(results, "tokens.long_lived", "api-clean", "pass"));
+	cJSON_Delete(rep);
+	run_free(&r);
+	mock_stop(&m);
+}
+
 /* A field of the wrong JSON type in a machine config, or a port that is not an integer
  * 1..65535, is malformed: a coverage error naming the app, the machine and the field, the
  * checks that need it unknown (never pass), exit 3. Served by flymock from a copy of the
@@ -836,6 +949,7 @@ static void test_demo_containers_and_hidden_creds(void **state)
 	assert_int_equal(r.code, 0);
 	assert_non_null(strstr(r.out, "CONTAINERS"));
 	assert_non_null(strstr(r.out, "app(app),nginx(root)"));
+	assert_non_null(strstr(r.out, "443/tls+http+hsts>8080")); /* the edge adds HSTS */
 	run_free(&r);
 	mock_stop(&m);
 }
@@ -1352,11 +1466,16 @@ static void test_canary_never_leaks(void **state)
 	run r;
 	char out1[400], out2[400], out3[400], snap[400], out4[400], out5[400], out6[400], plan[400];
 	const char *fault[] = { "--fault", "500,path=/volumes,first=50", "--fault", "malformed,path=/secrets", NULL };
+	static const char *const hidden[] = { "hunter2-horse-staple", "sk_live_51HxQ2", "eyJhbGciOi",
+					      "ghp_A1b2C3", "xoxb-123456789012", "REFUQUJBU0Vf" };
+	size_t j;
 	const char *cmds[][12] = {
 		{ "-v", "--org", "demo", "apps", NULL },
 		{ "-v", "whoami", NULL },
 		{ "-v", "machines", "leaky-env", NULL },
 		{ "-v", "machines", "no-such-app", NULL },
+		{ "-v", "machines", "hidden-creds", NULL },
+		{ "-v", "machines", "sidecar", "--json", NULL },
 		{ "-v", "--org", "demo", "audit", "--format", "json", "-o", out1, NULL },
 		{ "-v", "--org", "demo", "audit", "--format", "sarif", "-o", out2, NULL },
 		{ "-v", "--org", "demo", "audit", "--format", "junit", "-o", out3, NULL },
@@ -1383,7 +1502,25 @@ static void test_canary_never_leaks(void **state)
 		fa_run(&r, m.url, "FlyV1 " CANARY, ca_path, cmds[i]);
 		assert_null(strstr(r.out, "CANARYcanary"));
 		assert_null(strstr(r.err, "CANARYcanary"));
+		for (j = 0; j < sizeof(hidden) / sizeof(hidden[0]); j++)
+			if (strstr(r.out, hidden[j]) || strstr(r.err, hidden[j]))
+				fail_msg("command %zu printed a credential value (%s)", i, hidden[j]);
 		run_free(&r);
+	}
+	/* the credentials the demo hides in check headers, inline files, command lines and
+	 * container env reach no report and no snapshot either */
+	{
+		const char *files[] = { out1, out2, out3, snap };
+
+		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			char *text = slurp(files[i]);
+
+			assert_non_null(text);
+			for (j = 0; j < sizeof(hidden) / sizeof(hidden[0]); j++)
+				if (strstr(text, hidden[j]))
+					fail_msg("%s holds a credential value (%s)", files[i], hidden[j]);
+			free(text);
+		}
 	}
 	/* errors: a refused token, a wrong CA */
 	{
@@ -1426,6 +1563,8 @@ int main(void)
 		cmocka_unit_test(test_audit_demo_findings),
 		cmocka_unit_test(test_demo_containers_and_hidden_creds),
 		cmocka_unit_test(test_malformed_machine_config),
+		cmocka_unit_test(test_token_batch_fallback),
+		cmocka_unit_test(test_paged_machines_volumes),
 		cmocka_unit_test(test_exit_codes_fail_on),
 		cmocka_unit_test(test_whoami),
 		cmocka_unit_test(test_baseline_and_diff),

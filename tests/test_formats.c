@@ -1049,8 +1049,8 @@ static void test_notify(void **state)
 	assert_true(strncmp(cJSON_GetObjectItem(j, "text")->valuestring, "flyaudit: demo: ", 16) == 0);
 	assert_string_equal(cJSON_GetObjectItem(j, "content")->valuestring,
 			    cJSON_GetObjectItem(j, "text")->valuestring);
-	/* 4 critical (secrets.plaintext_env, secrets.image_env, secrets.image_history on the
-	 * demo's images) + high ones (2 of them people and access) */
+	/* main's 11 (4 critical + 7 high, 2 of them people and access) + 2 critical of the
+	 * demo's images (secrets.image_env, secrets.image_history) */
 	assert_int_equal(cJSON_GetObjectItem(j, "new_failures")->valueint, 13);
 	top = cJSON_GetObjectItem(j, "top");
 	assert_int_equal(cJSON_GetArraySize(top), 5);

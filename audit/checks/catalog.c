@@ -121,6 +121,8 @@ static const char *const cis_machines_autostop_disabled[] = {"4.8", NULL};
 static const char *const soc2_machines_autostop_disabled[] = {"CC6.6", NULL};
 static const char *const cis_network_admin_allowlist[] = {"4.4", "12.2", "13.10", NULL};
 static const char *const soc2_network_admin_allowlist[] = {"CC6.1", "CC6.6", NULL};
+static const char *const cis_network_flycast_cross_org[] = {"12.2", "12.3", NULL};
+static const char *const soc2_network_flycast_cross_org[] = {"CC6.1", "CC6.6", NULL};
 static const char *const cis_network_private_service_public[] = {"4.4", "4.8", "12.2", NULL};
 static const char *const soc2_network_private_service_public[] = {"CC6.1", "CC6.6", NULL};
 static const char *const cis_network_public_ip_unused[] = {"4.8", "12.2", NULL};
@@ -129,8 +131,6 @@ static const char *const cis_regions_config_drift[] = {"4.1", "16.7", NULL};
 static const char *const soc2_regions_config_drift[] = {"CC7.1", "CC8.1", NULL};
 static const char *const cis_container_image_stale[] = {"2.2", "7.4", "16.5", NULL};
 static const char *const soc2_container_image_stale[] = {"CC7.1", "CC8.1", NULL};
-static const char *const cis_network_flycast_cross_org[] = {"3.3", "12.2", NULL};
-static const char *const soc2_network_flycast_cross_org[] = {"CC6.1", "CC6.6", NULL};
 static const char *const cis_secrets_image[] = {"3.3", "3.11", "16.1", NULL};
 static const char *const soc2_secrets_image[] = {"CC6.1", "CC6.7", NULL};
 static const char *const cis_secrets_plaintext_env[] = {"3.3", "3.11", "16.1", NULL};
@@ -607,7 +607,11 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"tls.certificate_not_ready", FA_SEV_MEDIUM,
 		"Custom-domain certificates are active",
 		"HTTPS forced with force_https = true",
-		"Fails when a custom-domain certificate is not `active` or its DNS is not configured.",
+		"Fails when a custom-domain certificate is not `active` or its DNS is not configured. "
+		"Readiness is read as flyctl reads it, from `status`, `configured`, "
+		"`has_custom_certificate` and the `acme_dns/alpn/http_configured` flags together: an "
+		"active, configured certificate passes with a custom certificate or an ACME challenge "
+		"configured, and is unknown when no challenge is configured or the API does not say.",
 		"Visitors of the domain get certificate errors or no TLS at all, and a stale DNS "
 		"record pointing elsewhere can be taken over.",
 		"`fly certs check HOSTNAME -a APP`, create the DNS records it prints (A/AAAA or CNAME, "

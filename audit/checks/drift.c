@@ -438,8 +438,8 @@ static int drift_group(fa_run *r, size_t first, bool partial)
 		fa_chk_emit(r, FA_CK_CONFIG_DRIFT, FA_STATUS_UNKNOWN, "process_group", rid, NULL, NULL,
 			    fa_msg_str(&m));
 	} else if (!partial) {
-		fa_msg_addf(&m, "%zu serving machines share image, env, processes, containers, services and checks",
-			    n);
+		fa_msg_addf(&m, "%zu serving machines share image, env, processes, containers, "
+			    "services and checks", n);
 		fa_chk_emit(r, FA_CK_CONFIG_DRIFT, FA_STATUS_PASS, "process_group", rid, NULL, NULL,
 			    fa_msg_str(&m));
 	}

@@ -93,9 +93,33 @@ int fa_chk_certs(fa_run *r)
 			st = FA_STATUS_UNKNOWN;
 			fa_msg_add(&m, "the certificate is active but the API did not say whether DNS is "
 				       "configured");
-		} else {
+		} else if (c->has_custom_certificate == FA_TRI_TRUE) {
 			st = FA_STATUS_PASS;
-			fa_msg_add(&m, "the certificate is active and DNS is configured");
+			fa_msg_add(&m, "the certificate is active, DNS is configured and a custom "
+				       "certificate is installed");
+		} else if (c->acme_dns_configured == FA_TRI_TRUE ||
+			   c->acme_alpn_configured == FA_TRI_TRUE ||
+			   c->acme_http_configured == FA_TRI_TRUE) {
+			st = FA_STATUS_PASS;
+			fa_msg_addf(&m, "the certificate is active and DNS is configured (ACME%s%s%s)",
+				    c->acme_dns_configured == FA_TRI_TRUE ? " dns" : "",
+				    c->acme_alpn_configured == FA_TRI_TRUE ? " alpn" : "",
+				    c->acme_http_configured == FA_TRI_TRUE ? " http" : "");
+		} else {
+			/* flyctl reads readiness from these flags too: "active" and "configured"
+			 * with no challenge that can renew it is a disagreement the reference
+			 * does not settle */
+			st = FA_STATUS_UNKNOWN;
+			fa_msg_add(&m, "the certificate is active and configured, but ");
+			if (c->acme_dns_configured == FA_TRI_FALSE &&
+			    c->acme_alpn_configured == FA_TRI_FALSE &&
+			    c->acme_http_configured == FA_TRI_FALSE)
+				fa_msg_add(&m, "no ACME challenge (dns, alpn, http) is configured and no "
+					       "custom certificate is installed: renewal may fail; run "
+					       "`fly certs check HOST`");
+			else
+				fa_msg_add(&m, "the API did not say which ACME challenge is configured; "
+					       "run `fly certs check HOST`");
 		}
 		fa_chk_emit(r, FA_CK_CERT_NOT_READY, st, "certificate", host, NULL, NULL,
 			    fa_msg_str(&m));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "audit_run.h"
 #include "flyaudit/report.h"
@@ -62,6 +63,19 @@ static void services_str(const fa_machine *m, char *out, size_t n)
 			const fa_port *p = &s->ports[j];
 
 			handlers_str(p->handlers, h, sizeof(h));
+			/* what else the port sets: HSTS from the edge, a self-signed default */
+			{
+				size_t k, hl = strlen(h);
+
+				for (k = 0; k < p->n_resp_headers; k++)
+					if (p->resp_headers[k].name &&
+					    strcasecmp(p->resp_headers[k].name,
+						       "Strict-Transport-Security") == 0)
+						snprintf(h + hl, sizeof(h) - hl, "+hsts");
+				hl = strlen(h);
+				if (p->default_self_signed == FA_TRI_TRUE)
+					snprintf(h + hl, sizeof(h) - hl, "+self_signed");
+			}
 			if (p->port)
 				len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%d/%s%s>%d",
 							len ? " " : "", p->port, h,

@@ -13,6 +13,45 @@ static const char *gql_code(const cJSON *e)
 	return fly_get_s(fly_get(e, "extensions"), "code");
 }
 
+static int ci_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle), i, j;
+
+	for (i = 0; hay[i]; i++) {
+		for (j = 0; j < n && hay[i + j]; j++) {
+			char a = hay[i + j], b = needle[j];
+
+			if (a >= 'A' && a <= 'Z')
+				a = (char)(a + 32);
+			if (a != b)
+				break;
+		}
+		if (j == n)
+			return 1;
+	}
+	return 0;
+}
+
+/* True when error e is of kind `code` ("UNAUTHORIZED", "NOT_FOUND"): by extensions.code,
+ * or by the message, which is what Fly's own clients match on ("Could not find App",
+ * "You must be authenticated to view this."). */
+static int gql_is(const cJSON *e, const char *code)
+{
+	const char *c = gql_code(e), *msg = fly_get_s(e, "message");
+
+	if (c && strcmp(c, code) == 0)
+		return 1;
+	if (!msg)
+		return 0;
+	if (strcmp(code, "UNAUTHORIZED") == 0)
+		return ci_contains(msg, "unauthorized") || ci_contains(msg, "not authorized") ||
+		       ci_contains(msg, "must be authenticated") ||
+		       ci_contains(msg, "not authenticated");
+	if (strcmp(code, "NOT_FOUND") == 0)
+		return ci_contains(msg, "could not find") || ci_contains(msg, "not found");
+	return 0;
+}
+
 /* Writes "MESSAGE (CODE)" for a GraphQL error into l. */
 void fly_gql_error_text(fly_line *l, const cJSON *e)
 {
@@ -52,9 +91,7 @@ int fly_gql_any_code(const cJSON *root, const char *code)
 	if (!cJSON_IsArray(errs))
 		return 0;
 	EACH(e, errs) {
-		const char *c = gql_code(e);
-
-		if (c && strcmp(c, code) == 0)
+		if (gql_is(e, code))
 			return 1;
 	}
 	return 0;
@@ -80,9 +117,7 @@ int fly_gql_errors(const cJSON *root, char *err, size_t errlen)
 		const char *want = rc == FA_API_EUNAUTH ? "UNAUTHORIZED" : "NOT_FOUND";
 
 		EACH(e, errs) {
-			const char *c = gql_code(e);
-
-			if (c && strcmp(c, want) == 0) {
+			if (gql_is(e, want)) {
 				first = e;
 				break;
 			}

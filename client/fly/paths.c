@@ -1,6 +1,8 @@
 /* fly/paths.c: the request paths of the Machines REST API, with names escaped. */
 #include "internal.h"
 
+#include <stdlib.h>
+
 #define CERTS_LIMIT_DEFAULT 25
 #define CERTS_LIMIT_MAX 500
 
@@ -62,6 +64,25 @@ char *fa_api_path_app(const char *app, const char *what)
 		return NULL;
 	if (what && what[0]) {
 		if (fa_buf_adds(&b, "/") < 0 || fa_buf_adds(&b, what) < 0)
+			return NULL;
+	}
+	return fly_buf_finish(&b);
+}
+
+char *fa_api_path_page(const char *app, const char *what, const char *cursor)
+{
+	fa_buf b = FA_BUF_INIT(0);
+	char *base = fa_api_path_app(app, what);
+
+	if (!base)
+		return NULL;
+	if (fa_buf_adds(&b, base) < 0) {
+		free(base);
+		return NULL;
+	}
+	free(base);
+	if (cursor && cursor[0]) {
+		if (fa_buf_adds(&b, "?cursor=") < 0 || url_escape(&b, cursor) < 0)
 			return NULL;
 	}
 	return fly_buf_finish(&b);

@@ -37,6 +37,9 @@ char *fa_api_path_apps(const char *org_slug);
 char *fa_api_path_apps_page(const char *org_slug, const char *cursor);
 char *fa_api_path_app(const char *app, const char *what); /* what: "machines", ... */
 char *fa_api_path_certs(const char *app, const char *cursor, int limit);
+/* "/v1/apps/APP/WHAT?cursor=C" (machines, volumes: the `fly-next-cursor` of the page
+ * before); without a cursor the same as fa_api_path_app(). */
+char *fa_api_path_page(const char *app, const char *what, const char *cursor);
 #define FA_API_PATH_TOKENS_CURRENT "/v1/tokens/current"
 
 /* GraphQL bodies (malloc'd JSON). */

@@ -275,7 +275,9 @@ typedef struct fa_token {
 	char *id;
 	char *name;
 	char *created_at;
-	char *expires_at; /* NULL = never */
+	char *expires_at; /* `expiresAt` is non-null in Fly's schema (ISO8601DateTime!):
+			   * NULL only when a server left it out, read as "never expires"
+			   * (the long-lived finding: fail closed) */
 	char *revoked_at; /* NULL = live */
 	char *profile;
 	char *user_email; /* user{email}: who created it */

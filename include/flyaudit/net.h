@@ -66,6 +66,9 @@ typedef struct fa_response {
 	/* fa_net_get_url() only (NULL otherwise, or when absent): response headers */
 	const char *www_authenticate;
 	const char *location;
+	const char *next_cursor; /* the `fly-next-cursor` header (Machines API paging), NULL
+				  * when absent or empty */
+	bool next_cursor_cut;    /* the header was too long to keep: the page cannot be followed */
 } fa_response;
 
 /* Called once per request, from inside fa_net_run(). May queue more requests. */
