@@ -172,7 +172,7 @@ static int add_result(cJSON *o, const fa_report *r, const fa_result *res, int in
 			goto cleanup;
 	} else {
 		/* fly/<org>/<app>/<type>/<id>; org-level results have no app segment */
-		if (fa_buf_adds(&uri, "fly/") || fa_rpt_escape(&uri, r->org, FA_ESC_URI_SEGMENT) ||
+		if (fa_buf_adds(&uri, "fly/") || fa_rpt_escape(&uri, fa_rpt_org_of(r, res), FA_ESC_URI_SEGMENT) ||
 		    fa_buf_adds(&uri, "/"))
 			goto cleanup;
 		if (res->app && (fa_rpt_escape(&uri, res->app, FA_ESC_URI_SEGMENT) ||
@@ -220,6 +220,7 @@ static int add_result(cJSON *o, const fa_report *r, const fa_result *res, int in
 	{
 		cJSON *props = cJSON_AddObjectToObject(o, "properties");
 		if (!props || fa_rpt_json_add_string(props, "severity", fa_severity_name(res->severity)) ||
+		    (r->multi_org && fa_rpt_json_add_string(props, "org", fa_rpt_org_of(r, res))) ||
 		    fa_rpt_json_add_string(props, "app", res->app) ||
 		    fa_rpt_json_add_string(props, "resourceType", res->resource_type) ||
 		    fa_rpt_json_add_string(props, "resourceId", res->resource_id))
