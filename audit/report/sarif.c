@@ -342,7 +342,9 @@ int fa_report_sarif_stream(const fa_report *r, const fa_report_counts *counts,
 	for (i = 0; i < n_checks; i++)
 		if (add_rule(rules, &checks[i]))
 			goto fail;
-	if (fa_buf_adds(&cat, "flyaudit/") || fa_rpt_escape(&cat, r->org, FA_ESC_UTF8) ||
+	/* several orgs: one category that does not change when the token's orgs do */
+	if (fa_buf_adds(&cat, "flyaudit/") ||
+	    fa_rpt_escape(&cat, r->multi_org ? "all-orgs" : r->org, FA_ESC_UTF8) ||
 	    fa_buf_adds(&cat, "/"))
 		goto fail;
 	auto_details = cJSON_AddObjectToObject(run, "automationDetails");
