@@ -743,9 +743,18 @@ static int audit_all_orgs(const fa_cli *cli, const fa_suppressions *sup, const f
 		}
 		if (collect_live(run, &s, cli) != FA_EXIT_OK) {
 			/* this org could not be read: say so in its coverage and go on */
-			if (!cli->quiet)
-				fprintf(stderr, "flyaudit: org %s: %s\n", run->org,
-					p->soft_error[0] ? p->soft_error : "cannot be read");
+			if (!cli->quiet) {
+				/* the slug came from the API: made safe for a terminal */
+				fa_buf line = FA_BUF_INIT(0);
+
+				if (fa_buf_adds(&line, "org ") == 0 &&
+				    fa_report_escape_terminal(&line, run->org) == 0 &&
+				    fa_buf_adds(&line, ": ") == 0 &&
+				    fa_report_escape_terminal(&line, p->soft_error[0] ? p->soft_error
+										 : "cannot be read") == 0)
+					fa_cli_error(0, "%s", line.data);
+				fa_buf_release(&line);
+			}
 			if (fa_report_add_error(&run->report, NULL, "org", 0,
 						p->soft_error[0] ? p->soft_error : "cannot be read") < 0)
 				run->oom = true;
