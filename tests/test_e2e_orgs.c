@@ -3,7 +3,8 @@
  * into one report (JSON v2 with a section per org, text with a heading per org, from one
  * crawl), the exit code is the worst over them, --org is refused beside it, an org whose
  * app list is refused is that org's coverage error while the other is still reported
- * (exit 3), and the canary token shows nowhere. Kept to three crawls: CI runs it three
+ * (exit 3), a token of one org gets the v1 report of --org, and the canary token shows
+ * nowhere. Kept to two crawls of the demo org (and two of a one-app org): CI runs it three
  * times (plain, ASan, valgrind). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -197,12 +198,58 @@ static void test_one_org_refused(void **state)
 	cJSON_Delete(doc);
 }
 
+/* A token that reads one org: the v1 report of `--org SLUG`, the same results (a tiny
+ * synthetic org of one app keeps it cheap). */
+static void test_one_org_is_v1(void **state)
+{
+	mock m;
+	const char *mx[] = { "--synthetic", "1", NULL };
+	char ap[300], op[300];
+	const char *a[] = { "audit", "--all-orgs", "--format", "json", "-o", ap, NULL };
+	const char *o[] = { "--org", "synth", "audit", "--format", "json", "-o", op, NULL };
+	cJSON *all, *one;
+	char *x, *y;
+	run r;
+
+	(void)state;
+	snprintf(ap, sizeof(ap), "%s/one-all.json", tmpdir);
+	snprintf(op, sizeof(op), "%s/one-org.json", tmpdir);
+	mock_start(&m, "tok", mx);
+	fa_run(&r, m.url, "tok", ca_path, a);
+	assert_true(r.code == 0 || r.code == 1);
+	run_free(&r);
+	fa_run(&r, m.url, "tok", ca_path, o);
+	assert_true(r.code == 0 || r.code == 1);
+	run_free(&r);
+	mock_stop(&m);
+	all = load_json(ap);
+	one = load_json(op);
+	assert_string_equal(jstr(all, "schema"), "flyaudit.report/v1");
+	assert_string_equal(jstr(all, "org"), "synth");
+	/* the same document but for the time and the crawl figures */
+	cJSON_DeleteItemFromObjectCaseSensitive(all, "generated_at");
+	cJSON_DeleteItemFromObjectCaseSensitive(one, "generated_at");
+	cJSON_DeleteItemFromObjectCaseSensitive(all, "crawl");
+	cJSON_DeleteItemFromObjectCaseSensitive(one, "crawl");
+	x = cJSON_PrintUnformatted(all);
+	y = cJSON_PrintUnformatted(one);
+	assert_non_null(x);
+	assert_non_null(y);
+	assert_string_equal(x, y);
+	free(x);
+	free(y);
+	cJSON_Delete(all);
+	cJSON_Delete(one);
+	validate(ap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_orgs),
 		cmocka_unit_test(test_all_orgs_with_org_refused),
 		cmocka_unit_test(test_one_org_refused),
+		cmocka_unit_test(test_one_org_is_v1),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
