@@ -3,9 +3,9 @@
  * into one report (JSON v2 with a section per org, text with a heading per org, from one
  * crawl), the exit code is the worst over them, --org is refused beside it, an org whose
  * app list is refused is that org's coverage error while the other is still reported
- * (exit 3), a token of one org gets the v1 report of --org, and the canary token shows
- * nowhere. Kept to two crawls of the demo org (and two of a one-app org): CI runs it three
- * times (plain, ASan, valgrind). */
+ * (exit 3), so is one whose crawl cannot go on (a 401), a token of one org gets the v1
+ * report of --org, and the canary token shows nowhere. Kept small (three crawls of the demo
+ * org, two of a one-app org): CI runs it three times (plain, ASan, valgrind). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -198,6 +198,45 @@ static void test_one_org_refused(void **state)
 	cJSON_Delete(doc);
 }
 
+/* A crawl that cannot go on in one org (a 401 on one of its apps, the body quoting the
+ * token): that org's coverage entry (endpoint "org"), exit 3, the other org reported, and
+ * the token nowhere. */
+static void test_one_org_stops(void **state)
+{
+	mock m;
+	const char *mx[] = { "--second-org", "1", "--fault", "echoauth401,path=/v1/apps/app-00001", NULL };
+	char jp[300];
+	const char *a[] = { "audit", "--all-orgs", "--format", "json", "-o", jp, NULL };
+	const cJSON *demo, *synth, *e;
+	cJSON *doc;
+	run r;
+
+	(void)state;
+	snprintf(jp, sizeof(jp), "%s/stops.json", tmpdir);
+	mock_start(&m, CANARY, mx);
+	fa_run(&r, m.url, "FlyV1 " CANARY, ca_path, a);
+	if (r.code != 3)
+		fail_msg("audit --all-orgs exit %d, want 3: %s", r.code, r.err);
+	assert_null(strstr(r.out, "CANARYcanary"));
+	assert_null(strstr(r.err, "CANARYcanary"));
+	assert_non_null(strstr(r.err, "flyaudit: org synth: "));
+	run_free(&r);
+	mock_stop(&m);
+	doc = load_json(jp); /* no canary in it either */
+	demo = section(doc, "demo");
+	synth = section(doc, "synth");
+	assert_true(jnum(cJSON_GetObjectItemCaseSensitive(demo, "summary"), "total") > 0);
+	e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+				       cJSON_GetObjectItemCaseSensitive(synth, "coverage"), "errors"),
+			       0);
+	assert_non_null(e);
+	assert_string_equal(jstr(e, "endpoint"), "org");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+				 cJSON_GetObjectItemCaseSensitive(demo, "coverage"), "errors")),
+			 0);
+	cJSON_Delete(doc);
+}
+
 /* A token that reads one org: the v1 report of `--org SLUG`, the same results (a tiny
  * synthetic org of one app keeps it cheap). */
 static void test_one_org_is_v1(void **state)
@@ -249,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_all_orgs),
 		cmocka_unit_test(test_all_orgs_with_org_refused),
 		cmocka_unit_test(test_one_org_refused),
+		cmocka_unit_test(test_one_org_stops),
 		cmocka_unit_test(test_one_org_is_v1),
 	};
 
