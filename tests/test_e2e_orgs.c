@@ -131,6 +131,16 @@ static void test_all_orgs(void **state)
 		assert_true(!jstr(x, "app") || strncmp(jstr(x, "app"), "app-", 4) != 0);
 	cJSON_Delete(doc);
 	validate(jp);
+	{
+		/* fix --plan reads the v2 report (offline): every org's failures */
+		const char *f[] = { "fix", "--plan", jp, NULL };
+
+		fa_run(&r, NULL, NULL, NULL, f);
+		assert_int_equal(r.code, 0);
+		assert_non_null(strstr(r.out, "# flyaudit fix plan for org demo, synth"));
+		assert_non_null(strstr(r.out, "app-0000"));
+		run_free(&r);
+	}
 
 	text = slurp(tp);
 	assert_non_null(text);

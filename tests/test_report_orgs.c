@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "flyaudit/policy.h"
 #include "flyaudit/report.h"
 
 #define REPORT_SCHEMA "audit/report/flyaudit-report-v1.schema.json"
@@ -338,6 +339,44 @@ static void test_other_formats_labelled(void **state)
 	fixtures_release(o);
 }
 
+/* --baseline and diff read a v2 report: every org's failures, the orgs named together;
+ * a v2 report without its orgs' results is refused. */
+static void test_v2_read_back(void **state)
+{
+	org_fixture o[2];
+	fa_report_org views[2];
+	fa_report top;
+	fa_report_counts total;
+	fa_buf b = FA_BUF_INIT(0);
+	fa_report_sink sink = { buf_write, &b };
+	fa_baseline base;
+	fa_diff d;
+	char err[256];
+	static const char bad[] = "{\"schema\":\"flyaudit.report/v2\",\"orgs\":[{\"org\":\"a\"}]}";
+
+	(void)state;
+	fixtures(o, views);
+	top_report(&top, &total, views);
+	assert_int_equal(fa_report_json_orgs_stream(&top, &total, views, 2, &sink), 0);
+	fa_baseline_init(&base);
+	assert_int_equal(fa_baseline_parse(b.data, b.len, "v2.json", &base, err, sizeof(err)), 0);
+	assert_int_equal(base.n, 3); /* acme's two failures and beta's one */
+	fa_baseline_release(&base);
+	fa_diff_init(&d);
+	assert_int_equal(fa_policy_diff(b.data, b.len, b.data, b.len, &d, err, sizeof(err)), 0);
+	assert_string_equal(d.org, "acme, beta");
+	assert_int_equal(d.unchanged.n, 3);
+	assert_int_equal(d.added.n, 0);
+	fa_diff_release(&d);
+	fa_baseline_init(&base);
+	assert_int_equal(fa_baseline_parse(bad, strlen(bad), "bad.json", &base, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "flyaudit.report/v2"));
+	fa_baseline_release(&base);
+	fa_buf_release(&b);
+	fa_report_release(&top);
+	fixtures_release(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_json_v2),
 		cmocka_unit_test(test_text_sections),
 		cmocka_unit_test(test_other_formats_labelled),
+		cmocka_unit_test(test_v2_read_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
