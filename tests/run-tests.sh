@@ -8,7 +8,7 @@
 # first, so the longest ones do not start last and leave the other CPUs idle at the end.
 set -u
 JOBS=${JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
-SLOW_FIRST=${SLOW_FIRST:-"test_e2e test_hostile test_net test_probe test_formats test_examples test_report"}
+SLOW_FIRST=${SLOW_FIRST:-"test_hostile test_e2e test_e2e_state test_e2e_faults test_e2e_report test_formats test_scan test_e2e_access test_e2e_orgs test_e2e_registry test_probe test_net test_flymock test_examples"}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/flyaudit-tests-XXXXXX")
 trap 'rm -rf "$dir"' EXIT INT TERM
 
