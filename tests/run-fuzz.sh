@@ -103,7 +103,7 @@ mkdir -p "$out/corpus/access"
 $cc $flags $(pkg-config --cflags libcjson) \
 	tests/fuzz_access.c client/fly/access.c client/fly/decode.c client/fly/errors.c client/scrub.c audit/jsoncheck.c \
 	audit/model.c audit/model_access.c audit/buf.c audit/secrets.c \
-	$(pkg-config --libs libcjson) -o "$out/fuzz_access"
+	$(pkg-config --libs libcjson) -lcrypto -o "$out/fuzz_access"
 cp tests/fuzz-corpus/access/* "$out/corpus/access/"
 echo "fuzz: tests/fuzz_access.c for ${asecs}s (corpus $out/corpus/access)"
 "$out/fuzz_access" -max_total_time="$asecs" -max_len=65536 -timeout=10 -artifact_prefix="$out/access-" \

@@ -380,7 +380,7 @@ static void test_scan_processes(void **state)
 
 	/* a huge table reads (the groups past the cap are not compared) */
 	assert_int_equal(fa_buf_adds(&big, "[processes]\n"), 0);
-	for (i = 0; i < 20000; i++)
+	for (i = 0; i < 5000; i++)
 		assert_int_equal(fa_buf_printf(&big, "g%zu = \"x\"\n", i), 0);
 	assert_int_equal(fa_fly_toml_read(big.data, big.len, drift_key, &t, &err), 0);
 	assert_null(fa_fly_toml_app_name(t));
@@ -389,6 +389,30 @@ static void test_scan_processes(void **state)
 	fa_results_init(&rs);
 	assert_int_equal(fa_scan_fly_toml(&sc, "fly.toml", big.data, big.len, &rs, &err), 0);
 	fa_results_release(&rs);
+	fa_buf_release(&big);
+
+	/* many sections naming many groups (no group shared): linear, not pairwise */
+	assert_int_equal(fa_buf_adds(&big, "[processes]\n  web = \"w\"\n"), 0);
+	for (i = 0; i < 400; i++) {
+		size_t k;
+
+		assert_int_equal(fa_buf_printf(&big, "[[services]]\n  internal_port = 80\n  ports = [{port = 80}]\n  processes = ["), 0);
+		for (k = 0; k < 40; k++)
+			assert_int_equal(fa_buf_printf(&big, "%s\"s%zu\"", k ? "," : "", k), 0);
+		assert_int_equal(fa_buf_printf(&big, "]\n[checks.c%zu]\n  processes = [", i), 0);
+		for (k = 0; k < 40; k++)
+			assert_int_equal(fa_buf_printf(&big, "%s\"c%zu\"", k ? "," : "", k), 0);
+		assert_int_equal(fa_buf_adds(&big, "]\n"), 0);
+	}
+	fa_results_init(&rs);
+	assert_int_equal(fa_scan_fly_toml(&sc, "fly.toml", big.data, big.len, &rs, &err), 0);
+	for (i = 0; i < rs.n; i++)
+		if (strcmp(rs.items[i].check->id, "health.checks_missing") == 0)
+			assert_int_equal(rs.items[i].status, FA_STATUS_FAIL);
+	fa_results_release(&rs);
+	assert_int_equal(fa_fly_toml_read(big.data, big.len, drift_key, &t, &err), 0);
+	fa_fly_toml_free(t);
+	t = NULL;
 	fa_buf_release(&big);
 
 	/* processes that are not a table, names that are not strings */

@@ -684,17 +684,9 @@ static void procs_init(procs *p, const fa_toml_value *root)
 /* Whether the file declares group g (with no [processes]: only "app"). */
 static bool procs_declared(const procs *p, const char *g)
 {
-	size_t i;
-
 	if (!p->n)
 		return strcmp(g, "app") == 0;
-	for (i = 0; i < fa_toml_table_size(p->table); i++) {
-		fa_toml_key k;
-
-		if (fa_toml_table_at(p->table, i, &k) && key_ok(&k) && strcmp(k.name, g) == 0)
-			return true;
-	}
-	return false;
+	return fa_toml_table_get(p->table, g) != NULL;
 }
 
 /* Whether section `sec` goes to the machines of group g. Names in `processes` that are
@@ -716,33 +708,64 @@ static bool applies(const procs *p, const fa_toml_value *sec, const char *g)
 	return named == 0 && strcmp(g, p->def) == 0;
 }
 
-/* Whether some group gets both sections a and b. */
-static bool shares_group(const procs *p, const fa_toml_value *a, const fa_toml_value *b)
+/* A set of group names (borrowed), to tell which groups several sections reach without
+ * comparing every pair of sections (a hostile file may hold thousands). */
+#define MAX_NAMES 256
+
+typedef struct groupset {
+	const char *names[MAX_NAMES];
+	size_t n;
+	bool over; /* more names than fit: taken as reaching every group */
+} groupset;
+
+static void gs_add(groupset *gs, const char *g)
 {
-	const fa_toml_value *ps = fa_toml_table_get(a, "processes");
+	size_t i;
+
+	for (i = 0; i < gs->n; i++)
+		if (strcmp(gs->names[i], g) == 0)
+			return;
+	if (gs->n == MAX_NAMES)
+		gs->over = true;
+	else
+		gs->names[gs->n++] = g;
+}
+
+/* Adds the groups section `sec` goes to. */
+static void gs_section(groupset *gs, const procs *p, const fa_toml_value *sec)
+{
+	const fa_toml_value *ps = fa_toml_table_get(sec, "processes");
 	size_t i, named = 0;
 
-	for (i = 0; i < fa_toml_array_size(ps); i++) {
+	for (i = 0; i < fa_toml_array_size(ps) && !gs->over; i++) {
 		const char *s = NULL;
 
 		if (fa_toml_as_string(fa_toml_array_at(ps, i), &s, NULL) != 0)
 			continue;
 		named++;
-		if (applies(p, b, s))
-			return true;
+		gs_add(gs, s);
 	}
-	return named == 0 && applies(p, b, p->def);
+	if (!named)
+		gs_add(gs, p->def);
 }
 
-/* Whether a [checks] entry shares a group with section sec. */
-static bool top_checks_for(const procs *p, const fa_toml_value *root, const fa_toml_value *sec)
+/* Whether a [checks] entry reaches a group section sec goes to (`checks`: the groups of
+ * every [checks] entry). */
+static bool top_checks_for(const procs *p, const groupset *checks, const fa_toml_value *sec)
 {
-	const fa_toml_value *checks = fa_toml_table_get(root, "checks");
-	size_t i;
+	groupset mine;
+	size_t i, k;
 
-	for (i = 0; i < fa_toml_table_size(checks); i++)
-		if (shares_group(p, sec, fa_toml_table_at(checks, i, NULL)))
-			return true;
+	if (checks->over)
+		return true;
+	memset(&mine, 0, sizeof(mine));
+	gs_section(&mine, p, sec);
+	if (mine.over)
+		return checks->n > 0;
+	for (i = 0; i < mine.n; i++)
+		for (k = 0; k < checks->n; k++)
+			if (strcmp(mine.names[i], checks->names[k]) == 0)
+				return true;
 	return false;
 }
 
@@ -918,6 +941,7 @@ int fa_scan_fly_toml(const fa_scan_ctx *c, const char *path, const char *text, s
 	const fa_toml_value *root, *svcs, *http, *img;
 	const char *app = NULL, *s = NULL;
 	char label[512];
+	groupset checks;
 	procs p;
 	size_t i;
 	int rc;
@@ -942,10 +966,13 @@ int fa_scan_fly_toml(const fa_scan_ctx *c, const char *path, const char *text, s
 		e.app = app;
 	toml_env(&e, fa_toml_table_get(root, "env"));
 	procs_init(&p, root);
+	memset(&checks, 0, sizeof(checks));
+	for (i = 0; i < fa_toml_table_size(fa_toml_table_get(root, "checks")); i++)
+		gs_section(&checks, &p, fa_toml_table_at(fa_toml_table_get(root, "checks"), i, NULL));
 	http = fa_toml_table_get(root, "http_service");
 	if (fa_toml_type_of(http) == FA_TOML_TABLE) {
 		section_label(&p, http, "[http_service]", label, sizeof(label));
-		toml_service(&e, http, "[http_service]", label, true, top_checks_for(&p, root, http));
+		toml_service(&e, http, "[http_service]", label, true, top_checks_for(&p, &checks, http));
 	}
 	svcs = fa_toml_table_get(root, "services");
 	for (i = 0; i < fa_toml_array_size(svcs) && !e.err; i++) {
@@ -954,7 +981,7 @@ int fa_scan_fly_toml(const fa_scan_ctx *c, const char *path, const char *text, s
 
 		snprintf(name, sizeof(name), "[[services]] #%zu", i + 1);
 		section_label(&p, sv, name, label, sizeof(label));
-		toml_service(&e, sv, name, label, false, top_checks_for(&p, root, sv));
+		toml_service(&e, sv, name, label, false, top_checks_for(&p, &checks, sv));
 	}
 	img = fa_toml_get(root, "build.image");
 	if (!e.err && fa_toml_as_string(img, &s, NULL) == 0) {
@@ -1571,46 +1598,76 @@ static const fly_group *group_of(const fa_fly_toml *t, const fa_machine *mc)
 	return NULL;
 }
 
-static const fa_env_var *env_find(const fa_env *env, const char *name)
-{
-	size_t i;
+/* What the started machines say about one [env] name. */
+typedef struct env_tally {
+	const fly_env *v;
+	size_t n_have, n_diff;
+	const fa_machine *differs; /* the first machine whose value differs */
+} env_tally;
 
-	for (i = 0; i < env->n_vars; i++)
-		if (env->vars[i].name && strcmp(env->vars[i].name, name) == 0)
-			return &env->vars[i];
-	return NULL;
+static int cmp_tally(const void *a, const void *b)
+{
+	return strcmp(((const env_tally *)a)->v->name, ((const env_tally *)b)->v->name);
 }
 
 /* env values, by keyed hash: one fail per [env] name whose value differs on a started
- * machine that sets it; a name on one side only is env_names' (above). */
+ * machine that sets it; a name on one side only is env_names' (above). Each machine's
+ * variables are looked up among the file's names, sorted: a file of many names held
+ * against many machines stays linear-logarithmic. */
 static void env_values(emitter *e, const fa_fly_toml *t, const fa_app *app)
 {
+	env_tally *tl;
 	size_t i, j, n_common = 0, n_match = 0;
+	unsigned first_line = 0;
 	bool bad = false;
 
+	if (!t->n_env)
+		return;
+	if (!(tl = calloc(t->n_env, sizeof(*tl)))) {
+		e->err = -1;
+		return;
+	}
+	for (i = 0; i < t->n_env; i++)
+		tl[i].v = &t->env[i];
+	qsort(tl, t->n_env, sizeof(*tl), cmp_tally);
+	for (j = 0; j < app->n_machines; j++) {
+		const fa_machine *mc = &app->machines[j];
+
+		if (!compared(mc))
+			continue;
+		for (i = 0; i < mc->env.n_vars; i++) {
+			const fa_env_var *lv = &mc->env.vars[i];
+			fly_env key;
+			env_tally probe, *hit;
+
+			if (!lv->name)
+				continue;
+			key.name = lv->name;
+			probe.v = &key;
+			if (!(hit = bsearch(&probe, tl, t->n_env, sizeof(*tl), cmp_tally)))
+				continue;
+			hit->n_have++;
+			if (t->hashed && hit->v->comparable &&
+			    memcmp(lv->hash, hit->v->hash, FA_ENV_HASH_LEN) != 0) {
+				if (!hit->differs)
+					hit->differs = mc;
+				hit->n_diff++;
+			}
+		}
+	}
+	/* results in the file's order */
 	for (i = 0; i < t->n_env && !e->err; i++) {
 		const fly_env *v = &t->env[i];
-		const fa_machine *differs = NULL;
-		size_t n_have = 0, n_diff = 0;
+		env_tally probe, *x;
 		char item[300];
 		fa_msg m;
 
-		for (j = 0; j < app->n_machines; j++) {
-			const fa_machine *mc = &app->machines[j];
-			const fa_env_var *lv;
-
-			if (!compared(mc) || !(lv = env_find(&mc->env, v->name)))
-				continue;
-			n_have++;
-			if (t->hashed && v->comparable && memcmp(lv->hash, v->hash, FA_ENV_HASH_LEN) != 0) {
-				if (!differs)
-					differs = mc;
-				n_diff++;
-			}
-		}
-		if (!n_have)
+		probe.v = v;
+		x = bsearch(&probe, tl, t->n_env, sizeof(*tl), cmp_tally);
+		if (!x || !x->n_have)
 			continue;
-		n_common++;
+		if (!n_common++)
+			first_line = v->line;
 		if (!t->hashed)
 			continue;
 		snprintf(item, sizeof(item), "env_value:%s", v->name);
@@ -1620,15 +1677,16 @@ static void env_values(emitter *e, const fa_fly_toml *t, const fa_app *app)
 				    v->name);
 			emit(e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, item, v->line ? v->line : 1, fa_msg_str(&m));
 			bad = true;
-		} else if (differs) {
+		} else if (x->differs) {
 			fa_msg_addf(&m, "env_value: the value of [env] %s differs from the one machine %s runs (%zu of %zu started machines that set it differ; compared by keyed hash, no value is shown)",
-				    v->name, differs->id ? differs->id : "?", n_diff, n_have);
+				    v->name, x->differs->id ? x->differs->id : "?", x->n_diff, x->n_have);
 			emit(e, FA_CK_REPO_DRIFT, FA_STATUS_FAIL, item, v->line ? v->line : 1, fa_msg_str(&m));
 			bad = true;
 		} else {
 			n_match++;
 		}
 	}
+	free(tl);
 	if (!n_common || e->err)
 		return;
 	if (!t->hashed) {
@@ -1637,7 +1695,7 @@ static void env_values(emitter *e, const fa_fly_toml *t, const fa_app *app)
 		fa_msg_init(&m);
 		fa_msg_addf(&m, "env_values: the values of the %zu [env] variables the machines also set are not compared: the live values were hashed with the key of the run that read them (a snapshot), and that key is never stored",
 			    n_common);
-		emit(e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, "env_values", t->env[0].line ? t->env[0].line : 1,
+		emit(e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, "env_values", first_line ? first_line : 1,
 		     fa_msg_str(&m));
 	} else if (!bad) {
 		fa_msg m;
@@ -1645,7 +1703,7 @@ static void env_values(emitter *e, const fa_fly_toml *t, const fa_app *app)
 		fa_msg_init(&m);
 		fa_msg_addf(&m, "env_values: the %zu [env] values the started machines set match the repository (compared by keyed hash)",
 			    n_match);
-		emit(e, FA_CK_REPO_DRIFT, FA_STATUS_PASS, "env_values", t->env[0].line ? t->env[0].line : 1,
+		emit(e, FA_CK_REPO_DRIFT, FA_STATUS_PASS, "env_values", first_line ? first_line : 1,
 		     fa_msg_str(&m));
 	}
 }
