@@ -308,6 +308,20 @@ static void test_repo_drift_processes(void **state)
 	assert_null(drift_item(&rs, "process_group:cron"));
 	fa_results_release(&rs);
 	fa_buf_release(&big);
+
+	/* a machine without a config (its host is down) and no group: which group it is in is
+	 * not known, so the groups are unknown, never a fail or a pass */
+	m = fx_machine_bare(&app, "x0", "started");
+	free(m->process_group);
+	m->process_group = NULL;
+	m->has_config = false;
+	drift_of(toml, drift_key, &app, &rs);
+	r = drift_item(&rs, "processes");
+	assert_non_null(r);
+	assert_int_equal(r->status, FA_STATUS_UNKNOWN);
+	assert_non_null(strstr(r->message, "machine x0 has no config"));
+	assert_null(drift_item(&rs, "process_group:cron"));
+	fa_results_release(&rs);
 	fa_app_release(&app);
 }
 

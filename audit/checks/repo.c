@@ -1538,13 +1538,19 @@ int fa_fly_toml_read(const char *text, size_t len, const unsigned char *key, fa_
 	/* the settings each group's machines get (the implicit "app" when none is declared) */
 	if (!pg.n && group_add(t, root, &pg, "app", 0) < 0)
 		goto oom;
+	/* the default group first (kept when there are more groups than are compared) */
+	if (pg.n) {
+		fa_toml_key k;
+
+		if (!fa_toml_table_getn(pg.table, pg.def, strlen(pg.def), &k) ||
+		    group_add(t, root, &pg, pg.def, k.line) < 0)
+			goto oom;
+	}
 	for (i = 0; pg.n && i < fa_toml_table_size(pg.table) && t->n_groups < n; i++) {
 		fa_toml_key k;
 
-		if (!fa_toml_table_at(pg.table, i, &k) || !key_ok(&k))
+		if (!fa_toml_table_at(pg.table, i, &k) || !key_ok(&k) || strcmp(k.name, pg.def) == 0)
 			continue;
-		if (strcmp(k.name, pg.def) == 0)
-			t->def = t->n_groups;
 		if (group_add(t, root, &pg, k.name, k.line) < 0)
 			goto oom;
 	}
@@ -1728,6 +1734,14 @@ static void process_groups(emitter *e, const fa_fly_toml *t, const fa_app *app)
 		if (!counted(mc))
 			continue;
 		n_machines++;
+		if (!mc->process_group && !mc->has_config) {
+			/* no config to say which group it is (its host is not ok): unknown */
+			fa_msg_init(&m);
+			fa_msg_addf(&m, "processes: machine %s has no config (host status %s), so the process groups are not compared",
+				    mc->id ? mc->id : "?", mc->host_status ? mc->host_status : "unknown");
+			emit(e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, "processes", line, fa_msg_str(&m));
+			return;
+		}
 		g = mc->process_group ? mc->process_group : t->groups[t->def].name;
 		for (j = 0; j < nl && strcmp(live[j], g) != 0; j++)
 			;
