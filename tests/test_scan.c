@@ -436,7 +436,7 @@ static void test_planted(void **state)
 		{ "tls.https_not_forced", "fly.toml", 15 },
 		{ "machines.autostop_disabled", "fly.toml", 16 },
 		{ "tls.weak_protocols", "fly.toml", 17 },
-		{ "health.checks_missing", "fly.toml", 13 },
+		{ "health.checks_missing", "fly.toml", 13 }, /* the only [checks] is the worker's */
 		{ "network.private_service_public", "fly.toml", 23 },
 		{ "health.checks_missing", "fly.toml", 20 },
 		{ "secrets.dockerfile", "Dockerfile", 4 },
@@ -504,6 +504,8 @@ static void test_clean(void **state)
 	assert_non_null(json_find(rep, "container.runs_as_root", "Dockerfile", 19, "pass"));
 	assert_non_null(json_find(rep, "secrets.env_file_committed", "Dockerfile", 16, "pass"));
 	assert_non_null(json_find(rep, "ci.action_unpinned", ".github/workflows/deploy.yml", 11, "pass"));
+	/* [processes]: a service's messages name the groups it lists */
+	assert_non_null(strstr(r.out, "[[services]] #1 (processes app, worker) has health checks"));
 	cJSON_Delete(rep);
 	run_free(&r);
 }
