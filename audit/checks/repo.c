@@ -1381,7 +1381,7 @@ static int live_settings(const fa_machine *m, fa_buf *v /* [S_N] */)
 typedef struct fly_env {
 	char *name;
 	unsigned line;
-	bool comparable; /* a string, integer or boolean: flyctl deploys those as text */
+	bool comparable; /* a string (no NUL), integer or boolean: flyctl deploys those as text */
 	unsigned char hash[FA_ENV_HASH_LEN];
 } fly_env;
 
@@ -1479,7 +1479,8 @@ static int env_add(fa_fly_toml *t, const fa_toml_key *k, const fa_toml_value *v,
 	t->n_env++;
 	e->line = k->line;
 	if (fa_toml_as_string(v, &s, &len) == 0) {
-		e->comparable = true;
+		/* a NUL inside (\u0000): what the machine ends up with is not ours to guess */
+		e->comparable = !memchr(s, '\0', len);
 	} else if (fa_toml_as_int(v, &n) == 0) {
 		len = (size_t)snprintf(tmp, sizeof(tmp), "%lld", (long long)n);
 		s = tmp;
@@ -1679,7 +1680,7 @@ static void env_values(emitter *e, const fa_fly_toml *t, const fa_app *app)
 		snprintf(item, sizeof(item), "env_value:%s", v->name);
 		fa_msg_init(&m);
 		if (!v->comparable) {
-			fa_msg_addf(&m, "env_value: [env] %s is not a string, integer or boolean in the repository, so its value is not compared",
+			fa_msg_addf(&m, "env_value: [env] %s in the repository is not a string, integer or boolean (or holds a NUL), so its value is not compared",
 				    v->name);
 			emit(e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, item, v->line ? v->line : 1, fa_msg_str(&m));
 			bad = true;
