@@ -52,7 +52,12 @@ typedef struct fa_audit_run {
 	 * by fa_audit_run_release. */
 	unsigned char hash_key[FA_API_HASH_KEY_LEN];
 	bool have_hash_key;
+	/* --all-orgs: when set (FA_SOFT_ERRLEN bytes), a live crawl that cannot go on keeps its
+	 * reason here instead of printing it, and the run goes on with the next org */
+	char *soft_error;
 } fa_audit_run;
+
+#define FA_SOFT_ERRLEN 700
 
 void fa_audit_run_init(fa_audit_run *run);
 void fa_audit_run_release(fa_audit_run *run);
