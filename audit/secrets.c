@@ -1,5 +1,6 @@
 /* secrets.c: classifies an env var (name + value) into FA_DET_* detector bits without
- * keeping the value. Pure: no allocation, reads only value[0..len), linear time.
+ * keeping the value. Pure: no allocation, reads only value[0..len), linear time. At the
+ * end, fa_env_hash: the keyed hash that stands for a value in comparisons.
  *
  * Value detectors (any name): a prefix is only matched at a word start (the previous byte
  * is not [A-Za-z0-9_]; for JWTs not a base64url byte), so every scan is bounded.
@@ -24,6 +25,11 @@
 #include <string.h>
 
 #include "flyaudit/model.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "flyaudit/buf.h"
 
 #define JWT_HEADER_MAX 4096 /* base64url chars of a JWT header we accept */
 #define JWT_DECODE_MAX 1024 /* of which we decode at most this many */
@@ -547,4 +553,24 @@ const char *fa_detector_name(uint32_t bit)
 	case FA_DET_APP_SECRET: return "app_secret_name";
 	default: return "unknown";
 	}
+}
+
+/* ---- the keyed hash ------------------------------------------------------------------ */
+
+int fa_env_hash(const unsigned char *key, const char *value, size_t len, unsigned char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	static const char empty[1] = "";
+
+	if (!HMAC(EVP_sha256(), key, FA_ENV_KEY_LEN, (const unsigned char *)(value ? value : empty),
+		  value ? len : 0, md, &mdlen) ||
+	    mdlen < FA_ENV_HASH_LEN) {
+		memset(out, 0, FA_ENV_HASH_LEN);
+		fa_memzero(md, sizeof(md));
+		return -1;
+	}
+	memcpy(out, md, FA_ENV_HASH_LEN);
+	fa_memzero(md, sizeof(md));
+	return 0;
 }

@@ -354,6 +354,7 @@ static int scan_one(walker *w, const char *rel)
 	}
 	if (rc == 0 && fa_scan_token_literals(&w->ctx, rel, data, len, &w->r->results) < 0)
 		rc = -1;
+	fa_memzero(data, len); /* what files hold (env values, credentials) is not kept */
 	free(data);
 	return rc;
 }

@@ -87,6 +87,11 @@ int fa_session_read_current(fa_session *s, char *err, size_t errlen)
 
 int fa_session_open(fa_session *s, const fa_cli *cli, bool need_org)
 {
+	return fa_session_open_key(s, cli, need_org, NULL);
+}
+
+int fa_session_open_key(fa_session *s, const fa_cli *cli, bool need_org, const unsigned char *key)
+{
 	char err[512] = "", warn[512] = "";
 	fa_net_opts no;
 	const char *org;
@@ -107,7 +112,9 @@ int fa_session_open(fa_session *s, const fa_cli *cli, bool need_org)
 	}
 	if (warn[0]) /* a security warning: printed even with -q */
 		fprintf(stderr, "flyaudit: %s\n", warn);
-	if (RAND_bytes(s->hash_key, sizeof(s->hash_key)) != 1) {
+	if (key)
+		memcpy(s->hash_key, key, sizeof(s->hash_key)); /* the run's (audit --repo) */
+	else if (RAND_bytes(s->hash_key, sizeof(s->hash_key)) != 1) {
 		fa_session_close(s);
 		return fa_cli_error(FA_EXIT_USAGE, "cannot get random bytes for the env hash key");
 	}

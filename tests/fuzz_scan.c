@@ -1,13 +1,17 @@
 /* fuzz_scan.c: libFuzzer target for the parsers of `flyaudit scan` (parse.h): the same
- * bytes as a Dockerfile, as a YAML document (walking every node), and as a .dockerignore
- * held against a few paths. Every instruction and node must be well-formed; an error must
- * carry a message. `make fuzz` runs it (tests/run-fuzz.sh). */
+ * bytes as a Dockerfile, as a YAML document (walking every node), as a .dockerignore held
+ * against a few paths, and as a fly.toml (scan.h: the scan's checks, the reader of
+ * `audit --repo` and its drift against a small app). Every instruction and node must be
+ * well-formed; an error must carry a message. `make fuzz` runs it (tests/run-fuzz.sh). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "flyaudit/model.h"
 #include "flyaudit/parse.h"
+#include "flyaudit/scan.h"
+#include "flyaudit/secrets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,5 +70,50 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (i = 0; paths[i]; i++)
 		(void)fa_dockerignore_excludes(text, size, paths[i]);
+
+	/* as a fly.toml: the scan, then audit --repo's reader and drift against one machine */
+	{
+		static const unsigned char key[FA_ENV_KEY_LEN] = { 1 };
+		static char name[] = "web", id[] = "m0", started[] = "started", grp[] = "app",
+			    var[] = "MODE";
+		fa_scan_ctx sc = { NULL, 1700000000 };
+		fa_env_var ev;
+		fa_machine mc;
+		fa_app app;
+		fa_results rs;
+		fa_fly_toml *t = NULL;
+
+		fa_results_init(&rs);
+		rc = fa_scan_fly_toml(&sc, "fly.toml", text, size, &rs, &err);
+		if (rc > 0 && !err.msg[0])
+			abort();
+		fa_results_release(&rs);
+		rc = fa_fly_toml_read(text, size, key, &t, &err);
+		if ((rc == 0) != (t != NULL) || (rc > 0 && !err.msg[0]))
+			abort();
+		if (t) {
+			memset(&ev, 0, sizeof(ev));
+			ev.name = var;
+			if (fa_env_hash(key, "blue", 4, ev.hash) < 0)
+				abort();
+			memset(&mc, 0, sizeof(mc));
+			mc.id = id;
+			mc.state = started;
+			mc.process_group = grp;
+			mc.has_config = true;
+			mc.env.vars = &ev;
+			mc.env.n_vars = 1;
+			fa_app_init(&app);
+			app.name = name;
+			app.machines = &mc;
+			app.n_machines = 1;
+			fa_load_ok(&app.load[FA_EP_MACHINES]);
+			fa_results_init(&rs);
+			if (fa_repo_drift(&sc, "fly.toml", t, &app, &rs) == 0 && rs.n == 0)
+				abort(); /* a loaded app always gets a result */
+			fa_results_release(&rs);
+			fa_fly_toml_free(t);
+		}
+	}
 	return 0;
 }

@@ -3,7 +3,8 @@
 # corpus, splitting FUZZ_SECONDS (default 60) between them: the token decoder
 # (tests/fuzz_macaroon.c), the TOML parser (tests/fuzz_toml.c, seeded also with the
 # valid cases of toml-test when TOML_TEST, default ../shared/toml-test, is there), the
-# scan parsers (tests/fuzz_scan.c: Dockerfile, YAML over libyaml, .dockerignore) and the
+# scan parsers (tests/fuzz_scan.c: Dockerfile, YAML over libyaml, .dockerignore, fly.toml
+# through the scan's checks and audit --repo's reader and drift) and the
 # machines decoder (tests/fuzz_machines.c: containers, credentials outside env, wrong types);
 # the edge decisions of --probe (tests/fuzz_edge.c) run FUZZ_EDGE_SECONDS (20) on their own.
 # The people-and-access GraphQL decoder (tests/fuzz_access.c) runs FUZZ_ACCESS_SECONDS (10).
@@ -38,8 +39,10 @@ $cc $flags $(pkg-config --cflags libcjson openssl) \
 	audit/secrets.c audit/model.c audit/model_access.c audit/buf.c \
 	$(pkg-config --libs libcjson openssl) -o "$out/fuzz_registry"
 # shellcheck disable=SC2046
-$cc $flags tests/fuzz_scan.c audit/parse/dockerfile.c audit/parse/yaml.c audit/parse/dockerignore.c \
-	audit/buf.c $(pkg-config --cflags --libs yaml-0.1) -o "$out/fuzz_scan"
+# (the fly.toml checks and audit --repo's reader: audit/checks, results, the token decoder)
+$cc $flags $(pkg-config --cflags msgpack) tests/fuzz_scan.c audit/parse/*.c audit/checks/*.c \
+	audit/results.c audit/model.c audit/model_access.c audit/secrets.c audit/tokens/*.c audit/buf.c \
+	$(pkg-config --cflags --libs yaml-0.1) $(pkg-config --libs msgpack libcrypto) -lm -o "$out/fuzz_scan"
 # shellcheck disable=SC2046,SC2086
 $cc $flags $(pkg-config --cflags libcjson) \
 	tests/fuzz_machines.c client/fly/machines.c client/fly/decode.c client/fly/errors.c client/scrub.c audit/jsoncheck.c \
@@ -103,7 +106,7 @@ mkdir -p "$out/corpus/access"
 $cc $flags $(pkg-config --cflags libcjson) \
 	tests/fuzz_access.c client/fly/access.c client/fly/decode.c client/fly/errors.c client/scrub.c audit/jsoncheck.c \
 	audit/model.c audit/model_access.c audit/buf.c audit/secrets.c \
-	$(pkg-config --libs libcjson) -o "$out/fuzz_access"
+	$(pkg-config --libs libcjson) -lcrypto -o "$out/fuzz_access"
 cp tests/fuzz-corpus/access/* "$out/corpus/access/"
 echo "fuzz: tests/fuzz_access.c for ${asecs}s (corpus $out/corpus/access)"
 "$out/fuzz_access" -max_total_time="$asecs" -max_len=65536 -timeout=10 -artifact_prefix="$out/access-" \

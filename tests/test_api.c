@@ -16,6 +16,7 @@
 
 #include "flyaudit/api.h"
 #include "flyaudit/model.h"
+#include "flyaudit/secrets.h"
 
 #define FIX "tests/fixtures/api/"
 #define SHARED_EXAMPLES "../shared/fly-api/examples/"
@@ -917,6 +918,16 @@ static void test_machines_hash_key(void **state)
 	assert_memory_not_equal(e1->vars[0].hash, a2.machines[0].env.vars[0].hash, FA_ENV_HASH_LEN);
 	assert_false(hash_is_zero(a3.machines[0].env.vars[0].hash));
 	assert_int_equal(e1->vars[3].value_len, 0);
+	/* audit --repo hashes a fly.toml value with the same function: equal values, equal
+	 * hashes under one key (secrets.h) */
+	{
+		unsigned char h[FA_ENV_HASH_LEN];
+
+		assert_int_equal(fa_env_hash(key1, "v", 1, h), 0);
+		assert_memory_equal(h, e1->vars[0].hash, FA_ENV_HASH_LEN);
+		assert_int_equal(fa_env_hash(key1, "", 0, h), 0);
+		assert_memory_equal(h, e1->vars[3].hash, FA_ENV_HASH_LEN);
+	}
 	fa_app_release(&a1);
 	fa_app_release(&a2);
 	fa_app_release(&a3);

@@ -436,7 +436,7 @@ static void test_planted(void **state)
 		{ "tls.https_not_forced", "fly.toml", 15 },
 		{ "machines.autostop_disabled", "fly.toml", 16 },
 		{ "tls.weak_protocols", "fly.toml", 17 },
-		{ "health.checks_missing", "fly.toml", 13 },
+		{ "health.checks_missing", "fly.toml", 13 }, /* the only [checks] is the worker's */
 		{ "network.private_service_public", "fly.toml", 23 },
 		{ "health.checks_missing", "fly.toml", 20 },
 		{ "secrets.dockerfile", "Dockerfile", 4 },
@@ -504,6 +504,8 @@ static void test_clean(void **state)
 	assert_non_null(json_find(rep, "container.runs_as_root", "Dockerfile", 19, "pass"));
 	assert_non_null(json_find(rep, "secrets.env_file_committed", "Dockerfile", 16, "pass"));
 	assert_non_null(json_find(rep, "ci.action_unpinned", ".github/workflows/deploy.yml", 11, "pass"));
+	/* [processes]: a service's messages name the groups it lists */
+	assert_non_null(strstr(r.out, "[[services]] #1 (processes app, worker) has health checks"));
 	cJSON_Delete(rep);
 	run_free(&r);
 }
@@ -786,8 +788,23 @@ static void test_report_locations(void **state)
 	fa_report_release(&rep);
 }
 
+/* Whether any of the files holds any of the values. */
+static bool leaks(const char *const *texts, size_t n, const char *const *values)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; texts[i] && values[k]; k++)
+			if (strstr(texts[i], values[k]))
+				return true;
+	return false;
+}
+
 /* audit --repo against the demo org: the planted drift of tests/fixtures/scan/drift and
- * nothing else; the scan's own findings in the same report; an app not in the org. */
+ * nothing else (force_https, auto-stop, an env name only the repository has, one env value
+ * that differs by keyed hash while another matches); no [env] value of the repository or
+ * of the machines in any output; the scan's own findings in the same report; an app not
+ * in the org. */
 static void test_repo_drift(void **state)
 {
 	static const struct {
@@ -795,30 +812,54 @@ static void test_repo_drift(void **state)
 		int line;
 		const char *status;
 	} want[] = {
-		{ "web-clean:fly.toml#force_https", 11, "fail" },
-		{ "web-clean:fly.toml#auto_stop_machines", 12, "fail" },
-		{ "web-clean:fly.toml#env_names", 6, "fail" },
-		{ "web-clean:fly.toml#ports", 9, "pass" },
-		{ "web-clean:fly.toml#public_internal_ports", 9, "pass" },
-		{ "web-clean:fly.toml#tls_versions", 9, "pass" },
-		{ "web-clean:fly.toml#health_checks", 9, "pass" },
+		{ "web-clean:fly.toml#force_https", 14, "fail" },
+		{ "web-clean:fly.toml#auto_stop_machines", 15, "fail" },
+		{ "web-clean:fly.toml#env_names", 7, "fail" },
+		{ "web-clean:fly.toml#env_value:RELEASE_TRACK", 10, "fail" },
+		{ "web-clean:fly.toml#ports", 12, "pass" },
+		{ "web-clean:fly.toml#public_internal_ports", 12, "pass" },
+		{ "web-clean:fly.toml#tls_versions", 12, "pass" },
+		{ "web-clean:fly.toml#health_checks", 12, "pass" },
+		{ "web-clean:fly.toml#processes", 1, "pass" },
+		{ "web-clean:fly.production.toml#env_values", 6, "pass" },
 	};
+	/* the values of both sides: the repository's and what web-clean's machines run */
+	static const char *const values[] = { "canary-2d93af", "stable-8c41e2", "assets-5f0b7d",
+		"\"debug\"", NULL };
 	mock m;
 	run r = { 0 };
 	cJSON *rep;
 	const cJSON *res;
-	size_t i, drift_fails = 0, drift_prod = 0;
+	char js[400], sarif[400], txt[400];
+	char *files[3];
+	size_t i, drift_fails = 0, drift_prod = 0, found = 0;
 
 	(void)state;
+	snprintf(js, sizeof(js), "%s/drift.json", tmpdir);
+	snprintf(sarif, sizeof(sarif), "%s/drift.sarif", tmpdir);
+	snprintf(txt, sizeof(txt), "%s/drift.txt", tmpdir);
 	/* a canary token: it must never appear in anything --repo prints */
 	mock_start(&m, CANARY, NULL);
 	fa_run(&r, m.url, CANARY, ca_path,
 	       (const char *const[]){ "--org", "demo", "--app", "web-clean", "audit", "--repo",
-				      "tests/fixtures/scan/drift", "--format", "json", NULL });
+				      "tests/fixtures/scan/drift", "-o", js, "-o", sarif, "-o", txt, NULL });
 	assert_int_equal(r.code, 1); /* the scan's https_not_forced is high */
+	files[0] = slurp(js);
+	files[1] = slurp(sarif);
+	files[2] = slurp(txt);
+	for (i = 0; i < 3; i++) {
+		assert_non_null(files[i]);
+		assert_null(strstr(files[i], "CANARY"));
+	}
 	assert_null(strstr(r.out, "CANARY"));
 	assert_null(strstr(r.err, "CANARY"));
-	rep = cJSON_Parse(r.out);
+	/* no env value of either side, in any output */
+	assert_false(leaks((const char *const[]){ r.out, r.err, files[0], files[1], files[2] }, 5, values));
+	/* the text report names the drifted variable and its file:line */
+	assert_non_null(strstr(files[2], "RELEASE_TRACK"));
+	assert_non_null(strstr(files[2], "fly.toml:10"));
+	assert_non_null(strstr(files[1], "env_value:RELEASE_TRACK"));
+	rep = cJSON_Parse(files[0]);
 	assert_non_null(rep);
 	cJSON_ArrayForEach(res, cJSON_GetObjectItem(rep, "results"))
 	{
@@ -832,24 +873,32 @@ static void test_repo_drift(void **state)
 		assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "resource"), "type")->valuestring, "app");
 		assert_string_equal(cJSON_GetObjectItem(res, "app")->valuestring, "web-clean");
 		assert_non_null(loc);
+		assert_string_not_equal(st, "unknown");
 		if (strcmp(st, "fail") == 0)
 			drift_fails++;
 		if (strncmp(id, "web-clean:fly.production.toml#", 30) == 0) {
 			assert_string_equal(st, "pass"); /* the twin that matches: no drift */
 			drift_prod++;
 		}
+		/* ASSET_HOST matches, LOG_LEVEL is not live: neither has a value result */
+		assert_null(strstr(id, "ASSET_HOST"));
+		assert_null(strstr(id, "env_value:LOG_LEVEL"));
 		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 			if (strcmp(id, want[i].id) == 0) {
 				assert_string_equal(st, want[i].status);
 				assert_int_equal(cJSON_GetObjectItem(loc, "line")->valueint, want[i].line);
+				found++;
 			}
 	}
-	assert_int_equal(drift_fails, 3); /* the planted drift and nothing else */
-	assert_int_equal(drift_prod, 7);
+	assert_int_equal(found, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(drift_fails, 4); /* the planted drift and nothing else */
+	assert_int_equal(drift_prod, 9);  /* 7 settings, env_values, processes */
 	/* the scan's findings are in the same report */
-	assert_non_null(json_find(rep, "tls.https_not_forced", "fly.toml", 11, "fail"));
-	assert_non_null(strstr(r.out, "LOG_LEVEL"));
+	assert_non_null(json_find(rep, "tls.https_not_forced", "fly.toml", 14, "fail"));
+	assert_non_null(strstr(files[0], "LOG_LEVEL"));
 	cJSON_Delete(rep);
+	for (i = 0; i < 3; i++)
+		free(files[i]);
 	run_free(&r);
 
 	/* a fly.toml naming an app the run did not audit: unknown, not pass; not a directory: 2 */
@@ -877,6 +926,42 @@ static void test_repo_drift(void **state)
 	mock_stop(&m);
 }
 
+/* audit --from SNAPSHOT --repo: the snapshot's env hashes come from another run's key, so
+ * values are not compared: one unknown that says so, never a fail or a pass. */
+static void test_repo_from_snapshot(void **state)
+{
+	char root[400];
+	run r = { 0 };
+	cJSON *rep;
+	const cJSON *res;
+	bool seen = false;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/from-snapshot", tmpdir);
+	put(root, "fly.toml", "app = \"web\"\n[env]\n  PORT = \"8080\"\n", 34);
+	fa_run(&r, NULL, NULL, NULL,
+	       (const char *const[]){ "audit", "--from", "tests/fixtures/snapshot/complete.jsonl",
+				      "--repo", root, "--format", "json", NULL });
+	rep = cJSON_Parse(r.out);
+	assert_non_null(rep);
+	cJSON_ArrayForEach(res, cJSON_GetObjectItem(rep, "results"))
+	{
+		const char *id = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "resource"), "id")->valuestring;
+		const char *st = cJSON_GetObjectItem(res, "status")->valuestring;
+
+		assert_null(strstr(id, "env_value:"));
+		if (strcmp(id, "web:fly.toml#env_values") == 0) {
+			assert_string_equal(st, "unknown");
+			assert_non_null(strstr(cJSON_GetObjectItem(res, "message")->valuestring, "never stored"));
+			assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "location"), "line")->valueint, 3);
+			seen = true;
+		}
+	}
+	assert_true(seen);
+	cJSON_Delete(rep);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -896,6 +981,7 @@ int main(void)
 		cmocka_unit_test(test_git_index),
 		cmocka_unit_test(test_suppress_and_ignore),
 		cmocka_unit_test(test_repo_drift),
+		cmocka_unit_test(test_repo_from_snapshot),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -808,6 +808,63 @@ static void test_scan(void **state)
 	}
 }
 
+/* audit --repo: a fly.toml read with the run's key (fa_fly_toml_read) and held against
+ * the demo's web-clean (fa_repo_drift): an error, or every result of the reference run. */
+typedef struct repo_ctx {
+	char *text;
+	size_t len;
+	fa_app app;
+	size_t want;
+} repo_ctx;
+
+static int op_repo(void *vctx, bool injected)
+{
+	repo_ctx *c = vctx;
+	fa_scan_ctx sc = { NULL, 1700000000 };
+	fa_fly_toml *t = NULL;
+	fa_parse_error err;
+	fa_results rs;
+	int rc;
+
+	rc = fa_fly_toml_read(c->text, c->len, key, &t, &err);
+	if (rc != 0) {
+		assert_null(t);
+		return -1;
+	}
+	fa_results_init(&rs);
+	rc = fa_repo_drift(&sc, "fly.toml", t, &c->app, &rs);
+	if (rc == 0) {
+		if (!injected)
+			c->want = rs.n;
+		assert_int_equal(rs.n, c->want);
+	}
+	fa_results_release(&rs);
+	fa_fly_toml_free(t);
+	return rc == 0 ? 0 : -1;
+}
+
+static void test_repo(void **state)
+{
+	repo_ctx c;
+	char err[FA_API_ERRLEN];
+	char *body;
+	size_t len;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	fa_app_init(&c.app);
+	c.app.name = __real_strdup("web-clean");
+	body = slurp("mocks/fixtures/demo/apps/web-clean/machines.json", &len);
+	assert_int_equal(fa_api_decode_machines(body, len, key, &c.app, err, sizeof(err)), 0);
+	fa_load_ok(&c.app.load[FA_EP_MACHINES]);
+	free(body);
+	c.text = slurp("tests/fixtures/scan/drift/fly.toml", &c.len);
+	torture(op_repo, &c, "fa_fly_toml_read + fa_repo_drift");
+	assert_true(c.want > 0);
+	free(c.text);
+	fa_app_release(&c.app);
+}
+
 static int setup(void **state)
 {
 	cJSON_Hooks hooks = { cjson_malloc, free };
@@ -832,6 +889,7 @@ int main(void)
 		cmocka_unit_test(test_orgs_writers),
 		cmocka_unit_test(test_toml),
 		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_repo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -13,6 +13,7 @@
 #include "flyaudit/macaroon.h"
 #include "flyaudit/scan.h"
 #include "flyaudit/secrets.h"
+#include "flyaudit/buf.h"
 #include "flyaudit/toml.h"
 
 typedef struct emitter {
@@ -632,9 +633,177 @@ static bool autostop_on(const fa_toml_value *svc)
 	return false;
 }
 
+/* ---- process groups ([processes]), as flyctl hands sections to machines ---------------
+ *
+ * A fly.toml's [processes] maps group names to commands; with none, the app has the one
+ * group "app". A section (http_service, [[services]], a [checks] entry, [[mounts]], [[vm]])
+ * with `processes = [...]` goes to the machines of those groups; one without it goes to the
+ * DEFAULT group only: "app" when declared (or nothing is), else the first name in byte
+ * order (flyctl's Flatten and DefaultProcessName). A section naming only groups that
+ * [processes] does not declare reaches no machine. */
+
+#define MAX_GROUPS 64 /* process groups compared; a file or app with more is not compared */
+
+typedef struct procs {
+	const fa_toml_value *table; /* [processes]; NULL when absent or not a table */
+	size_t n;                   /* its groups */
+	const char *def;            /* the default group */
+} procs;
+
+static bool key_ok(const fa_toml_key *k)
+{
+	return k->name && strlen(k->name) == k->len && k->len > 0;
+}
+
+static void procs_init(procs *p, const fa_toml_value *root)
+{
+	const fa_toml_value *t = fa_toml_table_get(root, "processes");
+	bool have_app = false;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	p->def = "app";
+	if (fa_toml_type_of(t) != FA_TOML_TABLE)
+		return;
+	p->table = t;
+	for (i = 0; i < fa_toml_table_size(t); i++) {
+		fa_toml_key k;
+
+		if (!fa_toml_table_at(t, i, &k) || !key_ok(&k))
+			continue;
+		if (strcmp(k.name, "app") == 0)
+			have_app = true;
+		if (!p->n || strcmp(k.name, p->def) < 0)
+			p->def = k.name;
+		p->n++;
+	}
+	if (!p->n || have_app)
+		p->def = "app";
+}
+
+/* Whether the file declares group g (with no [processes]: only "app"). */
+static bool procs_declared(const procs *p, const char *g)
+{
+	if (!p->n)
+		return strcmp(g, "app") == 0;
+	return fa_toml_table_get(p->table, g) != NULL;
+}
+
+/* Whether section `sec` goes to the machines of group g. Names in `processes` that are
+ * not strings are ignored (flyctl refuses them); none left: the default group. */
+static bool applies(const procs *p, const fa_toml_value *sec, const char *g)
+{
+	const fa_toml_value *ps = fa_toml_table_get(sec, "processes");
+	size_t i, named = 0;
+
+	for (i = 0; i < fa_toml_array_size(ps); i++) {
+		const char *s = NULL;
+
+		if (fa_toml_as_string(fa_toml_array_at(ps, i), &s, NULL) != 0)
+			continue;
+		named++;
+		if (strcmp(s, g) == 0)
+			return true;
+	}
+	return named == 0 && strcmp(g, p->def) == 0;
+}
+
+/* A set of group names (borrowed), to tell which groups several sections reach without
+ * comparing every pair of sections (a hostile file may hold thousands). */
+#define MAX_NAMES 256
+
+typedef struct groupset {
+	const char *names[MAX_NAMES];
+	size_t n;
+	bool over; /* more names than fit: taken as reaching every group */
+} groupset;
+
+static void gs_add(groupset *gs, const char *g)
+{
+	size_t i;
+
+	for (i = 0; i < gs->n; i++)
+		if (strcmp(gs->names[i], g) == 0)
+			return;
+	if (gs->n == MAX_NAMES)
+		gs->over = true;
+	else
+		gs->names[gs->n++] = g;
+}
+
+/* Adds the groups section `sec` goes to. */
+static void gs_section(groupset *gs, const procs *p, const fa_toml_value *sec)
+{
+	const fa_toml_value *ps = fa_toml_table_get(sec, "processes");
+	size_t i, named = 0;
+
+	for (i = 0; i < fa_toml_array_size(ps) && !gs->over; i++) {
+		const char *s = NULL;
+
+		if (fa_toml_as_string(fa_toml_array_at(ps, i), &s, NULL) != 0)
+			continue;
+		named++;
+		gs_add(gs, s);
+	}
+	if (!named)
+		gs_add(gs, p->def);
+}
+
+/* Whether a [checks] entry reaches a group section sec goes to (`checks`: the groups of
+ * every [checks] entry). */
+static bool top_checks_for(const procs *p, const groupset *checks, const fa_toml_value *sec)
+{
+	groupset mine;
+	size_t i, k;
+
+	if (checks->over)
+		return true;
+	memset(&mine, 0, sizeof(mine));
+	gs_section(&mine, p, sec);
+	if (mine.over)
+		return checks->n > 0;
+	for (i = 0; i < mine.n; i++)
+		for (k = 0; k < checks->n; k++)
+			if (strcmp(mine.names[i], checks->names[k]) == 0)
+				return true;
+	return false;
+}
+
+/* "NAME (processes web, worker; worker is not in [processes])": which machines a section's
+ * results are about, when it names its groups. */
+static void section_label(const procs *p, const fa_toml_value *sec, const char *name, char *out,
+			  size_t n)
+{
+	const fa_toml_value *ps = fa_toml_table_get(sec, "processes");
+	size_t i, used, named = 0, undeclared = 0;
+
+	snprintf(out, n, "%s", name);
+	for (i = 0; i < fa_toml_array_size(ps); i++) {
+		const char *s = NULL;
+
+		if (fa_toml_as_string(fa_toml_array_at(ps, i), &s, NULL) != 0)
+			continue;
+		used = strlen(out);
+		snprintf(out + used, n - used, "%s%s", named++ ? ", " : " (processes ", s);
+	}
+	if (!named)
+		return;
+	for (i = 0; i < fa_toml_array_size(ps); i++) {
+		const char *s = NULL;
+
+		if (fa_toml_as_string(fa_toml_array_at(ps, i), &s, NULL) != 0 || procs_declared(p, s))
+			continue;
+		used = strlen(out);
+		snprintf(out + used, n - used, "%s%s",
+			 undeclared++ ? ", " : "; not in [processes], so on no machine: ", s);
+	}
+	used = strlen(out);
+	snprintf(out + used, n - used, ")");
+}
+
 /* One service: http_service (is_http) or one [[services]] entry. */
-static void toml_service(emitter *e, const fa_toml_value *svc, const char *name, bool is_http,
-			 bool top_checks)
+static void toml_service(emitter *e, const fa_toml_value *svc, const char *name, const char *label,
+			 bool is_http, bool top_checks)
 {
 	const fa_toml_value *ports = fa_toml_table_get(svc, "ports");
 	int64_t internal = 0;
@@ -670,11 +839,11 @@ static void toml_service(emitter *e, const fa_toml_value *svc, const char *name,
 		}
 		fa_msg_init(&m);
 		if (bad) {
-			fa_msg_addf(&m, "%s exposes internal port %lld publicly", name, (long long)internal);
+			fa_msg_addf(&m, "%s exposes internal port %lld publicly", label, (long long)internal);
 			emit(e, FA_CK_PRIVATE_SERVICE_PUBLIC, FA_STATUS_FAIL, name, bad_line ? bad_line : line,
 			     fa_msg_str(&m));
 		} else {
-			fa_msg_addf(&m, "%s exposes no private-service port", name);
+			fa_msg_addf(&m, "%s exposes no private-service port", label);
 			emit(e, FA_CK_PRIVATE_SERVICE_PUBLIC, FA_STATUS_PASS, name, line, fa_msg_str(&m));
 		}
 	}
@@ -709,17 +878,17 @@ static void toml_service(emitter *e, const fa_toml_value *svc, const char *name,
 		}
 		fa_msg_init(&m);
 		fa_msg_addf(&m, http_plain ? "%s serves plain HTTP without force_https = true"
-					   : "%s forces HTTPS", name);
+					   : "%s forces HTTPS", label);
 		emit(e, FA_CK_HTTPS_NOT_FORCED, http_plain ? FA_STATUS_FAIL : FA_STATUS_PASS, name,
 		     http_plain ? hl : line, fa_msg_str(&m));
 		fa_msg_init(&m);
 		fa_msg_addf(&m, weak ? "%s allows TLS 1.0 or 1.1 (tls_options.versions)"
-				     : "%s allows no TLS version below 1.2", name);
+				     : "%s allows no TLS version below 1.2", label);
 		emit(e, FA_CK_WEAK_PROTOCOLS, weak ? FA_STATUS_FAIL : FA_STATUS_PASS, name,
 		     weak ? wl : line, fa_msg_str(&m));
 	}
 	fa_msg_init(&m);
-	fa_msg_addf(&m, checks ? "%s has health checks" : "%s is public and has no health checks", name);
+	fa_msg_addf(&m, checks ? "%s has health checks" : "%s is public and has no health checks", label);
 	emit(e, FA_CK_CHECKS_MISSING, checks ? FA_STATUS_PASS : FA_STATUS_FAIL, name, line,
 	     fa_msg_str(&m));
 	{
@@ -728,7 +897,7 @@ static void toml_service(emitter *e, const fa_toml_value *svc, const char *name,
 
 		fa_msg_init(&m);
 		fa_msg_addf(&m, on ? "%s stops idle machines" : "%s has auto_stop_machines off or unset",
-			    name);
+			    label);
 		emit(e, FA_CK_AUTOSTOP_DISABLED, on ? FA_STATUS_PASS : FA_STATUS_FAIL, name,
 		     al ? al : line, fa_msg_str(&m));
 	}
@@ -771,7 +940,9 @@ int fa_scan_fly_toml(const fa_scan_ctx *c, const char *path, const char *text, s
 	fa_toml_error terr;
 	const fa_toml_value *root, *svcs, *http, *img;
 	const char *app = NULL, *s = NULL;
-	bool top_checks;
+	char label[512];
+	groupset checks;
+	procs p;
 	size_t i;
 	int rc;
 
@@ -794,16 +965,23 @@ int fa_scan_fly_toml(const fa_scan_ctx *c, const char *path, const char *text, s
 	if (fa_toml_as_string(fa_toml_table_get(root, "app"), &app, NULL) == 0 && app[0])
 		e.app = app;
 	toml_env(&e, fa_toml_table_get(root, "env"));
-	top_checks = fa_toml_table_size(fa_toml_table_get(root, "checks")) > 0;
+	procs_init(&p, root);
+	memset(&checks, 0, sizeof(checks));
+	for (i = 0; i < fa_toml_table_size(fa_toml_table_get(root, "checks")); i++)
+		gs_section(&checks, &p, fa_toml_table_at(fa_toml_table_get(root, "checks"), i, NULL));
 	http = fa_toml_table_get(root, "http_service");
-	if (fa_toml_type_of(http) == FA_TOML_TABLE)
-		toml_service(&e, http, "[http_service]", true, top_checks);
+	if (fa_toml_type_of(http) == FA_TOML_TABLE) {
+		section_label(&p, http, "[http_service]", label, sizeof(label));
+		toml_service(&e, http, "[http_service]", label, true, top_checks_for(&p, &checks, http));
+	}
 	svcs = fa_toml_table_get(root, "services");
 	for (i = 0; i < fa_toml_array_size(svcs) && !e.err; i++) {
+		const fa_toml_value *sv = fa_toml_array_at(svcs, i);
 		char name[48];
 
 		snprintf(name, sizeof(name), "[[services]] #%zu", i + 1);
-		toml_service(&e, fa_toml_array_at(svcs, i), name, false, top_checks);
+		section_label(&p, sv, name, label, sizeof(label));
+		toml_service(&e, sv, name, label, false, top_checks_for(&p, &checks, sv));
 	}
 	img = fa_toml_get(root, "build.image");
 	if (!e.err && fa_toml_as_string(img, &s, NULL) == 0) {
@@ -966,20 +1144,6 @@ int fa_scan_env_file(const fa_scan_ctx *c, const char *path, fa_results *out)
 
 /* ---- audit --repo: fly.toml against the live app ---------------------------------------- */
 
-char *fa_fly_toml_app(const char *text, size_t len)
-{
-	fa_toml *doc = NULL;
-	const char *app = NULL;
-	char *out = NULL;
-
-	if (fa_toml_parse(&doc, text, len, NULL) != 0)
-		return NULL;
-	if (fa_toml_as_string(fa_toml_table_get(fa_toml_root(doc), "app"), &app, NULL) == 0 && app[0])
-		out = strdup(app);
-	fa_toml_free(doc);
-	return out;
-}
-
 static int cmp_cstr(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -1031,7 +1195,9 @@ typedef struct setting {
 
 enum { S_FORCE_HTTPS, S_PORTS, S_PUBLIC_INTERNAL, S_TLS, S_CHECKS, S_AUTOSTOP, S_ENV, S_IMAGE, S_N };
 
-static int repo_settings(const fa_toml_value *root, setting *s, bool *have_image)
+/* The settings the machines of process group `group` get from the file. */
+static int repo_settings(const fa_toml_value *root, const procs *pg, const char *group, setting *s,
+			 bool *have_image)
 {
 	const fa_toml_value *http = fa_toml_table_get(root, "http_service");
 	const fa_toml_value *svcs = fa_toml_table_get(root, "services");
@@ -1042,8 +1208,10 @@ static int repo_settings(const fa_toml_value *root, setting *s, bool *have_image
 	bool force = false, weak = false, checks, autostop = false, first_svc = true;
 	const char *img = NULL;
 
+	if (fa_toml_type_of(http) != FA_TOML_TABLE || !applies(pg, http, group))
+		http = NULL;
 	/* ports and handlers, public internal ports */
-	if (fa_toml_type_of(http) == FA_TOML_TABLE) {
+	if (http) {
 		int64_t ip = 0;
 
 		fa_toml_as_bool(fa_toml_table_get(http, "force_https"), &force);
@@ -1073,7 +1241,7 @@ static int repo_settings(const fa_toml_value *root, setting *s, bool *have_image
 			const fa_toml_value *ports = fa_toml_table_get(sv, "ports");
 			int64_t ip = 0;
 
-			if (!fa_toml_array_size(ports))
+			if (!fa_toml_array_size(ports) || !applies(pg, sv, group))
 				continue;
 			fa_toml_as_int(fa_toml_table_get(sv, "internal_port"), &ip);
 			snprintf(tmp, sizeof(tmp), "%lld", (long long)ip);
@@ -1081,6 +1249,8 @@ static int repo_settings(const fa_toml_value *root, setting *s, bool *have_image
 					  s[S_PUBLIC_INTERNAL].repo.len ? " " : "", tmp))
 				return -1;
 			if (first_svc) {
+				if (!s[S_FORCE_HTTPS].line)
+					s[S_FORCE_HTTPS].line = fa_toml_line(sv);
 				autostop = autostop_on(sv);
 				s[S_AUTOSTOP].line = fa_toml_line(sv);
 				s[S_PORTS].line = s[S_PUBLIC_INTERNAL].line = s[S_TLS].line = fa_toml_line(sv);
@@ -1110,11 +1280,15 @@ static int repo_settings(const fa_toml_value *root, setting *s, bool *have_image
 	    fa_buf_adds(&s[S_AUTOSTOP].repo, autostop ? "on" : "off"))
 		return -1;
 	/* checks anywhere */
-	checks = fa_toml_table_size(fa_toml_table_get(root, "checks")) > 0 ||
-		 fa_toml_array_size(fa_toml_table_get(http, "checks")) > 0;
+	checks = fa_toml_array_size(fa_toml_table_get(http, "checks")) > 0;
+	for (i = 0; i < fa_toml_table_size(fa_toml_table_get(root, "checks")); i++)
+		if (applies(pg, fa_toml_table_at(fa_toml_table_get(root, "checks"), i, NULL), group))
+			checks = true;
 	for (i = 0; i < fa_toml_array_size(svcs); i++) {
 		const fa_toml_value *sv = fa_toml_array_at(svcs, i);
 
+		if (!applies(pg, sv, group))
+			continue;
 		if (fa_toml_array_size(fa_toml_table_get(sv, "http_checks")) ||
 		    fa_toml_array_size(fa_toml_table_get(sv, "tcp_checks")) ||
 		    fa_toml_array_size(fa_toml_table_get(sv, "checks")))
@@ -1201,20 +1375,445 @@ static int live_settings(const fa_machine *m, fa_buf *v /* [S_N] */)
 	return join_sorted(&v[S_ENV], words, nw);
 }
 
-int fa_repo_drift(const fa_scan_ctx *c, const char *path, const char *text, size_t len,
-		  const fa_app *app, fa_results *out, fa_parse_error *err)
+/* ---- the fly.toml as audit --repo holds it ---------------------------------------------- */
+
+/* One [env] entry: its name and line, and the keyed hash of its value (never the value). */
+typedef struct fly_env {
+	char *name;
+	unsigned line;
+	bool comparable; /* a string (no NUL), integer or boolean: flyctl deploys those as text */
+	unsigned char hash[FA_ENV_HASH_LEN];
+} fly_env;
+
+/* One process group of the file and the settings its machines get. */
+typedef struct fly_group {
+	char *name;
+	unsigned line; /* its key in [processes]; 0 for the implicit "app" */
+	char *val[S_N];
+	unsigned lines[S_N];
+} fly_group;
+
+struct fa_fly_toml {
+	char *app;
+	bool hashed;   /* [env] values were hashed with the run's key */
+	bool declared; /* [processes] names at least one group */
+	bool capped;   /* more than MAX_GROUPS groups: process groups are not compared */
+	unsigned proc_line;
+	fly_group *groups; /* never empty */
+	size_t n_groups, def;
+	bool have_image;
+	fly_env *env;
+	size_t n_env;
+};
+
+void fa_fly_toml_free(fa_fly_toml *t)
+{
+	size_t i, k;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n_groups; i++) {
+		free(t->groups[i].name);
+		for (k = 0; k < S_N; k++)
+			free(t->groups[i].val[k]);
+	}
+	for (i = 0; i < t->n_env; i++)
+		free(t->env[i].name);
+	free(t->groups);
+	free(t->env);
+	free(t->app);
+	free(t);
+}
+
+const char *fa_fly_toml_app_name(const fa_fly_toml *t)
+{
+	return t ? t->app : NULL;
+}
+
+static int group_add(fa_fly_toml *t, const fa_toml_value *root, const procs *pg, const char *name,
+		     unsigned line)
+{
+	fly_group *g = &t->groups[t->n_groups];
+	setting s[S_N];
+	size_t k;
+	int rc = 0;
+
+	memset(g, 0, sizeof(*g));
+	t->n_groups++;
+	g->line = line;
+	if (!(g->name = strdup(name)))
+		return -1;
+	for (k = 0; k < S_N; k++) {
+		s[k].line = 0;
+		fa_buf_init(&s[k].repo, 65536);
+	}
+	if (repo_settings(root, pg, name, s, &t->have_image) < 0)
+		rc = -1;
+	for (k = 0; k < S_N && !rc; k++) {
+		g->val[k] = strdup(s[k].repo.data ? s[k].repo.data : "");
+		g->lines[k] = s[k].line;
+		if (!g->val[k])
+			rc = -1;
+	}
+	for (k = 0; k < S_N; k++)
+		fa_buf_release(&s[k].repo);
+	return rc;
+}
+
+/* Hashes one [env] value as the live decoder hashes a machine's (flyctl deploys an integer
+ * or a boolean as its text); any other type is kept as not comparable. */
+static int env_add(fa_fly_toml *t, const fa_toml_key *k, const fa_toml_value *v,
+		   const unsigned char *key)
+{
+	fly_env *e = &t->env[t->n_env];
+	const char *s = NULL;
+	size_t len = 0;
+	int64_t n = 0;
+	bool b = false;
+	char tmp[32];
+	int rc = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (!(e->name = strdup(k->name)))
+		return -1;
+	t->n_env++;
+	e->line = k->line;
+	if (fa_toml_as_string(v, &s, &len) == 0) {
+		/* a NUL inside (\u0000): what the machine ends up with is not ours to guess */
+		e->comparable = !memchr(s, '\0', len);
+	} else if (fa_toml_as_int(v, &n) == 0) {
+		len = (size_t)snprintf(tmp, sizeof(tmp), "%lld", (long long)n);
+		s = tmp;
+		e->comparable = true;
+	} else if (fa_toml_as_bool(v, &b) == 0) {
+		s = b ? "true" : "false";
+		len = strlen(s);
+		e->comparable = true;
+	}
+	if (e->comparable && key)
+		rc = fa_env_hash(key, s, len, e->hash);
+	fa_memzero(tmp, sizeof(tmp));
+	return rc;
+}
+
+int fa_fly_toml_read(const char *text, size_t len, const unsigned char *key, fa_fly_toml **out,
+		     fa_parse_error *err)
+{
+	fa_toml *doc = NULL;
+	fa_toml_error terr;
+	const fa_toml_value *root, *env;
+	fa_fly_toml *t = NULL;
+	const char *app = NULL;
+	procs pg;
+	size_t i, n;
+	int rc;
+
+	*out = NULL;
+	memset(&terr, 0, sizeof(terr));
+	rc = fa_toml_parse(&doc, text, len, &terr);
+	if (rc == FA_TOML_ENOMEM)
+		return -1;
+	if (rc) {
+		if (err) {
+			err->line = terr.line;
+			snprintf(err->msg, sizeof(err->msg), "%s", terr.msg[0] ? terr.msg : "not TOML");
+		}
+		return FA_SCAN_UNPARSED;
+	}
+	root = fa_toml_root(doc);
+	procs_init(&pg, root);
+	n = pg.n ? pg.n : 1;
+	if (n > MAX_GROUPS)
+		n = MAX_GROUPS;
+	env = fa_toml_table_get(root, "env");
+	if (!(t = calloc(1, sizeof(*t))) || !(t->groups = calloc(n, sizeof(*t->groups))) ||
+	    !(t->env = calloc(fa_toml_table_size(env) + 1, sizeof(*t->env))))
+		goto oom;
+	if (fa_toml_as_string(fa_toml_table_get(root, "app"), &app, NULL) == 0 && app[0] &&
+	    !(t->app = strdup(app)))
+		goto oom;
+	t->hashed = key != NULL;
+	t->declared = pg.n > 0;
+	t->capped = pg.n > MAX_GROUPS;
+	t->proc_line = fa_toml_line(pg.table);
+	/* the settings each group's machines get (the implicit "app" when none is declared) */
+	if (!pg.n && group_add(t, root, &pg, "app", 0) < 0)
+		goto oom;
+	/* the default group first (kept when there are more groups than are compared) */
+	if (pg.n) {
+		fa_toml_key k;
+
+		if (!fa_toml_table_getn(pg.table, pg.def, strlen(pg.def), &k) ||
+		    group_add(t, root, &pg, pg.def, k.line) < 0)
+			goto oom;
+	}
+	for (i = 0; pg.n && i < fa_toml_table_size(pg.table) && t->n_groups < n; i++) {
+		fa_toml_key k;
+
+		if (!fa_toml_table_at(pg.table, i, &k) || !key_ok(&k) || strcmp(k.name, pg.def) == 0)
+			continue;
+		if (group_add(t, root, &pg, k.name, k.line) < 0)
+			goto oom;
+	}
+	/* [env]: names, lines and keyed hashes; the values go with the tree, wiped */
+	for (i = 0; i < fa_toml_table_size(env); i++) {
+		fa_toml_key k;
+		const fa_toml_value *v = fa_toml_table_at(env, i, &k);
+
+		if (v && key_ok(&k) && env_add(t, &k, v, key) < 0)
+			goto oom;
+	}
+	fa_toml_free(doc);
+	*out = t;
+	return 0;
+oom:
+	fa_toml_free(doc);
+	fa_fly_toml_free(t);
+	return -1;
+}
+
+/* ---- audit --repo: the fly.toml against the live app ------------------------------------ */
+
+/* The machines whose settings are compared: started, with a config, not one-shot. */
+static bool compared(const fa_machine *mc)
+{
+	return mc->has_config && mc->state && strcmp(mc->state, "started") == 0 && !mc->release_command;
+}
+
+/* The machines that make up the app's process groups: any not destroyed, but release
+ * commands and the platform's own one-off groups (fly_app_console, ...). */
+static bool counted(const fa_machine *mc)
+{
+	if (mc->release_command)
+		return false;
+	if (mc->state && (strcmp(mc->state, "destroyed") == 0 || strcmp(mc->state, "destroying") == 0))
+		return false;
+	return !mc->process_group || strncmp(mc->process_group, "fly_app_", 8) != 0;
+}
+
+/* The file's group a machine belongs to: a machine without group metadata (an older
+ * deploy) is taken as the default group, as flyctl takes it. NULL: none of the file's. */
+static const fly_group *group_of(const fa_fly_toml *t, const fa_machine *mc)
+{
+	size_t i;
+
+	if (!mc->process_group)
+		return &t->groups[t->def];
+	for (i = 0; i < t->n_groups; i++)
+		if (strcmp(t->groups[i].name, mc->process_group) == 0)
+			return &t->groups[i];
+	return NULL;
+}
+
+/* What the started machines say about one [env] name. */
+typedef struct env_tally {
+	const fly_env *v;
+	size_t n_have, n_diff;
+	const fa_machine *differs; /* the first machine whose value differs */
+} env_tally;
+
+static int cmp_tally(const void *a, const void *b)
+{
+	return strcmp(((const env_tally *)a)->v->name, ((const env_tally *)b)->v->name);
+}
+
+/* env values, by keyed hash: one fail per [env] name whose value differs on a started
+ * machine that sets it; a name on one side only is env_names' (above). Each machine's
+ * variables are looked up among the file's names, sorted: a file of many names held
+ * against many machines stays linear-logarithmic. */
+static void env_values(emitter *e, const fa_fly_toml *t, const fa_app *app)
+{
+	env_tally *tl;
+	size_t i, j, n_common = 0, n_match = 0;
+	unsigned first_line = 0;
+	bool bad = false;
+
+	if (!t->n_env)
+		return;
+	if (!(tl = calloc(t->n_env, sizeof(*tl)))) {
+		e->err = -1;
+		return;
+	}
+	for (i = 0; i < t->n_env; i++)
+		tl[i].v = &t->env[i];
+	qsort(tl, t->n_env, sizeof(*tl), cmp_tally);
+	for (j = 0; j < app->n_machines; j++) {
+		const fa_machine *mc = &app->machines[j];
+
+		if (!compared(mc))
+			continue;
+		for (i = 0; i < mc->env.n_vars; i++) {
+			const fa_env_var *lv = &mc->env.vars[i];
+			fly_env key;
+			env_tally probe, *hit;
+
+			if (!lv->name)
+				continue;
+			key.name = lv->name;
+			probe.v = &key;
+			if (!(hit = bsearch(&probe, tl, t->n_env, sizeof(*tl), cmp_tally)))
+				continue;
+			hit->n_have++;
+			if (t->hashed && hit->v->comparable &&
+			    memcmp(lv->hash, hit->v->hash, FA_ENV_HASH_LEN) != 0) {
+				if (!hit->differs)
+					hit->differs = mc;
+				hit->n_diff++;
+			}
+		}
+	}
+	/* results in the file's order */
+	for (i = 0; i < t->n_env && !e->err; i++) {
+		const fly_env *v = &t->env[i];
+		env_tally probe, *x;
+		char item[300];
+		fa_msg m;
+
+		probe.v = v;
+		x = bsearch(&probe, tl, t->n_env, sizeof(*tl), cmp_tally);
+		if (!x || !x->n_have)
+			continue;
+		if (!n_common++)
+			first_line = v->line;
+		if (!t->hashed)
+			continue;
+		snprintf(item, sizeof(item), "env_value:%s", v->name);
+		fa_msg_init(&m);
+		if (!v->comparable) {
+			fa_msg_addf(&m, "env_value: [env] %s in the repository is not a string, integer or boolean (or holds a NUL), so its value is not compared",
+				    v->name);
+			emit(e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, item, v->line ? v->line : 1, fa_msg_str(&m));
+			bad = true;
+		} else if (x->differs) {
+			fa_msg_addf(&m, "env_value: the value of [env] %s differs from the one machine %s runs (%zu of %zu started machines that set it differ; compared by keyed hash, no value is shown)",
+				    v->name, x->differs->id ? x->differs->id : "?", x->n_diff, x->n_have);
+			emit(e, FA_CK_REPO_DRIFT, FA_STATUS_FAIL, item, v->line ? v->line : 1, fa_msg_str(&m));
+			bad = true;
+		} else {
+			n_match++;
+		}
+	}
+	free(tl);
+	if (!n_common || e->err)
+		return;
+	if (!t->hashed) {
+		fa_msg m;
+
+		fa_msg_init(&m);
+		fa_msg_addf(&m, "env_values: the values of the %zu [env] variables the machines also set are not compared: the live values were hashed with the key of the run that read them (a snapshot), and that key is never stored",
+			    n_common);
+		emit(e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, "env_values", first_line ? first_line : 1,
+		     fa_msg_str(&m));
+	} else if (!bad) {
+		fa_msg m;
+
+		fa_msg_init(&m);
+		fa_msg_addf(&m, "env_values: the %zu [env] values the started machines set match the repository (compared by keyed hash)",
+			    n_match);
+		emit(e, FA_CK_REPO_DRIFT, FA_STATUS_PASS, "env_values", first_line ? first_line : 1,
+		     fa_msg_str(&m));
+	}
+}
+
+/* Process groups: each group of the file that no live machine runs, and each live group
+ * the file does not have, is a fail. */
+static void process_groups(emitter *e, const fa_fly_toml *t, const fa_app *app)
+{
+	const char *live[MAX_GROUPS], *repo[MAX_GROUPS];
+	const fa_machine *first[MAX_GROUPS];
+	size_t nl = 0, i, j, n_machines = 0;
+	unsigned line = t->proc_line ? t->proc_line : 1;
+	bool capped = t->capped, bad = false;
+	fa_buf rb = FA_BUF_INIT(0);
+	char item[300];
+	fa_msg m;
+
+	for (i = 0; i < app->n_machines; i++) {
+		const fa_machine *mc = &app->machines[i];
+		const char *g;
+
+		if (!counted(mc))
+			continue;
+		n_machines++;
+		if (!mc->process_group && !mc->has_config) {
+			/* no config to say which group it is (its host is not ok): unknown */
+			fa_msg_init(&m);
+			fa_msg_addf(&m, "processes: machine %s has no config (host status %s), so the process groups are not compared",
+				    mc->id ? mc->id : "?", mc->host_status ? mc->host_status : "unknown");
+			emit(e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, "processes", line, fa_msg_str(&m));
+			return;
+		}
+		g = mc->process_group ? mc->process_group : t->groups[t->def].name;
+		for (j = 0; j < nl && strcmp(live[j], g) != 0; j++)
+			;
+		if (j < nl)
+			continue;
+		if (nl == MAX_GROUPS) {
+			capped = true;
+			break;
+		}
+		first[nl] = mc;
+		live[nl++] = g;
+	}
+	if (!n_machines)
+		return; /* no machine to hold the groups against (the settings above say why) */
+	if (capped) {
+		emit(e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, "processes", line,
+		     "processes: more than 64 process groups, so they are not compared");
+		return;
+	}
+	for (i = 0; i < t->n_groups; i++)
+		repo[i] = t->groups[i].name;
+	if (join_sorted(&rb, repo, t->n_groups) < 0)
+		goto oom;
+	for (i = 0; i < t->n_groups && !e->err; i++) {
+		for (j = 0; j < nl && strcmp(live[j], t->groups[i].name) != 0; j++)
+			;
+		if (j < nl)
+			continue;
+		snprintf(item, sizeof(item), "process_group:%s", t->groups[i].name);
+		fa_msg_init(&m);
+		fa_msg_addf(&m, "processes: process group %s is in the repository, no live machine runs it (the repository has \"%s\")",
+			    t->groups[i].name, rb.data);
+		emit(e, FA_CK_REPO_DRIFT, FA_STATUS_FAIL, item, t->groups[i].line ? t->groups[i].line : line,
+		     fa_msg_str(&m));
+		bad = true;
+	}
+	for (j = 0; j < nl && !e->err; j++) {
+		for (i = 0; i < t->n_groups && strcmp(live[j], t->groups[i].name) != 0; i++)
+			;
+		if (i < t->n_groups)
+			continue;
+		snprintf(item, sizeof(item), "process_group:%s", live[j]);
+		fa_msg_init(&m);
+		fa_msg_addf(&m, "processes: live process group %s (machine %s) is not in the repository (the repository has \"%s\")",
+			    live[j], first[j]->id ? first[j]->id : "?", rb.data);
+		emit(e, FA_CK_REPO_DRIFT, FA_STATUS_FAIL, item, line, fa_msg_str(&m));
+		bad = true;
+	}
+	if (!bad && !e->err) {
+		fa_msg_init(&m);
+		fa_msg_addf(&m, "processes: the repository and the %zu live machines have the same process groups (\"%s\")",
+			    n_machines, rb.data);
+		emit(e, FA_CK_REPO_DRIFT, FA_STATUS_PASS, "processes", line, fa_msg_str(&m));
+	}
+	goto done;
+oom:
+	e->err = -1;
+done:
+	fa_buf_release(&rb);
+}
+
+int fa_repo_drift(const fa_scan_ctx *c, const char *path, const fa_fly_toml *t, const fa_app *app,
+		  fa_results *out)
 {
 	static const char *const names[S_N] = { "force_https", "ports", "public_internal_ports",
 		"tls_versions", "health_checks", "auto_stop_machines", "env_names", "image" };
 	emitter e;
-	fa_toml *doc = NULL;
-	fa_toml_error terr;
-	setting s[S_N];
 	fa_buf live[S_N];
 	fa_buf idb = FA_BUF_INIT(0);
-	bool have_image = false, any = false;
+	bool any = false;
 	size_t i, k;
-	int rc;
 
 	memset(&e, 0, sizeof(e));
 	e.c = c;
@@ -1225,30 +1824,8 @@ int fa_repo_drift(const fa_scan_ctx *c, const char *path, const char *text, size
 	if (fa_buf_printf(&idb, "%s:%s", app->name ? app->name : "(no name)", path ? path : ""))
 		return -1;
 	e.id_base = idb.data; /* "APP:fly.toml": several fly.toml files of one app stay apart */
-	rc = fa_toml_parse(&doc, text, len, &terr);
-	if (rc == FA_TOML_ENOMEM) {
-		fa_buf_release(&idb);
-		return -1;
-	}
-	if (rc) {
-		if (err) {
-			err->line = terr.line;
-			snprintf(err->msg, sizeof(err->msg), "%s", terr.msg);
-		}
-		fa_buf_release(&idb);
-		return FA_SCAN_UNPARSED;
-	}
-	for (k = 0; k < S_N; k++) {
-		s[k].name = names[k];
-		s[k].line = 0;
-		fa_buf_init(&s[k].repo, 65536);
-		fa_buf_init(&live[k], 65536);
-	}
-	if (repo_settings(fa_toml_root(doc), s, &have_image) < 0)
-		goto oom;
 	for (k = 0; k < S_N; k++)
-		if (fa_buf_add(&s[k].repo, "", 0))
-			goto oom;
+		fa_buf_init(&live[k], 65536);
 	if (!fa_chk_loaded(app, FA_EP_MACHINES)) {
 		fa_msg m;
 
@@ -1257,67 +1834,84 @@ int fa_repo_drift(const fa_scan_ctx *c, const char *path, const char *text, size
 		emit(&e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, "machines", 1, fa_msg_str(&m));
 		goto done;
 	}
-	for (k = 0; k < S_N; k++) {
+	for (k = 0; k < S_N && !e.err; k++) {
 		const fa_machine *differs = NULL;
+		const fly_group *dg = NULL;
+		/* env names and the image are the app's; the rest each group's */
+		bool per_group = k != S_ENV && k != S_IMAGE;
 		size_t n_diff = 0, n_seen = 0;
-		char item[300];
+		const fly_group *d = &t->groups[t->def];
 		fa_msg m;
 
-		if (k == S_IMAGE && !have_image)
+		if (k == S_IMAGE && !t->have_image)
 			continue;
 		for (i = 0; i < app->n_machines; i++) {
 			const fa_machine *mc = &app->machines[i];
+			const fly_group *g = per_group ? group_of(t, mc) : d;
 			size_t j;
 
-			if (!mc->has_config || !mc->state || strcmp(mc->state, "started") != 0)
+			/* a machine of a group the file lacks is the process groups' fail below */
+			if (!compared(mc) || !g)
 				continue;
 			for (j = 0; j < S_N; j++)
 				fa_buf_reset(&live[j]);
 			if (live_settings(mc, live) < 0)
 				goto oom;
 			n_seen++;
-			if (strcmp(live[k].data ? live[k].data : "", s[k].repo.data) != 0) {
-				if (!differs)
+			if (strcmp(live[k].data ? live[k].data : "", g->val[k]) != 0) {
+				if (!differs) {
 					differs = mc; /* the message names the first one */
+					dg = g;
+				}
 				n_diff++;
 			}
 		}
 		if (!n_seen)
-			break;
+			continue;
 		any = true;
-		snprintf(item, sizeof(item), "%s", names[k]);
 		fa_msg_init(&m);
 		if (differs) {
+			char grp[200] = "", mgrp[200] = "";
 			size_t j;
 
 			for (j = 0; j < S_N; j++)
 				fa_buf_reset(&live[j]);
 			if (live_settings(differs, live) < 0)
 				goto oom;
-			fa_msg_addf(&m, "%s: the repository says \"%s\", machine %s runs \"%s\" (%zu of %zu started machines differ)",
-				    names[k], s[k].repo.data, differs->id ? differs->id : "?",
+			if (per_group && t->declared) {
+				snprintf(grp, sizeof(grp), " for process group %s", dg->name);
+				snprintf(mgrp, sizeof(mgrp), " (group %s)", dg->name);
+			}
+			fa_msg_addf(&m, "%s: the repository says \"%s\"%s, machine %s%s runs \"%s\" (%zu of %zu started machines differ)",
+				    names[k], dg->val[k], grp, differs->id ? differs->id : "?", mgrp,
 				    live[k].data ? live[k].data : "", n_diff, n_seen);
-			emit(&e, FA_CK_REPO_DRIFT, FA_STATUS_FAIL, item, s[k].line ? s[k].line : 1,
+			emit(&e, FA_CK_REPO_DRIFT, FA_STATUS_FAIL, names[k], dg->lines[k] ? dg->lines[k] : 1,
+			     fa_msg_str(&m));
+		} else if (per_group && t->declared && t->n_groups > 1) {
+			fa_msg_addf(&m, "%s: the repository and the %zu started machines agree, group by group",
+				    names[k], n_seen);
+			emit(&e, FA_CK_REPO_DRIFT, FA_STATUS_PASS, names[k], d->lines[k] ? d->lines[k] : 1,
 			     fa_msg_str(&m));
 		} else {
 			fa_msg_addf(&m, "%s: the repository and the %zu started machines agree (\"%s\")",
-				    names[k], n_seen, s[k].repo.data);
-			emit(&e, FA_CK_REPO_DRIFT, FA_STATUS_PASS, item, s[k].line ? s[k].line : 1,
+				    names[k], n_seen, d->val[k]);
+			emit(&e, FA_CK_REPO_DRIFT, FA_STATUS_PASS, names[k], d->lines[k] ? d->lines[k] : 1,
 			     fa_msg_str(&m));
 		}
 	}
 	if (!any && !e.err)
 		emit(&e, FA_CK_REPO_DRIFT, FA_STATUS_UNKNOWN, "machines", 1,
 		     "no started machine with a config to compare the repository with");
+	if (!e.err)
+		env_values(&e, t, app);
+	if (!e.err)
+		process_groups(&e, t, app);
 	goto done;
 oom:
 	e.err = -1;
 done:
-	for (k = 0; k < S_N; k++) {
-		fa_buf_release(&s[k].repo);
+	for (k = 0; k < S_N; k++)
 		fa_buf_release(&live[k]);
-	}
-	fa_toml_free(doc);
 	fa_buf_release(&idb);
 	return e.err;
 }

@@ -69,6 +69,9 @@ static void value_free(fa_toml_value *v)
 			value_free(v->u.arr.items[i]);
 		free(v->u.arr.items);
 	} else if (v->type == FA_TOML_STRING) {
+		/* strings are wiped before they are freed: an [env] value may be a credential */
+		if (v->u.str.s)
+			fa_memzero(v->u.str.s, v->u.str.len);
 		free(v->u.str.s);
 	}
 	free(v);

@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
+#include "flyaudit/buf.h"
 #include "flyaudit/outfile.h"
 #include "flyaudit/macaroon.h"
 #include "flyaudit/policy.h"
@@ -249,7 +252,7 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 		free(run->source);
 		run->source = strdup(cli->from);
 	} else {
-		rc = fa_session_open(&s, cli, true);
+		rc = fa_session_open_key(&s, cli, true, run->have_hash_key ? run->hash_key : NULL);
 		if (rc)
 			return rc;
 		run->org = strdup(s.org);
@@ -323,8 +326,17 @@ void fa_audit_run_init(fa_audit_run *run)
 	fa_now_rfc3339(run->generated_at);
 }
 
+int fa_audit_run_key(fa_audit_run *run)
+{
+	if (RAND_bytes(run->hash_key, sizeof(run->hash_key)) != 1)
+		return fa_cli_error(FA_EXIT_USAGE, "cannot get random bytes for the env hash key");
+	run->have_hash_key = true;
+	return FA_EXIT_OK;
+}
+
 void fa_audit_run_release(fa_audit_run *run)
 {
+	fa_memzero(run->hash_key, sizeof(run->hash_key));
 	fa_report_release(&run->report);
 	fa_inventory_release(&run->inv);
 	free(run->org);
@@ -876,6 +888,12 @@ int fa_cmd_audit(const fa_cli *cli)
 	}
 	run.spill = spill;
 	if (cli->repo) {
+		/* a live crawl: the fly.toml [env] values are hashed with the key the live env
+		 * will be hashed with; --from: the snapshot's hashes came from another run's key
+		 * (never stored), so values are not compared */
+		rc = cli->from ? FA_EXIT_OK : fa_audit_run_key(&run);
+		if (rc)
+			goto cleanup;
 		rc = fa_repo_open(&repo, cli, &run);
 		if (rc)
 			goto cleanup;

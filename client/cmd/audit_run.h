@@ -47,6 +47,11 @@ typedef struct fa_audit_run {
 	bool spill_failed;
 	struct fa_probe *probe; /* --probe: the edge probes of the live crawl (client/probe.h) */
 	bool probe_used;        /* --probe ran: network.admin_allowlist comes from the edge */
+	/* audit --repo on a live crawl: the env hash key of the run, drawn before the scan so
+	 * that fly.toml [env] values and the live ones are hashed alike. Memory only; wiped
+	 * by fa_audit_run_release. */
+	unsigned char hash_key[FA_API_HASH_KEY_LEN];
+	bool have_hash_key;
 	/* --all-orgs: when set (FA_SOFT_ERRLEN bytes), a live crawl that cannot go on keeps its
 	 * reason here instead of printing it, and the run goes on with the next org */
 	char *soft_error;
@@ -59,6 +64,8 @@ void fa_audit_run_release(fa_audit_run *run);
 /* Reads the inventory (live or --from) and runs every check. Returns an exit code
  * (0 = collected; run->partial says whether something could not be read). */
 int fa_audit_collect(fa_audit_run *run, const fa_cli *cli);
+/* Draws run->hash_key (audit --repo on a live crawl). Returns an exit code. */
+int fa_audit_run_key(fa_audit_run *run);
 /* audit --repo DIR (cmd/repo.c): scans DIR into its own list, adds the scan's coverage
  * errors to run->report, and sets run->extend/finish so that each app's batch gets its
  * scan results and config.repo_drift. Returns an exit code (2 with the error printed). */

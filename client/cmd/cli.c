@@ -42,7 +42,8 @@ static const command commands[] = {
 	  "cis-8.1|soc2 adds a per-control table. With FLYAUDIT_NOTIFY_URL set, new failures at\n"
 	  "or above --fail-on are POSTed there as a short JSON summary (Slack/Discord `text`).\n"
 	  "--repo DIR also scans DIR (as `scan`) and holds each fly.toml against the live app\n"
-	  "it names (config.repo_drift)." },
+	  "it names (config.repo_drift): settings per process group, env names, env values by\n"
+	  "keyed hash (never shown; not with --from), process groups, image." },
 	{ "diff", "OLD.json NEW.json", "new, resolved and unchanged failures between two reports",
 	  "Exit 1 when there are new failures at or above --fail-on." },
 	{ "checks", "", "the check catalog", "" },

@@ -123,6 +123,10 @@ int fa_cli_error(int code, const char *fmt, ...)
 /* Loads the token and sets up the transport; with `need_org`, settles the org from
  * --org, FLY_ORG or GET /v1/tokens/current. Returns an exit code (0 = ready). */
 int fa_session_open(fa_session *s, const fa_cli *cli, bool need_org);
+/* The same with the env hash key given (FA_API_HASH_KEY_LEN bytes, copied), so that
+ * values the run hashes elsewhere (audit --repo) compare with the live ones; NULL: a
+ * random key, as fa_session_open. */
+int fa_session_open_key(fa_session *s, const fa_cli *cli, bool need_org, const unsigned char *key);
 /* Runs a crawl with the session's transport and progress line. Returns fa_crawl_run's code. */
 int fa_session_crawl(fa_session *s, fa_crawl_opts *o, fa_inventory *inv, fa_crawl_stats *st,
 		     char *err, size_t errlen);

@@ -1,6 +1,8 @@
-/* cmd/repo.c: `audit --repo DIR`: the repository is scanned first (as `scan` does); each
- * app's batch then gets the scan results that name it and config.repo_drift for every
- * fly.toml naming it; what names no crawled app goes out in a last batch. */
+/* cmd/repo.c: `audit --repo DIR`: the repository is scanned first (as `scan` does), each
+ * fly.toml read into what drift compares ([env] values hashed with the run's key as they
+ * are read, never kept); each app's batch then gets the scan results that name it and
+ * config.repo_drift for every fly.toml naming it; what names no crawled app goes out in a
+ * last batch. */
 #include "audit_run.h"
 #include "cli.h"
 
@@ -13,15 +15,15 @@
 
 typedef struct repo_toml {
 	char *rel;
-	char *text;
-	size_t len;
 	char *app;
+	fa_fly_toml *t;
 	bool seen; /* its app was audited */
 } repo_toml;
 
 struct fa_repo_run {
 	const fa_cli *cli;
 	fa_scan_ctx sc;
+	const unsigned char *key; /* the run's env hash key while the scan runs; NULL: --from */
 	repo_toml *tomls;
 	size_t n;
 	fa_report scan; /* the scan's results and coverage errors */
@@ -29,31 +31,39 @@ struct fa_repo_run {
 	bool oom;
 };
 
+/* Each fly.toml is read as the scan reads it: its [env] values hashed there with the run's
+ * key, and only the hashes kept (the text is the scan's, wiped when it is done). */
 static int on_toml(void *ud, const char *rel, const char *text, size_t len)
 {
 	fa_repo_run *r = ud;
-	repo_toml *t = realloc(r->tomls, (r->n + 1) * sizeof(*t));
+	repo_toml *t;
+	fa_fly_toml *ft = NULL;
+	fa_parse_error perr;
+	const char *app;
+	int rc = fa_fly_toml_read(text, len, r->key, &ft, &perr);
 
-	if (!t)
+	if (rc == FA_SCAN_UNPARSED)
+		return 0; /* already a coverage entry of the scan */
+	if (rc < 0)
 		return -1;
+	t = realloc(r->tomls, (r->n + 1) * sizeof(*t));
+	if (!t) {
+		fa_fly_toml_free(ft);
+		return -1;
+	}
 	r->tomls = t;
 	t = &r->tomls[r->n];
 	memset(t, 0, sizeof(*t));
+	t->t = ft;
 	t->rel = strdup(rel);
-	t->text = malloc(len + 1);
-	if (!t->rel || !t->text) {
-		free(t->rel);
-		free(t->text);
-		return -1;
-	}
-	memcpy(t->text, text, len);
-	t->text[len] = '\0';
-	t->len = len;
-	t->app = fa_fly_toml_app(text, len);
+	app = fa_fly_toml_app_name(ft);
 	/* no app = "..." line: the one --app given names it */
-	if (!t->app && r->cli->n_apps == 1)
-		t->app = strdup(r->cli->apps[0]);
+	if (!app && r->cli->n_apps == 1)
+		app = r->cli->apps[0];
+	t->app = app ? strdup(app) : NULL;
 	r->n++;
+	if (!t->rel || (app && !t->app))
+		return -1;
 	return 0;
 }
 
@@ -68,11 +78,8 @@ static int copy_result(fa_results *rs, const fa_result *x)
 
 static void drift(fa_repo_run *r, repo_toml *t, const fa_app *app, fa_results *rs)
 {
-	fa_parse_error err;
-	int rc = fa_repo_drift(&r->sc, t->rel, t->text, t->len, app, rs, &err);
-
-	if (rc < 0)
-		r->oom = true; /* an unparsable fly.toml is already a coverage entry of the scan */
+	if (fa_repo_drift(&r->sc, t->rel, t->t, app, rs) < 0)
+		r->oom = true;
 }
 
 static void extend(void *ud, const fa_app *app, fa_results *rs)
@@ -136,7 +143,9 @@ int fa_repo_open(fa_repo_run **out, const fa_cli *cli, fa_audit_run *run)
 	r->sc.org = NULL; /* scan results keep the fingerprints `flyaudit scan` gives them */
 	r->sc.now = run->now;
 	fa_report_init(&r->scan);
+	r->key = run->have_hash_key ? run->hash_key : NULL;
 	rc = fa_scan_dir(cli->repo, NULL, run->now, &r->scan, &st, on_toml, r, err, sizeof(err));
+	r->key = NULL; /* the key stays the run's: nothing here keeps it */
 	if (rc) {
 		fa_repo_close(r);
 		return fa_cli_error(FA_EXIT_USAGE, "--repo: %s", err[0] ? err : "out of memory");
@@ -176,7 +185,7 @@ void fa_repo_close(fa_repo_run *r)
 		return;
 	for (i = 0; i < r->n; i++) {
 		free(r->tomls[i].rel);
-		free(r->tomls[i].text);
+		fa_fly_toml_free(r->tomls[i].t);
 		free(r->tomls[i].app);
 	}
 	free(r->tomls);

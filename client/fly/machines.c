@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "flyaudit/secrets.h"
 
 static const unsigned char zero_key[FA_API_HASH_KEY_LEN];
+_Static_assert(FA_API_HASH_KEY_LEN == FA_ENV_KEY_LEN, "one env hash key length");
 
 /* What the config decoder carries: the decoder context and the machine being read, so
  * a field of the wrong type is recorded on the machine (its first one wins). */
@@ -101,8 +101,6 @@ static void dec_env(mdec *x, cJSON *obj, fa_env *env, const char *path)
 		return;
 	for (c = obj->child; c; c = c->next) {
 		fa_env_var *v = NULL;
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int mdlen = 0;
 		size_t len;
 
 		if (!c->string || !cJSON_IsString(c) || !c->valuestring) {
@@ -118,14 +116,11 @@ static void dec_env(mdec *x, cJSON *obj, fa_env *env, const char *path)
 		len = strlen(c->valuestring);
 		v->value_len = len;
 		v->detectors = fa_secret_classify(c->string, c->valuestring, len);
-		if (!HMAC(EVP_sha256(), d->key, FA_API_HASH_KEY_LEN,
-			  (const unsigned char *)c->valuestring, len, md, &mdlen) ||
-		    mdlen < FA_ENV_HASH_LEN) {
+		/* the same hash audit --repo makes of a fly.toml value (secrets.h) */
+		if (fa_env_hash(d->key, c->valuestring, len, v->hash) < 0) {
 			d->oom = 1;
 			return;
 		}
-		memcpy(v->hash, md, FA_ENV_HASH_LEN);
-		fa_memzero(md, sizeof(md));
 		/* the tree copy of the value is not needed any more */
 		fa_memzero(c->valuestring, len);
 	}

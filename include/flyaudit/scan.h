@@ -41,7 +41,9 @@ int fa_scan_workflow(const fa_scan_ctx *c, const char *path, const char *text, s
 /* A fly.toml: [env] (secrets.plaintext_env), services and http_service
  * (network.private_service_public, tls.https_not_forced, tls.weak_protocols,
  * health.checks_missing, machines.autostop_disabled), [build] image
- * (container.image_unpinned). Results carry the app named by `app = "..."`. */
+ * (container.image_unpinned). Results carry the app named by `app = "..."`. [processes]
+ * decides which [checks] count for a service (those sharing one of its process groups),
+ * and a service's messages name the groups it lists (and those [processes] lacks). */
 int fa_scan_fly_toml(const fa_scan_ctx *c, const char *path, const char *text, size_t len,
 		     fa_results *out, fa_parse_error *err);
 
@@ -59,15 +61,40 @@ int fa_scan_env_file(const fa_scan_ctx *c, const char *path, fa_results *out);
 
 /* ---- audit --repo ------------------------------------------------------------------- */
 
-/* The app a fly.toml names (`app = "..."`), malloc'd; NULL when none (or not TOML). */
-char *fa_fly_toml_app(const char *text, size_t len);
+/* A fly.toml as `audit --repo` holds it against the live app (opaque): the settings each
+ * process group's machines get, its process groups, the [env] names with the line of each
+ * and the keyed hash of each value, and [build] image. It holds no [env] value: each is
+ * hashed as it is read, and the parse tree (its strings wiped) is freed before
+ * fa_fly_toml_read returns. */
+typedef struct fa_fly_toml fa_fly_toml;
 
-/* config.repo_drift: the fly.toml at `path` held against the live app's started machines
- * that have a config (force_https, ports and handlers, public internal ports, TLS versions,
- * health checks present, auto-stop, env names, [build] image). One result per setting
- * (resource "app", id "APP#setting"), fail when any machine differs, with file:line; an
- * `unknown` when the app's machines could not be read or none is started. */
-int fa_repo_drift(const fa_scan_ctx *c, const char *path, const char *text, size_t len,
-		  const fa_app *app, fa_results *out, fa_parse_error *err);
+/* Reads a fly.toml. `key` (FA_ENV_KEY_LEN bytes, secrets.h) is the key the run hashes the
+ * live env with: each [env] value that is a string, an integer or a boolean is hashed
+ * with it (fa_env_hash). NULL (audit --from: the live hashes come from another run's
+ * key): nothing is hashed and values are not compared. Returns 0 with *out set,
+ * FA_SCAN_UNPARSED (err set), or -1 on OOM. */
+int fa_fly_toml_read(const char *text, size_t len, const unsigned char *key, fa_fly_toml **out,
+		     fa_parse_error *err);
+/* The app it names (`app = "..."`), NULL when none; borrowed from t. */
+const char *fa_fly_toml_app_name(const fa_fly_toml *t);
+void fa_fly_toml_free(fa_fly_toml *t);
+
+/* config.repo_drift: the fly.toml (read from `path`) held against the live app, one result
+ * per setting (resource "app", id "APP:PATH#item"), with the file:line:
+ *  - force_https, ports, public_internal_ports, tls_versions, health_checks,
+ *    auto_stop_machines: each started machine with a config (release commands left out)
+ *    against what its process group gets from the file (a section without `processes`
+ *    goes to the default group, as flyctl deploys it); env_names and image: the app's;
+ *    fail when any machine differs;
+ *  - env_value:NAME: fail when the keyed hash of the [env] value differs from the one a
+ *    started machine that sets NAME runs (the message names NAME and the machine, never a
+ *    value or a hash); `unknown` when the value is of another TOML type; env_values: one
+ *    pass when every value matches, or one `unknown` when t was read without a key;
+ *  - process_group:NAME: fail for each group of the file no live machine (not destroyed,
+ *    not a release command) runs and each live group the file lacks; processes: one pass
+ *    when they agree.
+ * An `unknown` when the app's machines could not be read or none is started. */
+int fa_repo_drift(const fa_scan_ctx *c, const char *path, const fa_fly_toml *t, const fa_app *app,
+		  fa_results *out);
 
 #endif

@@ -26,4 +26,17 @@ bool fa_secret_name_looks_secret(const char *name);
 /* A short stable name for one FA_DET_* bit ("aws_access_key", "jwt", ...). */
 const char *fa_detector_name(uint32_t bit);
 
+/* ---- the keyed hash of an env value ------------------------------------------------- */
+
+/* Bytes of the key. One key is drawn at random per run and lives only in memory (never in
+ * a report, snapshot or log); a hash is only ever compared with hashes of the same run. */
+#define FA_ENV_KEY_LEN 32
+
+/* The keyed hash that stands for an env value (fa_env_var.hash): HMAC-SHA256 under
+ * `key` (FA_ENV_KEY_LEN bytes), its first FA_ENV_HASH_LEN (model.h, 16) bytes into `out`.
+ * The live decoder and `audit --repo` both hash with it, so that two values are equal
+ * exactly when their hashes are. Unlike the classifier it may allocate (inside OpenSSL).
+ * Returns 0, or -1 (out zeroed) when OpenSSL fails. */
+int fa_env_hash(const unsigned char *key, const char *value, size_t len, unsigned char *out);
+
 #endif

@@ -100,7 +100,8 @@ typedef struct fa_toml_datetime {
  * FA_TOML_E* code, leaves *out NULL and fills *err if err is not NULL. */
 int fa_toml_parse(fa_toml **out, const char *text, size_t len, fa_toml_error *err);
 
-/* Frees a document and everything in it. NULL is fine. */
+/* Frees a document and everything in it, every string wiped first (an [env] value may be
+ * a credential). NULL is fine. */
 void fa_toml_free(fa_toml *doc);
 
 /* The root table (never NULL for a parsed document; NULL when doc is NULL). */
