@@ -5,10 +5,10 @@ CC       ?= cc
 BUILD    ?= build
 PREFIX   ?= /usr/local
 VERSION  := 0.1.0
-PKGS     := libcurl libcjson openssl msgpack yaml-0.1 libgit2
+PKGS     := libcurl libcjson openssl msgpack yaml-0.1 libgit2 libarchive
 TEST_PKGS := cmocka
 MOCK_PKGS := libmicrohttpd libcjson openssl zlib
-DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev libyaml-dev libgit2-dev pkg-config \
+DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev libyaml-dev libgit2-dev libarchive-dev pkg-config \
             openssl python3-jsonschema python3-graphql-core man-db zlib1g-dev curl
 
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -21,8 +21,8 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(TEST_PKGS) libmicrohttpd 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-TEST_LIBS  = $(shell pkg-config --libs $(PKGS) $(TEST_PKGS) libmicrohttpd 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+TEST_LIBS  = $(shell pkg-config --libs $(PKGS) $(TEST_PKGS) libmicrohttpd 2>/dev/null) -lpthread
 MOCK_LIBS  = $(shell pkg-config --libs $(MOCK_PKGS) 2>/dev/null) -lpthread
 
 CFLAGS   ?= -O2 -g

@@ -61,6 +61,13 @@ void fa_registry_digest_of(const void *data, size_t len, char out[72]);
 
 typedef enum { FA_MANIFEST_IMAGE = 1, FA_MANIFEST_INDEX = 2 } fa_manifest_kind;
 
+/* One layer of an image manifest. */
+typedef struct fa_layer_desc {
+	char *digest;     /* "sha256:<64 hex>" (checked) */
+	char *media_type; /* NULL when the manifest says nothing */
+	long long size;
+} fa_layer_desc;
+
 /* A manifest (one platform) or an index (several): what the client needs of it. */
 typedef struct fa_manifest {
 	fa_manifest_kind kind;
@@ -70,6 +77,7 @@ typedef struct fa_manifest {
 	long long config_size;
 	size_t n_layers;
 	long long layers_size;
+	fa_layer_desc *layers; /* n_layers of them, in order (base first) */
 	/* FA_MANIFEST_INDEX */
 	char *platform_digest; /* the linux/amd64 manifest; NULL when there is none */
 	size_t n_manifests;
