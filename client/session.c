@@ -141,6 +141,7 @@ int fa_session_open(fa_session *s, const fa_cli *cli, bool need_org)
 		ro.basic_credentials = creds;
 		ro.hash_key = s->hash_key;
 		ro.verbose = cli->verbose;
+		ro.layers = cli->image_layers;
 		if (!creds || fa_registry_new(&s->registry, &ro, err, sizeof(err)) < 0) {
 			if (creds) {
 				fa_memzero(creds, strlen(creds));

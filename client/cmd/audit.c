@@ -33,6 +33,17 @@ static void add_load_errors(fa_report *rep, const fa_app *app)
 			fa_report_add_error(rep, app->name, fa_endpoint_name((fa_endpoint)ep), l->status,
 					    l->message ? l->message : "not loaded");
 	}
+	/* --image-layers: a layer not read whole (a cap, a media type, a mismatch) */
+	for (ep = 0; ep < (int)app->n_images; ep++) {
+		const fa_image *img = &app->images[ep];
+		char msg[512];
+
+		if (!img->load.loaded || !img->layers_tried || img->layers_complete)
+			continue;
+		snprintf(msg, sizeof(msg), "%.120s: %.360s", img->ref ? img->ref : "image",
+			 img->layers_note ? img->layers_note : "its layers were not read whole");
+		fa_report_add_error(rep, app->name, "image_layers", 0, msg);
+	}
 }
 
 static bool filter_keep(void *ud, const fa_result *r)
@@ -79,6 +90,7 @@ static void audit_one(fa_audit_run *run, const fa_app *app)
 	ctx.now = run->now;
 	ctx.self = &run->inv.self;
 	ctx.probe = run->probe != NULL || run->probe_used;
+	ctx.image_layers = run->image_layers;
 	if (fa_audit_app(&ctx, app, &tmp) < 0)
 		run->oom = true;
 	run->report.apps++;
@@ -475,6 +487,7 @@ int fa_cmd_audit(const fa_cli *cli)
 	fa_baseline_init(&base);
 	fa_audit_run_init(&run);
 	run.max_image_age_days = cli->max_image_age_days;
+	run.image_layers = cli->image_layers;
 	rc = fa_audit_load_policy(cli, &sup, &base);
 	if (rc)
 		goto cleanup;
