@@ -55,7 +55,7 @@ help:
 	@echo "make demo       install missing packages, build, start flymock with the demo org, audit it"
 	@echo "make asan       the tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make valgrind   the tests under valgrind"
-	@echo "make fuzz       libFuzzer on the token decoder, the TOML parser and the scan parsers (FUZZ_SECONDS, default 60, split), the edge decisions (FUZZ_EDGE_SECONDS, 20) and the registry decoders (FUZZ_REGISTRY_SECONDS, 30)"
+	@echo "make fuzz       libFuzzer on the token decoder, the TOML parser and the scan parsers (FUZZ_SECONDS, default 60, split), the edge decisions (FUZZ_EDGE_SECONDS, 20) the registry decoders (FUZZ_REGISTRY_SECONDS, 30) and the layer reader (FUZZ_LAYERS_SECONDS, 10)"
 	@echo "make check-toml the TOML parser against the toml-test suite (TOML_TEST=$(TOML_TEST))"
 	@echo "make install PREFIX=/usr/local"
 	@echo "make DEVELOPER=1  adds -Werror"
