@@ -19,6 +19,7 @@
 #include "flyaudit/snapshot.h"
 #include "audit_run.h"
 #include "../probe.h"
+#include "flyaudit/registry.h"
 
 #define POLICY_FILE_MAX ((size_t)64 * 1024 * 1024)
 
@@ -205,6 +206,14 @@ static int collect_live(fa_audit_run *run, fa_session *s, const fa_cli *cli)
 	if (run->probe && !cli->quiet)
 		fprintf(stderr, "flyaudit: probed %zu hostname(s) with %zu request(s)\n",
 			fa_probe_hosts(run->probe), fa_probe_requests(run->probe));
+	if (cli->image_layers && s->registry && !cli->quiet) {
+		fa_registry_stats rst;
+
+		fa_registry_get_stats(s->registry, &rst);
+		fprintf(stderr, "flyaudit: read %zu image layer(s) (%zu not whole): %lld MiB compressed, "
+			"%lld MiB decompressed\n", rst.layers, rst.layers_incomplete,
+			rst.layer_bytes >> 20, rst.layer_unpacked >> 20);
+	}
 	/* any host still open (a stopped run) is delivered as unknown now; ctx.probe stays */
 	fa_probe_free(run->probe);
 	run->probe_used = run->probe != NULL;
