@@ -58,7 +58,6 @@ typedef struct entry {
 	long long layer_got;    /* compressed bytes of this layer so far */
 	char layer_stop[160];   /* why this layer was stopped by us (a cap) */
 	size_t layer_notes;     /* layers not read whole */
-	size_t files_before;    /* img.n_files before this layer (whiteouts apply to them) */
 	struct entry *lq_next;  /* waiting for a layer slot */
 	bool queued, active;
 } entry;
@@ -76,7 +75,10 @@ struct fa_registry {
 	long long layer_max_compressed, layer_max_unpacked, run_max_compressed, run_max_unpacked;
 	size_t layer_active;
 	entry *lq_head, *lq_tail;
+	struct lcache *lc[SLOTS]; /* layer results by digest */
 };
+
+static void lcache_free(struct lcache *c);
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
@@ -256,6 +258,14 @@ void fa_registry_free(fa_registry *r)
 			free(e);
 		}
 	}
+	for (i = 0; i < SLOTS; i++) {
+		struct lcache *c = r->lc[i], *cn;
+
+		for (; c; c = cn) {
+			cn = *(struct lcache **)c; /* next is the first member */
+			lcache_free(c);
+		}
+	}
 	free(r->fly_base);
 	free(r->fly_host);
 	cleanse_free(r->basic_hdr);
@@ -308,6 +318,9 @@ static void fail(entry *e, int status, const char *fmt, ...)
 
 static void on_response(void *ud, const fa_response *res);
 static void layers_start(entry *e);
+static uint32_t hash_key(const char *s);
+static const struct lcache *lcache_get(const fa_registry *r, const char *digest);
+static void lcache_apply(entry *e, const struct lcache *c);
 static void on_layer_response(entry *e, const fa_response *res);
 
 /* GET url with the entry's headers; `auth`: send the registry credentials (never on a
@@ -766,6 +779,16 @@ static void layer_next(entry *e)
 				   left <= 0 ? "decompressed" : "compressed");
 			continue;
 		}
+		{
+			/* read already for another image of this run */
+			const struct lcache *c = lcache_get(r, ld->digest);
+
+			if (c) {
+				lcache_apply(e, c);
+				r->st.layers_cached++;
+				continue;
+			}
+		}
 		if (fa_net_stopped(r->net)) {
 			layer_note(e, "%s", fa_net_stopped(r->net));
 			continue;
@@ -776,7 +799,6 @@ static void layer_next(entry *e)
 		e->layer_got = 0;
 		e->layer_stop[0] = '\0';
 		e->redirects = 0;
-		e->files_before = e->img.n_files;
 		if (!e->reader || !e->md || EVP_DigestInit_ex(e->md, EVP_sha256(), NULL) != 1) {
 			fa_layer_reader_free(e->reader);
 			e->reader = NULL;
@@ -858,6 +880,132 @@ static bool whiteout_covers(const char *w, const char *path)
 	return strncmp(path, w, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+/* What one layer gave, kept per layer digest for the run: many images share their base
+ * layers, which are then read once. A transport error is not kept (another image may
+ * read the layer). */
+struct lcache {
+	struct lcache *next; /* first member (fa_registry_free walks it) */
+	char *digest;
+	fa_layer_result res; /* findings and whiteouts (never content) */
+	char why[256];       /* why it was not read whole; "" when it was */
+	bool keep;           /* its files count (not a digest mismatch) */
+};
+
+static const struct lcache *lcache_get(const fa_registry *r, const char *digest)
+{
+	const struct lcache *c;
+
+	for (c = r->lc[hash_key(digest)]; c; c = c->next)
+		if (strcmp(c->digest, digest) == 0)
+			return c;
+	return NULL;
+}
+
+static void lcache_free(struct lcache *c)
+{
+	free(c->digest);
+	fa_layer_result_release(&c->res);
+	free(c);
+}
+
+/* A copy of the layer's result; on OOM nothing is kept (the layer is read again). */
+static void lcache_put(fa_registry *r, const char *digest, const fa_layer_result *lr,
+		       const char *why, bool keep)
+{
+	struct lcache *c;
+	size_t i;
+	uint32_t slot = hash_key(digest);
+
+	if (lcache_get(r, digest) || !(c = calloc(1, sizeof(*c))))
+		return;
+	c->digest = strdup(digest);
+	c->keep = keep;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+	c->res.sniffed = lr->sniffed;
+	c->res.unpacked = lr->unpacked;
+	c->res.fed = lr->fed;
+	c->res.n_findings_more = lr->n_findings_more;
+	c->res.n_whiteouts_more = lr->n_whiteouts_more;
+	if (!c->digest)
+		goto oom;
+	if (lr->n_findings) {
+		c->res.findings = calloc(lr->n_findings, sizeof(*c->res.findings));
+		if (!c->res.findings)
+			goto oom;
+		for (i = 0; i < lr->n_findings; i++) {
+			c->res.findings[i].detectors = lr->findings[i].detectors;
+			if (!(c->res.findings[i].path = strdup(lr->findings[i].path)))
+				goto oom;
+			c->res.n_findings++;
+		}
+	}
+	if (lr->n_whiteouts) {
+		c->res.whiteouts = calloc(lr->n_whiteouts, sizeof(char *));
+		if (!c->res.whiteouts)
+			goto oom;
+		for (i = 0; i < lr->n_whiteouts; i++) {
+			if (!(c->res.whiteouts[i] = strdup(lr->whiteouts[i])))
+				goto oom;
+			c->res.n_whiteouts++;
+		}
+	}
+	c->next = r->lc[slot];
+	r->lc[slot] = c;
+	return;
+oom:
+	lcache_free(c);
+}
+
+/* Folds one layer's result into the image: its flagged files (unless its bytes were not
+ * the layer's), then its whiteouts over the files of the layers below. */
+static void fold(entry *e, const char *digest, const fa_layer_result *lr, const char *why,
+		 bool keep)
+{
+	size_t i, j, below = e->img.n_files;
+
+	e->img.files_sniffed += lr->sniffed;
+	e->img.layers_unpacked += lr->unpacked;
+	if (why[0])
+		layer_note(e, "%s", why);
+	if (!keep)
+		return;
+	for (j = 0; j < lr->n_whiteouts; j++)
+		for (i = 0; i < below; i++)
+			if (whiteout_covers(lr->whiteouts[j], e->img.files[i].path))
+				e->img.files[i].deleted = true;
+	for (i = 0; i < lr->n_findings; i++) {
+		fa_image_file *f;
+
+		if (e->img.n_files >= FA_IMAGE_MAX_FILES) {
+			e->img.n_files_more++;
+			continue;
+		}
+		f = realloc(e->img.files, (e->img.n_files + 1) * sizeof(*f));
+		if (!f)
+			break;
+		e->img.files = f;
+		f = &e->img.files[e->img.n_files];
+		memset(f, 0, sizeof(*f));
+		f->path = strdup(lr->findings[i].path);
+		f->layer = strdup(digest);
+		f->detectors = lr->findings[i].detectors;
+		if (!f->path || !f->layer) {
+			free(f->path);
+			free(f->layer);
+			break;
+		}
+		e->img.n_files++;
+	}
+	e->img.n_files_more += lr->n_findings_more;
+	if (i < lr->n_findings)
+		e->img.n_files_more += lr->n_findings - i; /* out of memory: counted, still a fail */
+}
+
+static void lcache_apply(entry *e, const struct lcache *c)
+{
+	fold(e, c->digest, &c->res, c->why, c->keep);
+}
+
 /* The layer is read (or not): fold its result into the image, then the next layer. */
 static void layer_end(entry *e, const char *transport_err)
 {
@@ -869,65 +1017,36 @@ static void layer_end(entry *e, const char *transport_err)
 	unsigned int mdlen = 0;
 	bool full = !transport_err && !e->layer_stop[0] && lr->state == FA_LAYER_DONE;
 	bool keep = true;
-	size_t i, j;
+	char why[256] = "";
+	size_t i;
 
 	r->st.layer_unpacked += lr->unpacked;
 	e->img.layers_read_bytes += e->layer_got;
-	e->img.layers_unpacked += lr->unpacked;
-	e->img.files_sniffed += lr->sniffed;
 	if (transport_err)
-		layer_note(e, "%s", transport_err);
+		snprintf(why, sizeof(why), "%s", transport_err);
 	else if (e->layer_stop[0])
-		layer_note(e, "%s", e->layer_stop);
+		snprintf(why, sizeof(why), "%s", e->layer_stop);
 	else if (lr->state != FA_LAYER_DONE)
-		layer_note(e, "%s", lr->note);
+		snprintf(why, sizeof(why), "%s", lr->note);
 	if (full) {
 		/* the whole blob arrived: it must be the digest's, else its files do not count */
 		char hex[72];
 
 		keep = false;
-		if (EVP_DigestFinal_ex(e->md, md, &mdlen) == 1 && mdlen == 32) {
+		if (e->md && EVP_DigestFinal_ex(e->md, md, &mdlen) == 1 && mdlen == 32) {
 			memcpy(hex, "sha256:", 7);
 			for (i = 0; i < 32; i++)
 				snprintf(hex + 7 + 2 * i, 3, "%02x", md[i]);
 			keep = strcmp(hex, ld->digest) == 0;
 		}
 		if (!keep)
-			layer_note(e, "the layer does not match its digest: its files are not counted");
+			snprintf(why, sizeof(why),
+				 "the layer does not match its digest: its files are not counted");
 	}
 	/* a layer stopped early keeps what it found before (in the image's bytes either way) */
-	if (keep) {
-		for (i = 0; i < lr->n_findings; i++) {
-			fa_image_file *f;
-
-			if (e->img.n_files >= FA_IMAGE_MAX_FILES) {
-				e->img.n_files_more++;
-				continue;
-			}
-			f = realloc(e->img.files, (e->img.n_files + 1) * sizeof(*f));
-			if (!f)
-				break;
-			e->img.files = f;
-			f = &e->img.files[e->img.n_files];
-			memset(f, 0, sizeof(*f));
-			f->path = strdup(lr->findings[i].path);
-			f->layer = strdup(ld->digest);
-			f->detectors = lr->findings[i].detectors;
-			if (!f->path || !f->layer) {
-				free(f->path);
-				free(f->layer);
-				break;
-			}
-			e->img.n_files++;
-		}
-		e->img.n_files_more += lr->n_findings_more;
-		if (i < lr->n_findings && e->img.n_files < FA_IMAGE_MAX_FILES)
-			e->img.n_files_more += lr->n_findings - i; /* out of memory: counted */
-		for (j = 0; j < lr->n_whiteouts; j++)
-			for (i = 0; i < e->files_before; i++)
-				if (whiteout_covers(lr->whiteouts[j], e->img.files[i].path))
-					e->img.files[i].deleted = true;
-	}
+	fold(e, ld->digest, lr, why, keep);
+	if (!transport_err && e->reader)
+		lcache_put(r, ld->digest, lr, why, keep);
 	fa_layer_reader_free(e->reader);
 	e->reader = NULL;
 	EVP_MD_CTX_free(e->md);

@@ -210,9 +210,10 @@ static int collect_live(fa_audit_run *run, fa_session *s, const fa_cli *cli)
 		fa_registry_stats rst;
 
 		fa_registry_get_stats(s->registry, &rst);
-		fprintf(stderr, "flyaudit: read %zu image layer(s) (%zu not whole): %lld MiB compressed, "
-			"%lld MiB decompressed\n", rst.layers, rst.layers_incomplete,
-			rst.layer_bytes >> 20, rst.layer_unpacked >> 20);
+		fprintf(stderr, "flyaudit: read %zu image layer(s) (%zu not whole, %zu more shared by "
+			"digest): %lld MiB compressed, %lld MiB decompressed\n", rst.layers,
+			rst.layers_incomplete, rst.layers_cached, rst.layer_bytes >> 20,
+			rst.layer_unpacked >> 20);
 	}
 	/* any host still open (a stopped run) is delivered as unknown now; ctx.probe stays */
 	fa_probe_free(run->probe);

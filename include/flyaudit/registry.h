@@ -159,6 +159,7 @@ typedef struct fa_registry_stats {
 	size_t requests;  /* registry requests made (token exchanges included) */
 	size_t failed;    /* images that could not be read */
 	size_t layers;    /* layers streamed (--image-layers) */
+	size_t layers_cached; /* layers of an image taken from another's read of that digest */
 	size_t layers_incomplete; /* of which not read whole (cap, media type, error) */
 	long long layer_bytes;    /* compressed bytes of layers received */
 	long long layer_unpacked; /* decompressed bytes of layers read */
