@@ -88,8 +88,8 @@ enum {
 	FM_REG_REDIRECT = 1u << 4,      /* blobs answer 307 to the other host */
 	FM_REG_FOREIGN_REALM = 1u << 5, /* the Bearer realm is on the other host */
 	FM_REG_LAYERS = 1u << 6,        /* synthetic images get one big layer (a bench of
-					 * --image-layers): FLYMOCK_LAYER_MB (32) MiB of
-					 * incompressible bytes and a .env */
+					 * --image-layers), 8 distinct ones: FLYMOCK_LAYER_MB
+					 * (32) MiB of incompressible bytes and a .env */
 	FM_REG_BOMB = 1u << 7,          /* ... a gzip bomb instead: FLYMOCK_BOMB_MB (3072) MiB
 					 * of zeros in a few MiB */
 };

@@ -55,9 +55,11 @@ static void digest_of(const char *s, size_t n, char out[72])
 
 /* ---- the synthetic images' layer (--registry layers|bomb): one, shared by all ---- */
 
-static unsigned char *big_layer;
-static size_t big_layer_len;
-static char big_layer_digest[72];
+#define BIG_LAYERS 8 /* --registry layers: distinct layers, image k has layer k % 8 */
+static unsigned char *big_layers[BIG_LAYERS];
+static size_t big_layers_len[BIG_LAYERS];
+static char big_layers_digest[BIG_LAYERS][72];
+static int n_big_layers;
 
 static size_t env_mb(const char *name, size_t dflt, size_t max)
 {
@@ -166,12 +168,14 @@ static void make_bomb(size_t mb)
 	}
 	fa_buf_add(&out, (const char *)tail, sizeof tail);
 	fa_buf_release(&one);
-	big_layer = (unsigned char *)fa_buf_detach(&out, &big_layer_len);
-	if (big_layer)
-		digest_of((const char *)big_layer, big_layer_len, big_layer_digest);
+	big_layers[0] = (unsigned char *)fa_buf_detach(&out, &big_layers_len[0]);
+	if (big_layers[0]) {
+		digest_of((const char *)big_layers[0], big_layers_len[0], big_layers_digest[0]);
+		n_big_layers = 1;
+	}
 }
 
-static void make_big_layer(void)
+static void make_big_layer(int idx)
 {
 	int bomb = (fm_registry_mode & FM_REG_BOMB) != 0;
 	size_t mb = bomb ? env_mb("FLYMOCK_BOMB_MB", 3072, 1 << 16) : env_mb("FLYMOCK_LAYER_MB", 32, 4096);
@@ -180,7 +184,7 @@ static void make_big_layer(void)
 	static unsigned char block[1 << 20];
 	unsigned char h[512], pad[1024];
 	fa_buf out = FA_BUF_INIT(0);
-	uint64_t x = 0x9e3779b97f4a7c15ull;
+	uint64_t x = 0x9e3779b97f4a7c15ull + (uint64_t)idx * 0x100000001b3ull;
 	z_stream z;
 	size_t i;
 
@@ -214,9 +218,11 @@ static void make_big_layer(void)
 	}
 	gz_put(&z, &out, pad, sizeof pad, 1);
 	deflateEnd(&z);
-	big_layer = (unsigned char *)fa_buf_detach(&out, &big_layer_len);
-	if (big_layer)
-		digest_of((const char *)big_layer, big_layer_len, big_layer_digest);
+	big_layers[idx] = (unsigned char *)fa_buf_detach(&out, &big_layers_len[idx]);
+	if (big_layers[idx]) {
+		digest_of((const char *)big_layers[idx], big_layers_len[idx], big_layers_digest[idx]);
+		n_big_layers = idx + 1;
+	}
 }
 
 void fm_registry_synth_init(void)
@@ -225,8 +231,11 @@ void fm_registry_synth_init(void)
 
 	if (synth_ready)
 		return;
-	if (fm_registry_mode & (FM_REG_LAYERS | FM_REG_BOMB))
-		make_big_layer();
+	if (fm_registry_mode & FM_REG_BOMB)
+		make_big_layer(0);
+	else if (fm_registry_mode & FM_REG_LAYERS)
+		for (k = 0; k < BIG_LAYERS; k++)
+			make_big_layer(k);
 	for (k = 0; k <= SYNTH_IMAGES; k++) {
 		synth_img *s = &synth[k];
 		int root = k == SYNTH_IMAGES;
@@ -244,13 +253,14 @@ void fm_registry_synth_init(void)
 			 k % 2, 1 + k % 28, root ? "" : "\"User\":\"app\",", k, k);
 		digest_of(s->config, strlen(s->config), cdig);
 		memcpy(s->cdigest, cdig, sizeof cdig);
-		if (big_layer)
+		if (n_big_layers)
 			snprintf(s->manifest, sizeof s->manifest,
 				 "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
 				 "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\","
 				 "\"size\":%zu},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
 				 "\"digest\":\"%s\",\"size\":%zu}]}",
-				 cdig, strlen(s->config), big_layer_digest, big_layer_len);
+				 cdig, strlen(s->config), big_layers_digest[k % n_big_layers],
+				 big_layers_len[k % n_big_layers]);
 		else
 			snprintf(s->manifest, sizeof s->manifest,
 				 "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
@@ -330,8 +340,9 @@ static int find_blob(const fm_source *src, const char *digest, fa_buf *out)
 		for (k = 0; k <= SYNTH_IMAGES; k++)
 			if (strcmp(synth[k].cdigest, digest) == 0)
 				return fa_buf_adds(out, synth[k].config);
-		if (big_layer && strcmp(digest, big_layer_digest) == 0)
-			return fa_buf_add(out, (const char *)big_layer, big_layer_len);
+		for (k = 0; k < n_big_layers; k++)
+			if (strcmp(digest, big_layers_digest[k]) == 0)
+				return fa_buf_add(out, (const char *)big_layers[k], big_layers_len[k]);
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/registry/blobs/%s", src->dir, digest);

@@ -1,9 +1,9 @@
 #!/bin/sh
 # tests/bench/bench-layers.sh BUILD: the --image-layers case of `make bench` (also runnable
-# alone). flymock's synthetic org with `--registry layers`: each of its 41 images has one
-# gzip layer of FLYMOCK_LAYER_MB (default 32) MiB of incompressible bytes and a .env; the
-# audit streams every layer (one fetch per image) and reports bytes read per second and
-# peak RSS. Then `--registry bomb` (one layer of 3 GiB of zeros in a few MiB, stopped at the
+# alone). flymock's synthetic org with `--registry layers`: its 41 images have one gzip
+# layer each, 8 distinct ones (image k has layer k % 8) of FLYMOCK_LAYER_MB (default 32) MiB
+# of incompressible bytes and a .env; the audit streams each distinct layer (a digest is
+# read once per run) and reports bytes read per second and peak RSS. Then `--registry bomb` (one layer of 3 GiB of zeros in a few MiB, stopped at the
 # 2 GiB decompressed cap): peak RSS must stay bounded by the caps and libarchive's buffers,
 # not by the layer size. Writes BUILD/bench-layers.json.
 #
@@ -34,7 +34,7 @@ one_run() {
 	FLYMOCK_LAYER_MB=$MB "$MOCK" --synthetic "$2" --registry "$1" --quiet >"$TMP/mock.out" 2>"$TMP/mock.err" &
 	MOCK_PID=$!
 	i=0
-	while [ ! -s "$TMP/mock.out" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	while [ ! -s "$TMP/mock.out" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
 	URL=$(awk 'NR==1{print $4}' "$TMP/mock.out")
 	[ -n "$URL" ] || { echo "bench-layers: flymock did not start" >&2; cat "$TMP/mock.err" >&2; exit 2; }
 	env FLY_API_TOKEN=bench-token FLY_FLAPS_BASE_URL="$URL" FLY_API_BASE_URL="$URL" FLY_REGISTRY_HOST="$URL" \
