@@ -807,9 +807,14 @@ static void layer_next(entry *e)
 			layer_note(e, "out of memory (or no thread for the reader)");
 			continue;
 		}
-		url = malloc(strlen(e->base) + strlen(e->ref.repository) + strlen(ld->digest) + 20);
-		if (url)
-			sprintf(url, "%s/v2/%s/blobs/%s", e->base, e->ref.repository, ld->digest);
+		{
+			size_t ul = strlen(e->base) + strlen(e->ref.repository) + strlen(ld->digest) + 20;
+
+			url = malloc(ul);
+			if (url)
+				snprintf(url, ul, "%s/v2/%s/blobs/%s", e->base, e->ref.repository,
+					 ld->digest);
+		}
 		e->stage = ST_LAYER;
 		r->st.layers++;
 		rc = url ? layer_get(e, url, true) : -1;

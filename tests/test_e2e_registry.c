@@ -205,9 +205,14 @@ static void test_401_is_unknown_and_partial(void **state)
 	bool saw_images = false;
 
 	(void)state;
+	with_layers = true; /* and with --image-layers: secrets.image_files unknown, not pass */
 	rep = audit_json(&m, "401", "tok", &code, &leaks);
+	with_layers = false;
 	assert_int_equal(code, 3);
 	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	assert_int_equal(count(results, "secrets.image_files", "no-health", "unknown"), 1);
+	assert_int_equal(count(results, "secrets.image_files", "leaky-env", "unknown"), 1);
+	assert_int_equal(count(results, "secrets.image_files", "public-db", "pass"), 1);
 	assert_int_equal(count(results, "secrets.image_env", "no-health", "unknown"), 1);
 	/* the other registry (public-db, root-runner) needs no Fly token */
 	assert_int_equal(count(results, "secrets.image_env", NULL, "pass"), 2);
