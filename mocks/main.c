@@ -1323,7 +1323,7 @@ static void usage(FILE *out)
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
 	      "               [--graphql-max-page N] [--body PATH[@CURSOR]=FILE]... [--deny-members]\n"
 	      "               [--members N] [--graphql-max-apps N] [--page-size N] [--page-repeat 0|1]\n"
-	      "               [--registry basic|bearer|401|mismatch|redirect|foreign-realm|layers|bomb[,...]]\n"
+	      "               [--registry basic|bearer|401|mismatch|redirect|foreign-realm|layers|bomb|layer-mismatch[,...]]\n"
 	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
 	      "  502 503 504 reset truncate malformed wrongtypes oversize slow 400missing\n",
@@ -1672,6 +1672,7 @@ int main(int argc, char **argv)
 				else if (strcmp(tok, "foreign-realm") == 0) fm_registry_mode |= FM_REG_FOREIGN_REALM;
 				else if (strcmp(tok, "layers") == 0) fm_registry_mode |= FM_REG_LAYERS;
 				else if (strcmp(tok, "bomb") == 0) fm_registry_mode |= FM_REG_BOMB;
+				else if (strcmp(tok, "layer-mismatch") == 0) fm_registry_mode |= FM_REG_LAYER_MISMATCH;
 				else goto bad_usage;
 			}
 		} else if (strcmp(name, "--max-conns") == 0) {

@@ -258,6 +258,36 @@ static void test_mismatch_and_foreign_realm(void **state)
 	assert_true(mism > 0);
 	cJSON_Delete(rep);
 
+	/* layers that do not match their digest: their files do not count (leaky-env's .env
+	 * neither), secrets.image_files is unknown everywhere, the coverage names the layer */
+	with_layers = true;
+	rep = audit_json(&m, "layer-mismatch", "tok", &code, &leaks);
+	with_layers = false;
+	assert_int_equal(code, 3);
+	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	assert_int_equal(count(results, "secrets.image_files", NULL, "pass"), 0);
+	assert_int_equal(count(results, "secrets.image_files", NULL, "fail"), 0);
+	assert_int_equal(count(results, "secrets.image_files", "leaky-env", "unknown"), 1);
+	assert_int_equal(count(results, "secrets.image_env", "api-clean", "pass"), 3);
+	mism = 0;
+	cJSON_ArrayForEach(x, results) {
+		const char *c = jstr(x, "check"), *msg = jstr(x, "message");
+
+		if (c && strcmp(c, "secrets.image_files") == 0 && msg &&
+		    strstr(msg, "does not match its digest"))
+			mism++;
+	}
+	assert_true(mism > 0);
+	mism = 0;
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rep, "coverage"), "errors")) {
+		const char *ep = jstr(x, "endpoint");
+
+		if (ep && strcmp(ep, "image_layers") == 0)
+			mism++;
+	}
+	assert_true(mism > 0);
+	cJSON_Delete(rep);
+
 	/* the Fly registry names a token realm on another host: no credentials go there */
 	rep = audit_json(&m, "foreign-realm", CANARY, &code, &leaks);
 	assert_int_equal(code, 3);
