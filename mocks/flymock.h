@@ -69,6 +69,9 @@ extern long fm_graphql_max_apps;
 /* --deny-members: organization.members answers a field error (the token may not read
  * members), every other field as usual. */
 extern int fm_deny_members;
+/* --second-org N: the synthetic org of N apps served beside the main one (GraphQL picks the
+ * source by org slug or app name; `organizations` lists both). NULL when not asked. */
+extern const fm_source *fm_second_src;
 /* --members N: members of the synthetic org (default 3). */
 extern long fm_synth_members;
 /* The GraphQL body for a rejected token (HTTP 200, UNAUTHORIZED). */

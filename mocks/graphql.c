@@ -22,6 +22,53 @@ struct sel {
 };
 
 int fm_deny_members;
+const fm_source *fm_second_src;
+
+/* The source serving org `slug` (the main one or --second-org's), NULL when none does. */
+static const fm_source *org_source(const fm_source *s, const char *slug)
+{
+	if (strcmp(slug, s->org_slug) == 0)
+		return s;
+	if (fm_second_src != NULL && strcmp(slug, fm_second_src->org_slug) == 0)
+		return fm_second_src;
+	return NULL;
+}
+
+/* The source holding app `name`, NULL when none does. */
+static const fm_source *app_source(const fm_source *s, const char *name)
+{
+	if (fm_source_has_app(s, name))
+		return s;
+	if (fm_second_src != NULL && fm_source_has_app(fm_second_src, name))
+		return fm_second_src;
+	return NULL;
+}
+
+/* organizations(…): every org flymock serves, one page (the main org first). */
+static void organizations(const fm_source *s, cJSON *data)
+{
+	const fm_source *srcs[2];
+	cJSON *conn = cJSON_AddObjectToObject(data, "organizations");
+	cJSON *nodes = cJSON_AddArrayToObject(conn, "nodes");
+	cJSON *pi = cJSON_AddObjectToObject(conn, "pageInfo");
+	size_t i, n = 0;
+
+	srcs[n++] = s;
+	if (fm_second_src != NULL)
+		srcs[n++] = fm_second_src;
+	for (i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "id", srcs[i]->org_slug);
+		cJSON_AddStringToObject(o, "slug", srcs[i]->org_slug);
+		cJSON_AddStringToObject(o, "name", srcs[i]->org_slug);
+		cJSON_AddStringToObject(o, "type", "SHARED");
+		cJSON_AddStringToObject(o, "viewerRole", "admin");
+		cJSON_AddItemToArray(nodes, o);
+	}
+	cJSON_AddBoolToObject(pi, "hasNextPage", 0);
+	cJSON_AddNullToObject(pi, "endCursor");
+}
 
 static int ident_start(int c)
 {
@@ -461,6 +508,10 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
 			}
 		}
 	}
+	if (n == 0 && strstr(query->valuestring, "organizations(") != NULL) {
+		organizations(s, cJSON_AddObjectToObject(root, "data"));
+		goto done;
+	}
 	if (n == 0) {
 		cJSON_AddNullToObject(root, "data");
 		cJSON_AddItemToArray(errs, error_item("flymock: unsupported query", "INVALID", NULL));
@@ -490,8 +541,9 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
 			continue;
 		if (sel->is_org && is_access_field(sel->field)) {
 			cJSON *part = NULL;
+			const fm_source *os = org_source(s, sel->arg);
 
-			if (strcmp(sel->arg, s->org_slug) != 0) {
+			if (os == NULL) {
 				cJSON_AddNullToObject(data, sel->alias);
 				cJSON_AddItemToArray(errs, error_item("Could not find Organization",
 								      "NOT_FOUND", sel));
@@ -507,7 +559,7 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
 				cJSON_AddItemToArray(errs, e);
 				continue;
 			}
-			part = access_part(s, sel);
+			part = access_part(os, sel);
 			if (part == NULL) {
 				cJSON_AddNullToObject(data, sel->alias);
 				cJSON_AddItemToArray(errs, error_item("flymock: no access data", "NOT_FOUND", sel));
@@ -523,8 +575,10 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
 			continue;
 		}
 		if (sel->is_org) {
-			if (strcmp(sel->arg, s->org_slug) == 0)
-				conn = tokens_connection(s, FM_ORG_TOKENS, NULL, first, after[0] ? after : NULL);
+			const fm_source *os = org_source(s, sel->arg);
+
+			if (os != NULL)
+				conn = tokens_connection(os, FM_ORG_TOKENS, NULL, first, after[0] ? after : NULL);
 			if (conn == NULL) {
 				cJSON_AddNullToObject(data, sel->alias);
 				cJSON_AddItemToArray(errs, error_item("Could not find Organization",
@@ -532,10 +586,12 @@ int fm_graphql(const fm_source *s, const char *body, size_t len, fa_buf *out)
 				continue;
 			}
 			obj = cJSON_AddObjectToObject(data, sel->alias);
-			cJSON_AddStringToObject(obj, "slug", s->org_slug);
+			cJSON_AddStringToObject(obj, "slug", sel->arg);
 		} else {
-			if (fm_source_has_app(s, sel->arg))
-				conn = tokens_connection(s, FM_APP_TOKENS, sel->arg, first, NULL);
+			const fm_source *as = app_source(s, sel->arg);
+
+			if (as != NULL)
+				conn = tokens_connection(as, FM_APP_TOKENS, sel->arg, first, NULL);
 			if (conn == NULL) {
 				cJSON_AddNullToObject(data, sel->alias);
 				cJSON_AddItemToArray(errs, error_item("Could not find App", "NOT_FOUND",

@@ -99,6 +99,9 @@ struct req {
 
 static struct {
 	fm_source src;
+	fm_source src2;      /* --second-org N: a synthetic org beside the main one */
+	int have_src2;
+	char deny_org[64];   /* --deny-org SLUG: its app list answers 403 */
 	char *tokens[MAX_TOKENS];
 	size_t ntokens;
 	long latency_ms;
@@ -390,12 +393,26 @@ static int json_out(cJSON *root, struct resp *r)
 	return rc;
 }
 
-static void serve_kind(struct resp *r, enum fm_kind kind, const char *app)
+/* The source holding app (the main one unless only --second-org's has it). */
+static const fm_source *source_of(const char *app)
+{
+	if (app != NULL && G.have_src2 && !fm_source_has_app(&G.src, app) &&
+	    fm_source_has_app(&G.src2, app))
+		return &G.src2;
+	return &G.src;
+}
+
+static int app_known(const char *app)
+{
+	return fm_source_has_app(&G.src, app) || (G.have_src2 && fm_source_has_app(&G.src2, app));
+}
+
+static void serve_kind_from(struct resp *r, const fm_source *src, enum fm_kind kind, const char *app)
 {
 	char err[512];
 
 	fa_buf_reset(&r->body);
-	if (fm_source_body(&G.src, kind, app, &r->body, err, sizeof err) != 0) {
+	if (fm_source_body(src, kind, app, &r->body, err, sizeof err) != 0) {
 		set_internal(r, err);
 		return;
 	}
@@ -405,6 +422,11 @@ static void serve_kind(struct resp *r, enum fm_kind kind, const char *app)
 	}
 	r->status = 200;
 	r->ctype = "application/json";
+}
+
+static void serve_kind(struct resp *r, enum fm_kind kind, const char *app)
+{
+	serve_kind_from(r, source_of(app), kind, app);
 }
 
 /* Certificate cursors are opaque standard base64 (may need URL-escaping by the client). */
@@ -636,6 +658,10 @@ static int route_rest(struct MHD_Connection *c, const char *url, int authed, str
 			return too_many(r), 0;
 		if (org == NULL || org[0] == '\0')
 			set_json(r, 400, "{\"error\":\"org_slug is required\"}");
+		else if (G.deny_org[0] != '\0' && strcmp(org, G.deny_org) == 0)
+			set_json(r, 403, "{\"error\":\"unauthorized\"}");
+		else if (G.have_src2 && strcmp(org, G.src2.org_slug) == 0)
+			serve_kind_from(r, &G.src2, FM_APPS, NULL);
 		else if (strcmp(org, G.src.org_slug) != 0)
 			set_json(r, 404, "{\"error\":\"organization not found\"}");
 		else
@@ -688,7 +714,7 @@ static int route_rest(struct MHD_Connection *c, const char *url, int authed, str
 			goto unauth;
 		if (G.rate_limit && !rate_ok(action, object, rate, burst))
 			return too_many(r), 0;
-		if (!fm_source_has_app(&G.src, app)) {
+		if (!app_known(app)) {
 			set_json(r, 404, "{\"error\":\"app not found\"}");
 			return 0;
 		}
@@ -1324,6 +1350,7 @@ static void usage(FILE *out)
 	      "               [--graphql-max-page N] [--body PATH[@CURSOR]=FILE]... [--deny-members]\n"
 	      "               [--members N] [--graphql-max-apps N] [--page-size N] [--page-repeat 0|1]\n"
 	      "               [--registry basic|bearer|401|mismatch|redirect|foreign-realm|layers|bomb|layer-mismatch[,...]]\n"
+	      "               [--second-org N] [--deny-org SLUG]\n"
 	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
 	      "  502 503 504 reset truncate malformed wrongtypes oversize slow 400missing\n",
@@ -1512,6 +1539,7 @@ int main(int argc, char **argv)
 	const char *org = "demo";
 	const char *env_tokens = getenv("FLYMOCK_TOKENS");
 	long synthetic = 0;
+	long second = 0;
 	long port = 0;
 	long max_conns = 1024;
 	char *cert_pem = NULL;
@@ -1615,6 +1643,12 @@ int main(int argc, char **argv)
 			fixtures = val;
 		} else if (strcmp(name, "--org") == 0) {
 			org = val;
+		} else if (strcmp(name, "--second-org") == 0) {
+			if (parse_long(val, 1, 1000, &second) != 0)
+				goto bad_usage;
+		} else if (strcmp(name, "--deny-org") == 0) {
+			if (snprintf(G.deny_org, sizeof G.deny_org, "%s", val) >= (int)sizeof G.deny_org)
+				goto bad_usage;
 		} else if (strcmp(name, "--synthetic") == 0) {
 			if (parse_long(val, 1, 1000000, &synthetic) != 0)
 				goto bad_usage;
@@ -1732,6 +1766,18 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (second > 0) {
+		if (synthetic > 0) {
+			fprintf(stderr, "flymock: --second-org is the synthetic org: use it with --org\n");
+			return 2;
+		}
+		if (fm_synth_open(&G.src2, second, err, sizeof err) != 0) {
+			fprintf(stderr, "flymock: %s\n", err);
+			return 2;
+		}
+		G.have_src2 = 1;
+		fm_second_src = &G.src2;
+	}
 	if (cert_file != NULL) {
 		cert_pem = slurp(cert_file);
 		key_pem = slurp(key_file);
@@ -1823,6 +1869,7 @@ cleanup:
 		free(key_pem);
 	}
 	fm_source_close(&G.src);
+	fm_source_close(&G.src2);
 	return rc;
 bad_usage:
 	usage(stderr);

@@ -311,8 +311,26 @@ static int read_file(const char *path, fa_buf *out)
 	return rc;
 }
 
-/* 0 and the manifest in out, or -1 when there is none. */
+static int find_manifest_in(const fm_source *src, const char *repo, const char *ref, fa_buf *out);
+static int find_blob_in(const fm_source *src, const char *digest, fa_buf *out);
+
+/* 0 and the manifest in out, or -1 when there is none (the --second-org's images too). */
 static int find_manifest(const fm_source *src, const char *repo, const char *ref, fa_buf *out)
+{
+	if (find_manifest_in(src, repo, ref, out) == 0)
+		return 0;
+	return fm_second_src != NULL && fm_second_src != src ? find_manifest_in(fm_second_src, repo, ref, out)
+							      : -1;
+}
+
+static int find_blob(const fm_source *src, const char *digest, fa_buf *out)
+{
+	if (find_blob_in(src, digest, out) == 0)
+		return 0;
+	return fm_second_src != NULL && fm_second_src != src ? find_blob_in(fm_second_src, digest, out) : -1;
+}
+
+static int find_manifest_in(const fm_source *src, const char *repo, const char *ref, fa_buf *out)
 {
 	char path[4600];
 	int k;
@@ -330,7 +348,7 @@ static int find_manifest(const fm_source *src, const char *repo, const char *ref
 	return read_file(path, out);
 }
 
-static int find_blob(const fm_source *src, const char *digest, fa_buf *out)
+static int find_blob_in(const fm_source *src, const char *digest, fa_buf *out)
 {
 	char path[4600];
 	int k;

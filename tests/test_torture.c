@@ -726,6 +726,81 @@ static void test_writers(void **state)
 	fa_report_release(&c.rep);
 }
 
+/* --all-orgs: the combined report, JSON v2 and the text sections over two orgs. */
+typedef struct orgs_ctx {
+	fa_report org[2];
+	char *ref[2];
+} orgs_ctx;
+
+static int op_orgs_writers(void *vctx, bool injected)
+{
+	orgs_ctx *c = vctx;
+	fa_report_counts counts[2], total;
+	fa_result_mem_iter m[2];
+	fa_result_iter it[2];
+	fa_report_org views[2];
+	fa_report top;
+	int k, rc = 0;
+
+	for (k = 0; k < 2; k++) {
+		memset(&counts[k], 0, sizeof(counts[k]));
+		fa_report_counts_add(&counts[k], &c->org[k].results);
+		fa_result_iter_memory(&it[k], &m[k], &c->org[k].results);
+		views[k].report = &c->org[k];
+		views[k].counts = &counts[k];
+		views[k].it = &it[k];
+	}
+	fa_report_init(&top);
+	top.generated_at = "2026-11-28T12:00:00Z";
+	top.compliance = FA_FW_SOC2;
+	if (fa_report_orgs_combine(&top, &total, views, 2) < 0)
+		rc = -1;
+	for (k = 0; k < 2 && rc == 0; k++) {
+		fa_buf b = FA_BUF_INIT(0);
+		fa_report_sink sink = { buf_sink, &b };
+
+		rc = k ? fa_report_text_orgs_stream(&top, &total, false, views, 2, &sink)
+		       : fa_report_json_orgs_stream(&top, &total, views, 2, &sink);
+		if (rc == 0 && fa_buf_add(&b, "", 1) < 0)
+			rc = -1;
+		if (rc == 0 && !injected)
+			c->ref[k] = __real_strdup(b.data);
+		else if (rc == 0)
+			assert_string_equal(b.data, c->ref[k]);
+		fa_buf_release(&b);
+	}
+	for (k = 0; k < 2; k++)
+		fa_result_mem_iter_release(&m[k]);
+	fa_report_release(&top);
+	return rc < 0 ? -1 : 0;
+}
+
+static void test_orgs_writers(void **state)
+{
+	orgs_ctx c;
+	int k;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	for (k = 0; k < 2; k++) {
+		fa_report_init(&c.org[k]);
+		c.org[k].org = k ? "b" : "a";
+		assert_int_equal(fa_results_add(&c.org[k].results, fa_check_find("tokens.long_lived"),
+						FA_STATUS_FAIL, c.org[k].org, NULL, "token", "t", NULL,
+						NULL, "never expires"), 0);
+		assert_int_equal(fa_results_add(&c.org[k].results, fa_check_find("volumes.unencrypted"),
+						FA_STATUS_PASS, c.org[k].org, k ? "b-db" : "a-db",
+						"volume", "v", NULL, NULL, "ok"), 0);
+		fa_results_sort(&c.org[k].results);
+	}
+	assert_int_equal(fa_report_add_error(&c.org[1], NULL, "apps", 403, "unauthorized"), 0);
+	torture(op_orgs_writers, &c, "--all-orgs report (combine, json v2, text)");
+	for (k = 0; k < 2; k++) {
+		free(c.ref[k]);
+		fa_report_release(&c.org[k]);
+	}
+}
+
 static int op_toml(void *vctx, bool injected)
 {
 	const char *text = vctx;
@@ -863,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_registry_decoders),
 		cmocka_unit_test(test_layers),
 		cmocka_unit_test(test_writers),
+		cmocka_unit_test(test_orgs_writers),
 		cmocka_unit_test(test_toml),
 		cmocka_unit_test(test_scan),
 	};

@@ -88,7 +88,7 @@ static int status_table(html_ctx *x, fa_status st, const char *id, const char *h
 	while ((more = x->it->next(x->it->ctx, &res)) == 1) {
 		if (res->status != st)
 			continue;
-		if (lit(x, "<tr><td>") || h(x, res->app ? res->app : "org") || lit(x, "</td><td><code>") ||
+		if (lit(x, "<tr><td>") || h(x, fa_rpt_app_label(x->r, res)) || lit(x, "</td><td><code>") ||
 		    h(x, res->check ? res->check->id : "") || lit(x, "</code></td><td>") ||
 		    resource(x, res) || lit(x, "</td><td>"))
 			return -1;
@@ -217,16 +217,17 @@ static int chart(html_ctx *x)
 	if (x->it->begin(x->it->ctx, FA_ORDER_APP) < 0)
 		return -1;
 	while ((more = x->it->next(x->it->ctx, &res)) == 1) {
-		bool same = started && ((!cur && !res->app) ||
-					(cur && res->app && strcmp(cur, res->app) == 0));
+		/* org-level results of several orgs: a row per org */
+		const char *key = res->app ? res->app : (x->r->multi_org ? res->org : NULL);
+		bool same = started && ((!cur && !key) || (cur && key && strcmp(cur, key) == 0));
 
 		if (!same) {
 			rows++;
 			tot = 0;
 			fa_buf_reset(&name);
-			if (res->app && (fa_buf_adds(&name, res->app) || fa_buf_add(&name, "", 0)))
+			if (key && (fa_buf_adds(&name, key) || fa_buf_add(&name, "", 0)))
 				return -1;
-			cur = res->app ? name.data : NULL;
+			cur = key ? name.data : NULL;
 			started = true;
 		}
 		if (res->status == FA_STATUS_FAIL && ++tot > max)
@@ -243,17 +244,18 @@ static int chart(html_ctx *x)
 	if (x->it->begin(x->it->ctx, FA_ORDER_APP) < 0)
 		goto cleanup;
 	while ((more = x->it->next(x->it->ctx, &res)) == 1) {
-		bool same = started && ((!cur && !res->app) ||
-					(cur && res->app && strcmp(cur, res->app) == 0));
+		/* org-level results of several orgs: a row per org */
+		const char *key = res->app ? res->app : (x->r->multi_org ? res->org : NULL);
+		bool same = started && ((!cur && !key) || (cur && key && strcmp(cur, key) == 0));
 
 		if (!same) {
 			if (started && (chart_row(x, cur, by_sev, row++, max) || flush(x)))
 				goto cleanup;
 			memset(by_sev, 0, sizeof(by_sev));
 			fa_buf_reset(&name);
-			if (res->app && (fa_buf_adds(&name, res->app) || fa_buf_add(&name, "", 0)))
+			if (key && (fa_buf_adds(&name, key) || fa_buf_add(&name, "", 0)))
 				goto cleanup;
-			cur = res->app ? name.data : NULL;
+			cur = key ? name.data : NULL;
 			started = true;
 		}
 		if (res->status == FA_STATUS_FAIL && (unsigned)res->severity <= FA_SEV_NONE)
@@ -333,7 +335,7 @@ static int failures(html_ctx *x, const fa_report_counts *c)
 			 * finding to the same result in the JSON and SARIF reports */
 			if (fa_buf_printf(x->b, "<div class=\"finding sev-%s\" id=\"f-%s\"><strong>", sev,
 					  res->fingerprint) ||
-			    h(x, res->app ? res->app : "org") || lit(x, "</strong> <code>") ||
+			    h(x, fa_rpt_app_label(x->r, res)) || lit(x, "</strong> <code>") ||
 			    h(x, m ? m->id : "") || lit(x, "</code>"))
 				return -1;
 			if (x->r->has_baseline && res->baseline >= 0 &&

@@ -65,4 +65,17 @@ typedef int (*fa_rpt_stream_fn)(const fa_report *r, const fa_report_counts *c, b
 				const fa_result_iter *it, const fa_report_sink *sink);
 int fa_rpt_render_memory(const fa_report *r, bool color, fa_rpt_stream_fn fn, fa_buf *out);
 
+/* The org a result belongs to: its own in a report of several orgs, else the report's
+ * (so a single org's output does not change). */
+static inline const char *fa_rpt_org_of(const fa_report *r, const fa_result *res)
+{
+	return r->multi_org && res->org ? res->org : (r->org ? r->org : "");
+}
+/* Who a result is about in a list of apps: its app; an org-level result is "org", or its
+ * org's slug in a report of several orgs. */
+static inline const char *fa_rpt_app_label(const fa_report *r, const fa_result *res)
+{
+	return res->app ? res->app : (r->multi_org && res->org ? res->org : "org");
+}
+
 #endif

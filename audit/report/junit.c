@@ -152,13 +152,16 @@ int fa_report_junit_stream(const fa_report *r, const fa_report_counts *counts,
 	if (it->begin(it->ctx, FA_ORDER_APP) < 0)
 		goto cleanup;
 	while ((more = it->next(it->ctx, &res)) == 1) {
-		if (!in_suite || cmp_app(res->app, app) != 0) {
+		/* several orgs: an org's org-level results are a suite named after the org */
+		const char *key = res->app ? res->app : (r->multi_org ? res->org : NULL);
+
+		if (!in_suite || cmp_app(key, app) != 0) {
 			if (in_suite && (flush_suite(out, r, app, &c, &cases) ||
 					 fa_rpt_out_flush(&o, FA_RPT_FLUSH_AT)))
 				goto cleanup;
 			free(app);
 			app = NULL;
-			if (res->app && !(app = strdup(res->app)))
+			if (key && !(app = strdup(key)))
 				goto cleanup;
 			in_suite = true;
 			memset(&c, 0, sizeof(c));

@@ -69,7 +69,7 @@ static int add_strings(cJSON *obj, const char *key, const char *const *list)
 	return 0;
 }
 
-static int add_metadata(cJSON *o, const fa_report *r, const fa_check_meta *m)
+static int add_metadata(cJSON *o, const fa_report *r, const fa_result *res, const fa_check_meta *m)
 {
 	static const char *const profiles[] = { "cloud", "datetime", NULL };
 	cJSON *md = cJSON_AddObjectToObject(o, "metadata"), *p;
@@ -82,7 +82,7 @@ static int add_metadata(cJSON *o, const fa_report *r, const fa_check_meta *m)
 	    fa_rpt_json_add_string(p, "vendor_name", "flyaudit") ||
 	    fa_rpt_json_add_string(p, "version", r->tool_version ? r->tool_version : "") ||
 	    add_strings(md, "profiles", profiles) ||
-	    fa_rpt_json_add_string(md, "tenant_uid", r->org ? r->org : "") ||
+	    fa_rpt_json_add_string(md, "tenant_uid", fa_rpt_org_of(r, res)) ||
 	    fa_rpt_json_add_string(md, "version", FA_OCSF_VERSION))
 		return -1;
 	return 0;
@@ -100,7 +100,7 @@ static int add_resource(cJSON *o, const fa_report *r, const fa_result *res)
 		return -1;
 	}
 	/* the same pseudo-location as SARIF: fly/ORG/APP/TYPE/ID */
-	if (fa_buf_printf(&uid, "fly/%s/%s/%s/%s", r->org ? r->org : "", res->app ? res->app : "-",
+	if (fa_buf_printf(&uid, "fly/%s/%s/%s/%s", fa_rpt_org_of(r, res), res->app ? res->app : "-",
 			  res->resource_type ? res->resource_type : "",
 			  res->resource_id ? res->resource_id : ""))
 		return -1;
@@ -163,7 +163,7 @@ static int add_finding(cJSON *o, const fa_report *r, const fa_result *res, doubl
 	int rc = -1;
 
 	if (fa_rpt_json_add_string(o, "message", res->message ? res->message : "") ||
-	    add_metadata(o, r, m) ||
+	    add_metadata(o, r, res, m) ||
 	    fa_rpt_json_add_number(o, "severity_id", sev) ||
 	    fa_rpt_json_add_string(o, "severity", sev_name) ||
 	    fa_rpt_json_add_string(o, "status", muted ? "Suppressed" : "New") ||
@@ -192,8 +192,8 @@ static int add_finding(cJSON *o, const fa_report *r, const fa_result *res, doubl
 		goto cleanup;
 	cloud = cJSON_AddObjectToObject(o, "cloud");
 	acct = cloud ? cJSON_AddObjectToObject(cloud, "account") : NULL;
-	if (!acct || fa_rpt_json_add_string(acct, "name", r->org ? r->org : "") ||
-	    fa_rpt_json_add_string(acct, "uid", r->org ? r->org : "") ||
+	if (!acct || fa_rpt_json_add_string(acct, "name", fa_rpt_org_of(r, res)) ||
+	    fa_rpt_json_add_string(acct, "uid", fa_rpt_org_of(r, res)) ||
 	    fa_rpt_json_add_string(cloud, "provider", "fly") ||
 	    fa_rpt_json_add_string(cloud, "region", res->region ? res->region : ""))
 		goto cleanup;

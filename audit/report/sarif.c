@@ -172,7 +172,7 @@ static int add_result(cJSON *o, const fa_report *r, const fa_result *res, int in
 			goto cleanup;
 	} else {
 		/* fly/<org>/<app>/<type>/<id>; org-level results have no app segment */
-		if (fa_buf_adds(&uri, "fly/") || fa_rpt_escape(&uri, r->org, FA_ESC_URI_SEGMENT) ||
+		if (fa_buf_adds(&uri, "fly/") || fa_rpt_escape(&uri, fa_rpt_org_of(r, res), FA_ESC_URI_SEGMENT) ||
 		    fa_buf_adds(&uri, "/"))
 			goto cleanup;
 		if (res->app && (fa_rpt_escape(&uri, res->app, FA_ESC_URI_SEGMENT) ||
@@ -220,6 +220,7 @@ static int add_result(cJSON *o, const fa_report *r, const fa_result *res, int in
 	{
 		cJSON *props = cJSON_AddObjectToObject(o, "properties");
 		if (!props || fa_rpt_json_add_string(props, "severity", fa_severity_name(res->severity)) ||
+		    (r->multi_org && fa_rpt_json_add_string(props, "org", fa_rpt_org_of(r, res))) ||
 		    fa_rpt_json_add_string(props, "app", res->app) ||
 		    fa_rpt_json_add_string(props, "resourceType", res->resource_type) ||
 		    fa_rpt_json_add_string(props, "resourceId", res->resource_id))
@@ -341,7 +342,9 @@ int fa_report_sarif_stream(const fa_report *r, const fa_report_counts *counts,
 	for (i = 0; i < n_checks; i++)
 		if (add_rule(rules, &checks[i]))
 			goto fail;
-	if (fa_buf_adds(&cat, "flyaudit/") || fa_rpt_escape(&cat, r->org, FA_ESC_UTF8) ||
+	/* several orgs: one category that does not change when the token's orgs do */
+	if (fa_buf_adds(&cat, "flyaudit/") ||
+	    fa_rpt_escape(&cat, r->multi_org ? "all-orgs" : r->org, FA_ESC_UTF8) ||
 	    fa_buf_adds(&cat, "/"))
 		goto fail;
 	auto_details = cJSON_AddObjectToObject(run, "automationDetails");

@@ -776,3 +776,42 @@ int fa_report_text(const fa_report *r, bool color, fa_buf *out)
 {
 	return fa_rpt_render_memory(r, color, fa_report_text_stream, out);
 }
+
+/* ---- several orgs (--all-orgs) ---- */
+
+int fa_report_text_orgs_stream(const fa_report *top, const fa_report_counts *total, bool color,
+			       const fa_report_org *orgs, size_t n, const fa_report_sink *sink)
+{
+	fa_rpt_out o;
+	text_ctx t = { &o.buf, &o, color };
+	fa_report all;
+	size_t k;
+	int rc = -1;
+
+	fa_rpt_out_init(&o, sink);
+	for (k = 0; k < n; k++) {
+		fa_report r = *orgs[k].report;
+
+		r.text_detail = top->text_detail;
+		r.fail_on = top->fail_on;
+		r.has_baseline = top->has_baseline;
+		r.compliance = top->compliance;
+		if ((k && fa_buf_adds(t.out, "\n")) || on(&t, C_BOLD) ||
+		    fa_buf_printf(t.out, "== org %zu of %zu: ", k + 1, n) ||
+		    safe(&t, r.org ? r.org : "") || fa_buf_adds(t.out, " ==") || on(&t, C_RESET) ||
+		    fa_buf_adds(t.out, "\n\n") || fa_rpt_out_flush(&o, 0) ||
+		    fa_report_text_stream(&r, orgs[k].counts, color, orgs[k].it, sink))
+			goto cleanup;
+	}
+	/* the last line over every org, as a single org's report ends */
+	all = *top;
+	all.org = "all orgs";
+	if (fa_buf_adds(t.out, "\n") || on(&t, C_BOLD) ||
+	    fa_buf_printf(t.out, "== %zu orgs ==", n) || on(&t, C_RESET) ||
+	    fa_buf_adds(t.out, "\n") || summary_line(&t, &all, total) || fa_rpt_out_flush(&o, 0))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	fa_rpt_out_release(&o);
+	return rc;
+}

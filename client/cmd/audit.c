@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +164,29 @@ static int collect_from_snapshot(fa_audit_run *run, const char *path)
 	return FA_EXIT_OK;
 }
 
+/* A live crawl that cannot go on: exit 2 with the reason printed; with --all-orgs
+ * (run->soft_error set) the reason is kept there instead, for that org's coverage. */
+static int live_error(fa_audit_run *run, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+static int live_error(fa_audit_run *run, const char *fmt, ...)
+{
+	char msg[700];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (run->soft_error) {
+		if (!run->soft_error[0])
+			snprintf(run->soft_error, FA_SOFT_ERRLEN, "%s", msg);
+		return FA_EXIT_USAGE;
+	}
+	return fa_cli_error(FA_EXIT_USAGE, "%s", msg);
+}
+
 static int collect_live(fa_audit_run *run, fa_session *s, const fa_cli *cli)
 {
 	fa_crawl_opts o;
@@ -191,16 +215,16 @@ static int collect_live(fa_audit_run *run, fa_session *s, const fa_cli *cli)
 		ao.access = true;
 		rc = fa_session_crawl(s, &ao, &run->inv, &st, err, sizeof(err));
 		if (rc == -2)
-			return fa_cli_error(FA_EXIT_USAGE, "%s: check FLY_API_TOKEN (fly tokens create readonly ORG)", err);
+			return live_error(run, "%s: check FLY_API_TOKEN (fly tokens create readonly ORG)", err);
 		if (rc < 0)
-			return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+			return live_error(run, "%s", err);
 	}
 	if (cli->probe) {
 		if (fa_net_probe_setup(s->net, cli->connect_to, cli->n_connect_to, 0, 0, err,
 				       sizeof(err)) < 0)
-			return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+			return live_error(run, "%s", err);
 		if (fa_probe_new(&run->probe, s->net, run->org, run->now, 0, on_probe_results, run) < 0)
-			return fa_cli_error(FA_EXIT_USAGE, "out of memory");
+			return live_error(run, "out of memory");
 	}
 	rc = fa_session_crawl(s, &o, &run->inv, &st, err, sizeof(err));
 	if (run->probe && !cli->quiet)
@@ -225,17 +249,17 @@ static int collect_live(fa_audit_run *run, fa_session *s, const fa_cli *cli)
 	run->report.crawl.elapsed_ms = ns.elapsed_ms;
 	run->report.crawl.max_in_flight = ns.max_in_flight;
 	if (rc == -2)
-		return fa_cli_error(FA_EXIT_USAGE, "%s: check FLY_API_TOKEN (fly tokens create readonly ORG)", err);
+		return live_error(run, "%s: check FLY_API_TOKEN (fly tokens create readonly ORG)", err);
 	if (rc < 0)
-		return fa_cli_error(FA_EXIT_USAGE, "%s", err);
+		return live_error(run, "%s", err);
 	return FA_EXIT_OK;
 }
+
+static int collect_finish(fa_audit_run *run);
 
 int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 {
 	fa_session s;
-	fa_audit_ctx ctx;
-	fa_results org;
 	int rc;
 
 	run->max_admins = cli->max_admins;
@@ -256,6 +280,16 @@ int fa_audit_collect(fa_audit_run *run, const fa_cli *cli)
 		if (rc)
 			return rc;
 	}
+	return collect_finish(run);
+}
+
+/* After the crawl (or the snapshot): coverage entries for the org-level data that did not
+ * load, the org-level checks, the last batch. Returns an exit code. */
+static int collect_finish(fa_audit_run *run)
+{
+	fa_audit_ctx ctx;
+	fa_results org;
+
 	if (fa_load_failed(&run->inv.apps_load))
 		fa_report_add_error(&run->report, NULL, "apps", run->inv.apps_load.status,
 				    run->inv.apps_load.message ? run->inv.apps_load.message : "not loaded");
@@ -411,22 +445,35 @@ static int out_close(out_file *o, const char *path, bool ok, char *err, size_t e
 
 #define NOTIFY_TOP 5
 
+/* What the reports are rendered from: one org's report, counts and results; or, with
+ * --all-orgs over several orgs, the combined report, the summed counts, the chained
+ * results and each org's part (JSON and text have a section per org). */
+typedef struct report_set {
+	const fa_report *top;
+	const fa_report_counts *counts;
+	const fa_result_iter *it;
+	const fa_report_org *orgs; /* NULL: one org */
+	size_t n_orgs;
+	fa_spill *const *spills; /* for the reason of a failure */
+	size_t n_spills;
+} report_set;
+
+#define NOTIFY_TOP 5
+
 /* New failures at or above --fail-on: POST a summary to FLYAUDIT_NOTIFY_URL (never taken
  * from the command line: a webhook URL is a credential). A failure to notify is a warning;
  * the report is already written and the exit code does not change. */
-static void notify(fa_audit_run *run, const fa_cli *cli, fa_spill *spill)
+static void notify(const report_set *set, const fa_cli *cli)
 {
 	const char *url = getenv("FLYAUDIT_NOTIFY_URL");
 	fa_buf body = FA_BUF_INIT(0);
-	fa_result_iter it;
 	char err[256] = "";
 	long status = 0;
 
 	if (!url || !*url)
 		return;
-	fa_spill_iter(spill, &it);
-	if (fa_report_notify_payload(&run->report, fa_spill_counts(spill), &it, cli->fail_on,
-				     NOTIFY_TOP, &body) < 0) {
+	if (fa_report_notify_payload(set->top, set->counts, set->it, cli->fail_on, NOTIFY_TOP,
+				     &body) < 0) {
 		fa_cli_error(0, "warning: cannot build the notification (out of memory)");
 		return;
 	}
@@ -439,13 +486,17 @@ static void notify(fa_audit_run *run, const fa_cli *cli, fa_spill *spill)
 
 /* Writes the report in `format` to `path` (NULL: stdout) from the spilled results, through
  * a temporary file renamed into place. Returns 0, or -1 with the reason printed. */
-static int write_report(const fa_cli *cli, fa_audit_run *run, fa_spill *spill, const char *path,
+static int write_report(const fa_cli *cli, const report_set *set, const char *path,
 			fa_format format)
 {
-	fa_result_iter it;
+	const fa_report *r = set->top;
+	const fa_report_counts *c = set->counts;
+	const fa_result_iter *it = set->it;
 	fa_report_sink sink;
 	out_file of;
 	char err[512] = "";
+	bool color = fa_use_color(cli, stdout) && !path;
+	size_t i;
 	int w;
 
 	if (out_open(&of, path, err, sizeof(err)) < 0)
@@ -455,29 +506,365 @@ static int write_report(const fa_cli *cli, fa_audit_run *run, fa_spill *spill, c
 	}
 	sink.write = out_write;
 	sink.ud = &of;
-	fa_spill_iter(spill, &it);
 	switch (format) {
-	case FA_FMT_JSON: w = fa_report_json_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
-	case FA_FMT_SARIF: w = fa_report_sarif_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
-	case FA_FMT_JUNIT: w = fa_report_junit_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
-	case FA_FMT_HTML: w = fa_report_html_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
-	case FA_FMT_OCSF: w = fa_report_ocsf_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
-	case FA_FMT_CSV: w = fa_report_csv_stream(&run->report, fa_spill_counts(spill), &it, &sink); break;
+	case FA_FMT_JSON:
+		w = set->orgs ? fa_report_json_orgs_stream(r, c, set->orgs, set->n_orgs, &sink)
+			      : fa_report_json_stream(r, c, it, &sink);
+		break;
+	case FA_FMT_SARIF: w = fa_report_sarif_stream(r, c, it, &sink); break;
+	case FA_FMT_JUNIT: w = fa_report_junit_stream(r, c, it, &sink); break;
+	case FA_FMT_HTML: w = fa_report_html_stream(r, c, it, &sink); break;
+	case FA_FMT_OCSF: w = fa_report_ocsf_stream(r, c, it, &sink); break;
+	case FA_FMT_CSV: w = fa_report_csv_stream(r, c, it, &sink); break;
 	default:
-		w = fa_report_text_stream(&run->report, fa_spill_counts(spill),
-					  fa_use_color(cli, stdout) && !path, &it, &sink);
+		w = set->orgs ? fa_report_text_orgs_stream(r, c, color, set->orgs, set->n_orgs, &sink)
+			      : fa_report_text_stream(r, c, color, it, &sink);
 		break;
 	}
 	if (out_close(&of, path, w == 0, err, sizeof(err)) < 0) {
+		const char *why = "out of memory";
+
+		for (i = 0; i < set->n_spills; i++)
+			if (set->spills[i] && fa_spill_error(set->spills[i])[0]) {
+				why = fa_spill_error(set->spills[i]);
+				break;
+			}
 		if (!err[0])
-			snprintf(err, sizeof(err), "cannot render the report (%s)",
-				 fa_spill_error(spill)[0] ? fa_spill_error(spill) : "out of memory");
+			snprintf(err, sizeof(err), "cannot render the report (%s)", why);
 		fa_cli_error(FA_EXIT_USAGE, "%s", err);
 		return -1;
 	}
 	if (path && !cli->quiet)
 		fprintf(stderr, "flyaudit: %s report written to %s\n", fa_format_name(format), path);
 	return 0;
+}
+
+/* Every report asked for (one crawl, each -o rendered from the same spilled results),
+ * then the notices and the notification. Returns 0 or FA_EXIT_USAGE. */
+static int write_reports(const fa_cli *cli, const report_set *set, bool fails)
+{
+	size_t i;
+	int rc = 0;
+
+	if (cli->n_outputs == 0 && write_report(cli, set, NULL, cli->format) < 0)
+		rc = FA_EXIT_USAGE;
+	for (i = 0; i < cli->n_outputs; i++)
+		if (write_report(cli, set, cli->outputs[i].path, fa_cli_output_format(cli, i)) < 0)
+			rc = FA_EXIT_USAGE;
+	if (rc)
+		return rc;
+	/* notices go to stderr too when no text report reaches the terminal */
+	if ((cli->n_outputs || cli->format != FA_FMT_TEXT) && !cli->quiet)
+		for (i = 0; i < set->top->n_notices; i++)
+			fprintf(stderr, "flyaudit: %s\n", set->top->notices[i]);
+	if (fails)
+		notify(set, cli);
+	return 0;
+}
+
+/* The report fields every audit sets the same way. */
+static void report_fields(fa_report *r, const fa_cli *cli, const char *generated_at)
+{
+	r->has_baseline = cli->baseline != NULL;
+	r->tool_name = "flyaudit";
+	r->tool_version = FLYAUDIT_VERSION;
+	r->generated_at = generated_at;
+	r->fail_on = cli->fail_on;
+	r->compliance = cli->compliance;
+	r->text_detail = cli->verbose ? FA_TEXT_ALL : cli->quiet ? FA_TEXT_BRIEF : FA_TEXT_GROUPED;
+}
+
+/* ---- --all-orgs ---- */
+
+#define ORGS_MAX_PAGES 100
+
+typedef struct orgs_ctx {
+	char **slugs;
+	size_t n;
+	char *next;
+	int rc; /* 0, -1 (err), -2 (token refused) */
+	char err[FA_API_ERRLEN + 64];
+} orgs_ctx;
+
+static void on_orgs(void *ud, const fa_response *r)
+{
+	orgs_ctx *c = ud;
+	char err[FA_API_ERRLEN];
+	char **page = NULL, **grown;
+	size_t n = 0, i;
+
+	free(c->next);
+	c->next = NULL;
+	if (r->error != FA_NET_OK) {
+		snprintf(c->err, sizeof(c->err), "%s", r->errmsg ? r->errmsg : "request failed");
+		c->rc = -1;
+		return;
+	}
+	if (r->status != 200) {
+		fa_api_error_message(r->status, r->body, r->len, err, sizeof(err));
+		snprintf(c->err, sizeof(c->err), "%s", err);
+		c->rc = r->status == 401 ? -2 : -1;
+		return;
+	}
+	if (fa_api_decode_organizations(r->body, r->len, &page, &n, &c->next, err, sizeof(err)) != 0) {
+		snprintf(c->err, sizeof(c->err), "invalid response: %s", err);
+		c->rc = -1;
+		return;
+	}
+	grown = n ? realloc(c->slugs, (c->n + n) * sizeof(*grown)) : c->slugs;
+	if (n && !grown) {
+		for (i = 0; i < n; i++)
+			free(page[i]);
+		free(page);
+		snprintf(c->err, sizeof(c->err), "out of memory");
+		c->rc = -1;
+		return;
+	}
+	c->slugs = grown;
+	for (i = 0; i < n; i++) {
+		size_t k;
+		bool dup = false;
+
+		for (k = 0; k < c->n; k++)
+			dup = dup || strcmp(c->slugs[k], page[i]) == 0;
+		if (dup)
+			free(page[i]); /* an org listed twice is audited once */
+		else
+			c->slugs[c->n++] = page[i];
+	}
+	free(page);
+	c->rc = 0;
+}
+
+/* The slugs of every org the token can read (GraphQL `organizations`, page by page), in
+ * the order Fly lists them. Returns 0, or an exit code with the reason printed. */
+static int list_orgs(fa_session *s, orgs_ctx *c)
+{
+	char *body = NULL, *after = NULL;
+	int pages = 0;
+
+	memset(c, 0, sizeof(*c));
+	do {
+		body = fa_api_gql_organizations(after);
+		free(after);
+		after = NULL;
+		c->rc = -1;
+		snprintf(c->err, sizeof(c->err), "out of memory");
+		if (!body || fa_net_graphql(s->net, body, "graphql", on_orgs, c) < 0) {
+			free(body);
+			break;
+		}
+		free(body);
+		fa_net_run(s->net);
+		if (c->rc == 0 && c->next && ++pages >= ORGS_MAX_PAGES) {
+			snprintf(c->err, sizeof(c->err), "more than %d pages", ORGS_MAX_PAGES);
+			c->rc = -1;
+		}
+		after = c->rc == 0 ? c->next : NULL;
+		if (after)
+			c->next = NULL;
+	} while (c->rc == 0 && after);
+	free(after);
+	if (c->rc == -2)
+		return fa_cli_error(FA_EXIT_USAGE, "the token was refused (%s): check FLY_API_TOKEN", c->err);
+	if (c->rc < 0)
+		return fa_cli_error(FA_EXIT_USAGE, "cannot list the token's organizations (--all-orgs): %s",
+				    c->err);
+	if (c->n == 0)
+		return fa_cli_error(FA_EXIT_USAGE, "the token can read no organization (--all-orgs)");
+	return FA_EXIT_OK;
+}
+
+static void orgs_release(orgs_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->slugs[i]);
+	free(c->slugs);
+	free(c->next);
+	memset(c, 0, sizeof(*c));
+}
+
+/* One org of --all-orgs: its own run (report, coverage, policy) and spill store. */
+typedef struct org_part {
+	fa_audit_run run;
+	fa_spill *spill;
+	fa_result_iter it;
+	fa_report_counts counts;
+	char soft_error[FA_SOFT_ERRLEN];
+} org_part;
+
+/* Audits every org in turn through one session, each org's results spilled to its own
+ * store as its apps complete, so memory stays flat. An org that cannot be read (its app
+ * list refused, a fatal crawl error) is a coverage error of that org; the others are still
+ * audited and reported. Exit code over all of them: 2, 3, 1, 0 as for one org. */
+static int audit_all_orgs(const fa_cli *cli, const fa_suppressions *sup, const fa_baseline *base)
+{
+	fa_session s;
+	orgs_ctx oc;
+	org_part *parts = NULL;
+	fa_report_org *views = NULL;
+	fa_spill **spills = NULL;
+	fa_report top;
+	fa_report_counts total;
+	fa_result_chain chain;
+	fa_result_iter all;
+	report_set set;
+	char generated_at[32], err[512] = "", *label = NULL;
+	fa_net_stats prev, ns;
+	bool partial = false, fails = false;
+	size_t k, n = 0, label_len = 0;
+	int rc;
+
+	fa_report_init(&top);
+	fa_now_rfc3339(generated_at);
+	rc = fa_session_open(&s, cli, false);
+	if (rc)
+		return rc;
+	rc = list_orgs(&s, &oc);
+	if (rc)
+		goto cleanup;
+	parts = calloc(oc.n, sizeof(*parts));
+	views = calloc(oc.n, sizeof(*views));
+	spills = calloc(oc.n, sizeof(*spills));
+	if (!parts || !views || !spills) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "out of memory");
+		goto cleanup;
+	}
+	if (!cli->quiet)
+		fprintf(stderr, "flyaudit: auditing %zu org%s\n", oc.n, oc.n == 1 ? "" : "s");
+	memset(&prev, 0, sizeof(prev));
+	for (k = 0; k < oc.n; k++) {
+		org_part *p = &parts[k];
+		fa_audit_run *run = &p->run;
+
+		fa_audit_run_init(run);
+		n = k + 1;
+		run->max_image_age_days = cli->max_image_age_days;
+		run->image_layers = cli->image_layers;
+		run->max_admins = cli->max_admins;
+		run->filter = cli;
+		run->sup = cli->suppressions ? sup : NULL;
+		run->base = cli->baseline ? base : NULL;
+		run->fail_on = cli->fail_on;
+		run->notices_done = k > 0; /* suppression notices once, with the first org */
+		run->soft_error = p->soft_error;
+		memcpy(run->generated_at, generated_at, sizeof(generated_at));
+		if (fa_spill_open(&p->spill, err, sizeof(err)) < 0) {
+			rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
+			goto cleanup;
+		}
+		spills[k] = p->spill;
+		run->spill = p->spill;
+		free(s.org);
+		s.org = strdup(oc.slugs[k]);
+		run->org = strdup(oc.slugs[k]);
+		if (!s.org || !run->org) {
+			rc = fa_cli_error(FA_EXIT_USAGE, "out of memory");
+			goto cleanup;
+		}
+		if (collect_live(run, &s, cli) != FA_EXIT_OK) {
+			/* this org could not be read: say so in its coverage and go on */
+			if (!cli->quiet) {
+				/* the slug came from the API: made safe for a terminal */
+				fa_buf line = FA_BUF_INIT(0);
+
+				if (fa_buf_adds(&line, "org ") == 0 &&
+				    fa_report_escape_terminal(&line, run->org) == 0 &&
+				    fa_buf_adds(&line, ": ") == 0 &&
+				    fa_report_escape_terminal(&line, p->soft_error[0] ? p->soft_error
+										 : "cannot be read") == 0)
+					fa_cli_error(0, "%s", line.data);
+				fa_buf_release(&line);
+			}
+			if (fa_report_add_error(&run->report, NULL, "org", 0,
+						p->soft_error[0] ? p->soft_error : "cannot be read") < 0)
+				run->oom = true;
+		}
+		/* the crawl figures of this org alone (the session's are cumulative) */
+		fa_session_net_stats(&s, &ns);
+		run->report.crawl.requests = ns.requests - prev.requests;
+		run->report.crawl.retries = ns.retries - prev.retries;
+		run->report.crawl.elapsed_ms = ns.elapsed_ms - prev.elapsed_ms;
+		run->report.crawl.max_in_flight = ns.max_in_flight;
+		prev = ns;
+		rc = collect_finish(run);
+		if (rc)
+			goto cleanup;
+		/* the org's inventory is no longer needed: only its report and spill stay */
+		fa_inventory_release(&run->inv);
+		report_fields(&run->report, cli, run->generated_at);
+		run->report.org = run->org;
+		run->report.source = "live";
+		partial = partial || run->partial;
+		fails = fails || run->fails;
+		fa_spill_iter(p->spill, &p->it);
+		p->counts = *fa_spill_counts(p->spill);
+		views[k].report = &run->report;
+		views[k].counts = &p->counts;
+		views[k].it = &p->it;
+		if (fa_stop_signal || fa_net_stopped(s.net)) {
+			/* stopped (--max-time, a signal): the orgs not reached are coverage errors */
+			size_t j;
+
+			for (j = k + 1; j < oc.n; j++) {
+				snprintf(err, sizeof(err), "org %s was not audited (%s)", oc.slugs[j],
+					 fa_net_stopped(s.net) ? fa_net_stopped(s.net) : "interrupted");
+				if (fa_report_add_error(&run->report, NULL, "org", 0, err) < 0)
+					break;
+			}
+			run->partial = partial = true;
+			break;
+		}
+	}
+	report_fields(&top, cli, generated_at);
+	top.source = "live";
+	for (k = 0; k < n; k++)
+		label_len += strlen(oc.slugs[k]) + 2;
+	label = calloc(1, label_len + 1);
+	if (!label || fa_report_orgs_combine(&top, &total, views, n) < 0) {
+		rc = fa_cli_error(FA_EXIT_USAGE, "out of memory");
+		goto cleanup;
+	}
+	for (k = 0; k < n; k++) {
+		if (k)
+			strcat(label, ", ");
+		strcat(label, oc.slugs[k]);
+	}
+	top.org = label;
+	fa_result_iter_chain(&all, &chain, views, n);
+	memset(&set, 0, sizeof(set));
+	set.top = &top;
+	set.counts = &total;
+	set.it = &all;
+	set.spills = spills;
+	set.n_spills = n;
+	if (n > 1) {
+		set.orgs = views;
+		set.n_orgs = n;
+	} else {
+		/* one org: exactly the report of `--org SLUG` (schema v1) */
+		set.top = views[0].report;
+		set.counts = views[0].counts;
+		set.it = views[0].it;
+	}
+	rc = write_reports(cli, &set, fails);
+	if (!rc)
+		rc = partial || top.n_errors ? FA_EXIT_PARTIAL : fails ? FA_EXIT_FAIL : FA_EXIT_OK;
+cleanup:
+	for (k = 0; parts && k < oc.n; k++) {
+		fa_spill_close(parts[k].spill);
+		fa_audit_run_release(&parts[k].run);
+	}
+	free(parts);
+	free(views);
+	free(spills);
+	free(label);
+	fa_report_release(&top);
+	orgs_release(&oc);
+	fa_session_close(&s);
+	return rc;
 }
 
 int fa_cmd_audit(const fa_cli *cli)
@@ -487,8 +874,9 @@ int fa_cmd_audit(const fa_cli *cli)
 	fa_baseline base;
 	fa_spill *spill = NULL;
 	fa_repo_run *repo = NULL;
+	fa_result_iter it;
+	report_set set;
 	char err[512] = "";
-	size_t i;
 	int rc;
 
 	if (cli->n_args)
@@ -501,6 +889,10 @@ int fa_cmd_audit(const fa_cli *cli)
 	rc = fa_audit_load_policy(cli, &sup, &base);
 	if (rc)
 		goto cleanup;
+	if (cli->all_orgs) {
+		rc = audit_all_orgs(cli, &sup, &base);
+		goto cleanup;
+	}
 	/* results leave memory as each app completes: memory does not grow with the org */
 	if (fa_spill_open(&spill, err, sizeof(err)) < 0) {
 		rc = fa_cli_error(FA_EXIT_USAGE, "%s", err);
@@ -522,31 +914,19 @@ int fa_cmd_audit(const fa_cli *cli)
 		rc = fa_cli_error(FA_EXIT_USAGE, "out of memory");
 		goto cleanup;
 	}
-	run.report.has_baseline = cli->baseline != NULL;
-	run.report.tool_name = "flyaudit";
-	run.report.tool_version = FLYAUDIT_VERSION;
-	run.report.generated_at = run.generated_at;
+	report_fields(&run.report, cli, run.generated_at);
 	run.report.org = run.org ? run.org : "";
 	run.report.source = run.source ? run.source : "live";
-	run.report.fail_on = cli->fail_on;
-	run.report.compliance = cli->compliance;
-	run.report.text_detail = cli->verbose ? FA_TEXT_ALL : cli->quiet ? FA_TEXT_BRIEF : FA_TEXT_GROUPED;
-	/* one crawl, every report: each -o is rendered from the same spilled results */
-	if (cli->n_outputs == 0) {
-		if (write_report(cli, &run, spill, NULL, cli->format) < 0)
-			rc = FA_EXIT_USAGE;
-	}
-	for (i = 0; i < cli->n_outputs; i++)
-		if (write_report(cli, &run, spill, cli->outputs[i].path, fa_cli_output_format(cli, i)) < 0)
-			rc = FA_EXIT_USAGE;
+	fa_spill_iter(spill, &it);
+	memset(&set, 0, sizeof(set));
+	set.top = &run.report;
+	set.counts = fa_spill_counts(spill);
+	set.it = &it;
+	set.spills = &spill;
+	set.n_spills = 1;
+	rc = write_reports(cli, &set, run.fails);
 	if (rc)
 		goto cleanup;
-	/* notices go to stderr too when no text report reaches the terminal */
-	if ((cli->n_outputs || cli->format != FA_FMT_TEXT) && !cli->quiet)
-		for (i = 0; i < run.report.n_notices; i++)
-			fprintf(stderr, "flyaudit: %s\n", run.report.notices[i]);
-	if (run.fails)
-		notify(&run, cli, spill);
 	if (run.partial)
 		rc = FA_EXIT_PARTIAL;
 	else

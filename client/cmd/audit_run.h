@@ -48,7 +48,12 @@ typedef struct fa_audit_run {
 	bool spill_failed;
 	struct fa_probe *probe; /* --probe: the edge probes of the live crawl (client/probe.h) */
 	bool probe_used;        /* --probe ran: network.admin_allowlist comes from the edge */
+	/* --all-orgs: when set (FA_SOFT_ERRLEN bytes), a live crawl that cannot go on keeps its
+	 * reason here instead of printing it, and the run goes on with the next org */
+	char *soft_error;
 } fa_audit_run;
+
+#define FA_SOFT_ERRLEN 700
 
 void fa_audit_run_init(fa_audit_run *run);
 void fa_audit_run_release(fa_audit_run *run);

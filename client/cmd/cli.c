@@ -70,7 +70,7 @@ typedef enum {
 	O_TIMEOUT, O_TOKEN_FILE, O_CA_FILE, O_NO_PROGRESS, O_COLOR, O_QUIET, O_VERBOSE, O_JSON,
 	O_FROM, O_RESUME, O_HELP, O_VERSION, O_SORT, O_FAILING, O_CHECKS, O_EXCLUDE_CHECKS,
 	O_SEVERITY, O_COMPLIANCE, O_PLAN, O_MAX_ADMINS, O_PROBE, O_CONNECT_TO, O_REPO, O_MAX_TIME,
-	O_MAX_IMAGE_AGE, O_IMAGE_LAYERS
+	O_MAX_IMAGE_AGE, O_ALL_ORGS, O_IMAGE_LAYERS
 } opt_id;
 
 typedef struct option {
@@ -84,6 +84,7 @@ typedef struct option {
 static const option options[] = {
 	{ O_ORG, "org", 0, "SLUG", "organization (default: FLY_ORG, then the token's org)" },
 	{ O_APP, "app", 0, "NAME", "only this app (repeatable)" },
+	{ O_ALL_ORGS, "all-orgs", 0, NULL, "audit: every org the token can read, one section each" },
 	{ O_FORMAT, "format", 0, "FMT", "text|json|sarif|junit|html|ocsf|csv" },
 	{ O_OUTPUT, "output", 'o', "FILE", "write the report or snapshot to FILE (0600); audit: repeatable, one crawl, each FILE in the --format given just before it or by its extension" },
 	{ O_FAIL_ON, "fail-on", 0, "SEV", "critical|high|medium|low|info|never (default high)" },
@@ -406,6 +407,7 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 	case O_REPO: cli->repo = val; break;
 	case O_RESUME: cli->resume = true; break;
 	case O_PROBE: cli->probe = true; break;
+	case O_ALL_ORGS: cli->all_orgs = true; break;
 	case O_IMAGE_LAYERS: cli->image_layers = true; break;
 	case O_CONNECT_TO: {
 		char why[200];
@@ -610,6 +612,13 @@ int fa_cli_main(int argc, char **argv)
 		rc = fa_cli_error(FA_EXIT_USAGE, "--image-layers applies to audit and snapshot only");
 	else if (cli.probe && cli.from)
 		rc = fa_cli_error(FA_EXIT_USAGE, "--probe needs a live crawl, not --from");
+	else if (cli.all_orgs && strcmp(cmd->name, "audit") != 0)
+		rc = fa_cli_error(FA_EXIT_USAGE, "--all-orgs applies to audit only");
+	else if (cli.all_orgs && cli.org)
+		rc = fa_cli_error(FA_EXIT_USAGE, "--all-orgs and --org conflict: pick one");
+	else if (cli.all_orgs && (cli.from || cli.n_apps || cli.repo))
+		rc = fa_cli_error(FA_EXIT_USAGE, "--all-orgs reads every org live: not with %s",
+				  cli.from ? "--from" : cli.n_apps ? "--app" : "--repo");
 	if (rc) {
 		free(positional);
 		return rc;

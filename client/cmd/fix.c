@@ -40,6 +40,37 @@ static int cmp_item(const void *pa, const void *pb)
 	return c ? c : strcmp(a->resource_id ? a->resource_id : "", b->resource_id ? b->resource_id : "");
 }
 
+/* A v2 report (audit --all-orgs): its orgs' results moved into one top-level "results"
+ * array and "org" set to the slugs joined by ", " (fix commands name apps, which are
+ * unique across orgs). 0, or -1 (not that shape, or OOM). */
+static int flatten_v2(cJSON *root)
+{
+	cJSON *orgs = cJSON_GetObjectItemCaseSensitive(root, "orgs"), *org = NULL, *all = NULL;
+	fa_buf label = FA_BUF_INIT(0);
+	size_t n = 0;
+	int rc = -1;
+
+	if (!cJSON_IsArray(orgs) || cJSON_HasObjectItem(root, "results") ||
+	    cJSON_HasObjectItem(root, "org") || !(all = cJSON_AddArrayToObject(root, "results")))
+		return -1;
+	cJSON_ArrayForEach(org, orgs) {
+		cJSON *res = cJSON_GetObjectItemCaseSensitive(org, "results"), *item;
+		const char *slug = str(org, "org");
+
+		if (!cJSON_IsArray(res) || !slug || (n++ && fa_buf_adds(&label, ", ")) ||
+		    fa_buf_adds(&label, slug))
+			goto cleanup;
+		while ((item = cJSON_DetachItemFromArray(res, 0)) != NULL)
+			cJSON_AddItemToArray(all, item);
+	}
+	if (!n || !cJSON_AddStringToObject(root, "org", label.data))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	fa_buf_release(&label);
+	return rc;
+}
+
 int fa_cmd_fix(const fa_cli *cli)
 {
 	char err[512];
@@ -57,6 +88,9 @@ int fa_cmd_fix(const fa_cli *cli)
 	if (!text)
 		return fa_cli_error(FA_EXIT_USAGE, "%s", err);
 	root = cJSON_ParseWithLength(text, len);
+	if (root && str(root, "schema") && strcmp(str(root, "schema"), FA_REPORT_SCHEMA_V2) == 0 &&
+	    flatten_v2(root) == 0)
+		cJSON_ReplaceItemInObjectCaseSensitive(root, "schema", cJSON_CreateString(FA_REPORT_SCHEMA));
 	results = root ? cJSON_GetObjectItemCaseSensitive(root, "results") : NULL;
 	if (!root || !str(root, "schema") || strcmp(str(root, "schema"), FA_REPORT_SCHEMA) != 0 ||
 	    !cJSON_IsArray(results)) {

@@ -16,6 +16,8 @@
 #include "flyaudit/buf.h"
 
 #define FA_REPORT_SCHEMA "flyaudit.report/v1"
+/* `audit --all-orgs` over several orgs (one org keeps the v1 document exactly). */
+#define FA_REPORT_SCHEMA_V2 "flyaudit.report/v2"
 #define FA_REPORT_INFORMATION_URI "https://github.com/flyaudit/flyaudit"
 
 /* One resource the crawl could not read (the run is then partial, exit 3). */
@@ -62,6 +64,8 @@ typedef struct fa_report {
 	fa_text_detail text_detail; /* the text report only: grouped (default), all, brief */
 	size_t scanned_files;       /* `scan`: files read; the text summary counts these, not apps */
 	bool has_baseline;   /* results carry baseline 0/1 */
+	bool multi_org;      /* results of several orgs (--all-orgs): org-level ones are labelled
+			      * with their org, not "org" */
 	fa_framework compliance; /* FA_FW_NONE, or a per-control summary in text, JSON, HTML */
 } fa_report;
 
@@ -151,6 +155,51 @@ int fa_report_text_stream(const fa_report *r, const fa_report_counts *c, bool co
  * control and bidi characters as '?', invalid UTF-8 as '?'. For anything from outside
  * that a command prints (views' diagnostics, whoami). 0, or -1 (buffer released). */
 int fa_report_escape_terminal(fa_buf *out, const char *s);
+
+/* ---- several orgs (`audit --all-orgs`) --------------------------------------------
+ *
+ * Each org is audited on its own (its own fa_report, counts and results); the report then
+ * has a section per org. JSON and text have writers of their own; every other format is
+ * given one combined report (fa_report_orgs_combine) and the chained results. */
+
+typedef struct fa_report_org {
+	const fa_report *report;        /* the org's: org, coverage, crawl (results ignored) */
+	const fa_report_counts *counts; /* exactly the results `it` yields */
+	const fa_result_iter *it;
+} fa_report_org;
+
+/* Results of several orgs as one source: a pass in either order yields the first org's
+ * results in that order, then the second's, and so on. */
+typedef struct fa_result_chain {
+	const fa_report_org *orgs;
+	size_t n, cur;
+	fa_result_order order;
+} fa_result_chain;
+void fa_result_iter_chain(fa_result_iter *it, fa_result_chain *ctx, const fa_report_org *orgs,
+			  size_t n);
+
+/* Adds `add` to the counts `c`. */
+void fa_report_counts_merge(fa_report_counts *c, const fa_report_counts *add);
+
+/* Fills `out` (initialised by the caller; borrowed strings are left to the caller) with
+ * the sums of the orgs' apps, machines and crawl, their coverage errors (each message
+ * starting "org SLUG: "), their notices, and multi_org set; `total` gets the summed
+ * counts. 0, or -1 (OOM). */
+int fa_report_orgs_combine(fa_report *out, fa_report_counts *total, const fa_report_org *orgs,
+			   size_t n);
+
+/* JSON, schema "flyaudit.report/v2": schema, tool, generated_at, source; coverage over
+ * every org (orgs, orgs_complete, apps, apps_complete, machines, machines_audited, errors[]
+ * each with its org); crawl and summary over every org; compliance (when asked) over every
+ * org; then orgs[], one per org in the order given, each exactly the org part of a v1
+ * document: {org, coverage, crawl, summary, compliance?, results[]}. `top` gives tool,
+ * generated_at, source, has_baseline, compliance and the totals (fa_report_orgs_combine). */
+int fa_report_json_orgs_stream(const fa_report *top, const fa_report_counts *total,
+			       const fa_report_org *orgs, size_t n, const fa_report_sink *sink);
+/* Text: a section per org (a heading line naming it, then that org's text report as
+ * fa_report_text_stream writes it), then one summary line over every org. */
+int fa_report_text_orgs_stream(const fa_report *top, const fa_report_counts *total, bool color,
+			       const fa_report_org *orgs, size_t n, const fa_report_sink *sink);
 
 /* ---- second-round formats (streaming only) -------------------------------------- */
 
