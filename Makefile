@@ -5,10 +5,10 @@ CC       ?= cc
 BUILD    ?= build
 PREFIX   ?= /usr/local
 VERSION  := 0.1.0
-PKGS     := libcurl libcjson openssl msgpack yaml-0.1 libgit2
+PKGS     := libcurl libcjson openssl msgpack yaml-0.1 libgit2 libarchive
 TEST_PKGS := cmocka
 MOCK_PKGS := libmicrohttpd libcjson openssl zlib
-DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev libyaml-dev libgit2-dev pkg-config \
+DEBS     := libcurl4-openssl-dev libcjson-dev libssl-dev libcmocka-dev libmicrohttpd-dev libmsgpack-dev libyaml-dev libgit2-dev libarchive-dev pkg-config \
             openssl python3-jsonschema python3-graphql-core man-db zlib1g-dev curl
 
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -21,8 +21,8 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(TEST_PKGS) libmicrohttpd 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-TEST_LIBS  = $(shell pkg-config --libs $(PKGS) $(TEST_PKGS) libmicrohttpd 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+TEST_LIBS  = $(shell pkg-config --libs $(PKGS) $(TEST_PKGS) libmicrohttpd 2>/dev/null) -lpthread
 MOCK_LIBS  = $(shell pkg-config --libs $(MOCK_PKGS) 2>/dev/null) -lpthread
 
 CFLAGS   ?= -O2 -g
@@ -55,7 +55,7 @@ help:
 	@echo "make demo       install missing packages, build, start flymock with the demo org, audit it"
 	@echo "make asan       the tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make valgrind   the tests under valgrind"
-	@echo "make fuzz       libFuzzer on the token decoder, the TOML parser and the scan parsers (FUZZ_SECONDS, default 60, split), the edge decisions (FUZZ_EDGE_SECONDS, 20) and the registry decoders (FUZZ_REGISTRY_SECONDS, 30)"
+	@echo "make fuzz       libFuzzer on the token decoder, the TOML parser and the scan parsers (FUZZ_SECONDS, default 60, split), the edge decisions (FUZZ_EDGE_SECONDS, 20) the registry decoders (FUZZ_REGISTRY_SECONDS, 30) and the layer reader (FUZZ_LAYERS_SECONDS, 10)"
 	@echo "make check-toml the TOML parser against the toml-test suite (TOML_TEST=$(TOML_TEST))"
 	@echo "make install PREFIX=/usr/local"
 	@echo "make DEVELOPER=1  adds -Werror"

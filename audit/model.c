@@ -418,6 +418,12 @@ void fa_image_release(fa_image *img)
 	free(img->exposed_ports);
 	free(img->history);
 	fa_load_release(&img->load);
+	free(img->layers_note);
+	for (i = 0; i < img->n_files; i++) {
+		free(img->files[i].path);
+		free(img->files[i].layer);
+	}
+	free(img->files);
 	memset(img, 0, sizeof(*img));
 }
 
@@ -483,6 +489,26 @@ int fa_image_copy(fa_image *out, const fa_image *src)
 	out->load.status = src->load.status;
 	if (!rc)
 		rc = copy_s(&out->load.message, src->load.message);
+	out->layers_tried = src->layers_tried;
+	out->layers_complete = src->layers_complete;
+	out->n_files_more = src->n_files_more;
+	out->files_sniffed = src->files_sniffed;
+	out->layers_read_bytes = src->layers_read_bytes;
+	out->layers_unpacked = src->layers_unpacked;
+	if (!rc)
+		rc = copy_s(&out->layers_note, src->layers_note);
+	if (!rc && src->n_files) {
+		out->files = calloc(src->n_files, sizeof(*out->files));
+		for (i = 0; out->files && i < src->n_files; i++) {
+			out->files[i] = src->files[i];
+			out->files[i].path = out->files[i].layer = NULL;
+			out->n_files++;
+			rc |= copy_s(&out->files[i].path, src->files[i].path);
+			rc |= copy_s(&out->files[i].layer, src->files[i].layer);
+		}
+		if (!out->files)
+			rc = -1;
+	}
 	if (rc) {
 		fa_image_release(out);
 		return -1;

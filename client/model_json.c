@@ -728,6 +728,38 @@ cJSON *fa_mj_image(const fa_image *img)
 	rc |= add(o, "n_layers", jnum((long long)img->n_layers));
 	rc |= add(o, "layers_size", jnum(img->layers_size));
 	rc |= add(o, "load", fa_mj_load(&img->load));
+	if (img->layers_tried) {
+		cJSON *files = cJSON_CreateArray();
+
+		rc |= add(o, "layers_tried", jbool(true));
+		rc |= add(o, "layers_complete", jbool(img->layers_complete));
+		rc |= add(o, "layers_note", jstr(img->layers_note));
+		rc |= add(o, "files_sniffed", jnum((long long)img->files_sniffed));
+		rc |= add(o, "n_files_more", jnum((long long)img->n_files_more));
+		rc |= add(o, "layers_read_bytes", jnum(img->layers_read_bytes));
+		rc |= add(o, "layers_unpacked", jnum(img->layers_unpacked));
+		for (i = 0; files && i < img->n_files; i++) {
+			const fa_image_file *f = &img->files[i];
+			cJSON *fo = cJSON_CreateObject();
+			int frc = 0;
+
+			if (!fo) {
+				rc = -1;
+				break;
+			}
+			frc |= add(fo, "path", jstr(f->path));
+			frc |= add(fo, "detectors", jdetectors(f->detectors));
+			frc |= add(fo, "layer", jstr(f->layer));
+			frc |= add(fo, "deleted", jbool(f->deleted));
+			if (frc) {
+				cJSON_Delete(fo);
+				rc = -1;
+				break;
+			}
+			rc |= push(files, fo);
+		}
+		rc |= add(o, "files", files);
+	}
 	if (rc) {
 		cJSON_Delete(o);
 		return NULL;
@@ -1535,11 +1567,27 @@ static int string_from(const cJSON *j, const char *path, void *outp, char *err, 
 	return *s ? 0 : jerr(err, errlen, path, NULL, "out of memory");
 }
 
+static int file_from(const cJSON *j, const char *path, void *outp, char *err, size_t errlen)
+{
+	fa_image_file *f = outp;
+
+	if (need_object(j, path, err, errlen) || get_str(j, "path", path, &f->path, err, errlen) ||
+	    get_detectors(j, path, &f->detectors, err, errlen) ||
+	    get_str(j, "layer", path, &f->layer, err, errlen) ||
+	    get_bool(j, "deleted", path, &f->deleted, err, errlen)) {
+		free(f->path);
+		free(f->layer);
+		f->path = f->layer = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int fa_mj_image_from(const cJSON *j, const char *path, fa_image *img, char *err, size_t errlen)
 {
 	const cJSON *v = NULL;
 	void *items = NULL;
-	long long nl = 0;
+	long long nl = 0, sniffed = 0, more = 0;
 	char sub[PATHLEN];
 	int rc;
 
@@ -1580,6 +1628,23 @@ int fa_mj_image_from(const cJSON *j, const char *path, fa_image *img, char *err,
 		if (fa_mj_load_from(v, sub, &img->load, err, errlen))
 			goto fail;
 	}
+	if (get_bool(j, "layers_tried", path, &img->layers_tried, err, errlen) ||
+	    get_bool(j, "layers_complete", path, &img->layers_complete, err, errlen) ||
+	    get_str(j, "layers_note", path, &img->layers_note, err, errlen) ||
+	    get_ll(j, "files_sniffed", path, 0, JSON_INT_MAX, 0, &sniffed, err, errlen) ||
+	    get_ll(j, "n_files_more", path, 0, JSON_INT_MAX, 0, &more, err, errlen) ||
+	    get_ll(j, "layers_read_bytes", path, 0, JSON_INT_MAX, 0, &img->layers_read_bytes, err,
+		   errlen) ||
+	    get_ll(j, "layers_unpacked", path, 0, JSON_INT_MAX, 0, &img->layers_unpacked, err,
+		   errlen))
+		goto fail;
+	img->files_sniffed = (size_t)sniffed;
+	img->n_files_more = (size_t)more;
+	rc = array_from(j, "files", path, sizeof(fa_image_file), file_from, &items, &img->n_files,
+			err, errlen);
+	img->files = items;
+	if (rc)
+		goto fail;
 	return 0;
 fail:
 	fa_image_release(img);

@@ -16,12 +16,15 @@
 
 #include "flyaudit/api.h"
 #include "flyaudit/buf.h"
+#include "flyaudit/layers.h"
 
 #define SLOTS 1024
 #define MAX_REDIRECTS 3
 #define ERRLEN 256
 
-enum { ST_MANIFEST = 1, ST_CONFIG, ST_TOKEN, ST_BLOB_REDIRECT };
+enum { ST_MANIFEST = 1, ST_CONFIG, ST_TOKEN, ST_BLOB_REDIRECT, ST_LAYER, ST_LAYER_REDIRECT };
+
+#define LAYER_PARALLEL 4 /* layer streams in flight (each with a libarchive thread) */
 
 typedef struct waiter {
 	struct waiter *next;
@@ -47,6 +50,16 @@ typedef struct entry {
 	char *doc_digest; /* the manifest asked for by digest (verified), NULL by tag */
 	int hops;         /* index -> manifest */
 	int redirects;
+	/* --image-layers: the layers, one at a time */
+	fa_layer_desc *layers;
+	size_t n_layers, layer_i;
+	fa_layer_reader *reader;
+	EVP_MD_CTX *md;
+	long long layer_got;    /* compressed bytes of this layer so far */
+	char layer_stop[160];   /* why this layer was stopped by us (a cap) */
+	size_t layer_notes;     /* layers not read whole */
+	struct entry *lq_next;  /* waiting for a layer slot */
+	bool queued, active;
 } entry;
 
 struct fa_registry {
@@ -58,7 +71,14 @@ struct fa_registry {
 	entry *slots[SLOTS];
 	fa_registry_stats st;
 	int verbose;
+	bool layers;
+	long long layer_max_compressed, layer_max_unpacked, run_max_compressed, run_max_unpacked;
+	size_t layer_active;
+	entry *lq_head, *lq_tail;
+	struct lcache *lc[SLOTS]; /* layer results by digest */
 };
+
+static void lcache_free(struct lcache *c);
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
@@ -156,6 +176,15 @@ int fa_registry_new(fa_registry **out, const fa_registry_opts *o, char *err, siz
 		goto oom;
 	r->net = o->net;
 	r->verbose = o->verbose;
+	r->layers = o->layers;
+	r->layer_max_compressed = o->layer_max_compressed > 0 ? o->layer_max_compressed
+							       : FA_LAYER_DEFAULT_MAX_COMPRESSED;
+	r->layer_max_unpacked = o->layer_max_unpacked > 0 ? o->layer_max_unpacked
+							   : FA_LAYER_DEFAULT_MAX_UNPACKED;
+	r->run_max_compressed = o->run_max_compressed > 0 ? o->run_max_compressed
+							   : FA_LAYER_DEFAULT_RUN_COMPRESSED;
+	r->run_max_unpacked = o->run_max_unpacked > 0 ? o->run_max_unpacked
+						       : FA_LAYER_DEFAULT_RUN_UNPACKED;
 	if (o->hash_key)
 		memcpy(r->hash_key, o->hash_key, sizeof(r->hash_key));
 	if (!(r->fly_base = strdup(base)) || !(r->fly_host = strdup(host)))
@@ -193,6 +222,17 @@ static void entry_transient_free(entry *e)
 	e->bearer_hdr = NULL;
 	free(e->doc_digest);
 	e->doc_digest = NULL;
+	for (size_t i = 0; e->layers && i < e->n_layers; i++) {
+		free(e->layers[i].digest);
+		free(e->layers[i].media_type);
+	}
+	free(e->layers);
+	e->layers = NULL;
+	e->n_layers = 0;
+	fa_layer_reader_free(e->reader);
+	e->reader = NULL;
+	EVP_MD_CTX_free(e->md);
+	e->md = NULL;
 }
 
 void fa_registry_free(fa_registry *r)
@@ -216,6 +256,14 @@ void fa_registry_free(fa_registry *r)
 			fa_image_release(&e->img);
 			free(e->key);
 			free(e);
+		}
+	}
+	for (i = 0; i < SLOTS; i++) {
+		struct lcache *c = r->lc[i], *cn;
+
+		for (; c; c = cn) {
+			cn = *(struct lcache **)c; /* next is the first member */
+			lcache_free(c);
 		}
 	}
 	free(r->fly_base);
@@ -269,6 +317,11 @@ static void fail(entry *e, int status, const char *fmt, ...)
 }
 
 static void on_response(void *ud, const fa_response *res);
+static void layers_start(entry *e);
+static uint32_t hash_key(const char *s);
+static const struct lcache *lcache_get(const fa_registry *r, const char *digest);
+static void lcache_apply(entry *e, const struct lcache *c);
+static void on_layer_response(entry *e, const fa_response *res);
 
 /* GET url with the entry's headers; `auth`: send the registry credentials (never on a
  * redirect, never to a token realm off the Fly host). */
@@ -458,6 +511,12 @@ static void on_manifest(entry *e, const fa_response *res)
 	m.config_digest = NULL;
 	e->img.n_layers = m.n_layers;
 	e->img.layers_size = m.layers_size;
+	if (e->reg->layers) {
+		e->layers = m.layers;
+		e->n_layers = m.n_layers;
+		m.layers = NULL;
+		m.n_layers = 0;
+	}
 	fa_manifest_release(&m);
 	if (!e->img.manifest_digest) {
 		fail(e, 0, "out of memory");
@@ -482,6 +541,10 @@ static void on_config(entry *e, const fa_response *res)
 	}
 	fa_load_ok(&e->img.load);
 	e->img.load.status = 200;
+	if (e->reg->layers) {
+		layers_start(e);
+		return;
+	}
 	finish(e);
 }
 
@@ -533,6 +596,10 @@ static void on_response(void *ud, const fa_response *res)
 {
 	entry *e = ud;
 
+	if (e->stage == ST_LAYER || e->stage == ST_LAYER_REDIRECT) {
+		on_layer_response(e, res);
+		return;
+	}
 	if (res->error != FA_NET_OK) {
 		fail(e, 0, "%s", res->errmsg ? res->errmsg : "request failed");
 		return;
@@ -569,6 +636,486 @@ static void on_response(void *ud, const fa_response *res)
 		on_config(e, res);
 		break;
 	}
+}
+
+/* ---- --image-layers: each layer streamed through client/layers.c ----------------------- */
+
+static void layer_next(entry *e);
+
+static void lq_pump(fa_registry *r)
+{
+	while (r->layer_active < LAYER_PARALLEL && r->lq_head) {
+		entry *e = r->lq_head;
+
+		r->lq_head = e->lq_next;
+		if (!r->lq_head)
+			r->lq_tail = NULL;
+		e->lq_next = NULL;
+		e->queued = false;
+		layer_next(e);
+	}
+}
+
+/* The first note says why; later ones are counted. */
+static void layer_note(entry *e, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+static void layer_note(entry *e, const char *fmt, ...)
+{
+	char msg[ERRLEN + 64], head[96];
+	va_list ap;
+
+	e->reg->st.layers_incomplete++;
+	if (e->layer_notes++ > 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(head, sizeof(head), "layer %zu/%zu (%.19s...): ", e->layer_i + 1, e->n_layers,
+		 e->layers[e->layer_i].digest);
+	free(e->img.layers_note);
+	e->img.layers_note = cat3(head, msg, "");
+}
+
+/* All layers are done: the image is complete (the waiters get it). */
+static void layers_done(entry *e)
+{
+	if (e->active) {
+		e->active = false;
+		e->reg->layer_active--;
+	}
+	if (e->layer_notes > 1 && e->img.layers_note) {
+		char more[64], *n;
+
+		snprintf(more, sizeof(more), " (and %zu more layers not read whole)", e->layer_notes - 1);
+		n = cat3(e->img.layers_note, more, "");
+		if (n) {
+			free(e->img.layers_note);
+			e->img.layers_note = n;
+		}
+	}
+	e->img.layers_complete = e->layer_notes == 0;
+	if (!e->img.layers_complete && !e->img.layers_note)
+		e->img.layers_note = strdup("the layers could not be read (out of memory)");
+	{
+		fa_registry *r = e->reg;
+
+		finish(e);
+		lq_pump(r);
+	}
+}
+
+static void layers_start(entry *e)
+{
+	fa_registry *r = e->reg;
+
+	e->img.layers_tried = true;
+	e->layer_i = 0;
+	if (e->n_layers == 0) {
+		layers_done(e);
+		return;
+	}
+	if (r->layer_active >= LAYER_PARALLEL) {
+		e->queued = true;
+		if (r->lq_tail)
+			r->lq_tail->lq_next = e;
+		else
+			r->lq_head = e;
+		r->lq_tail = e;
+		return;
+	}
+	layer_next(e);
+}
+
+static int layer_chunk(void *ud, const char *data, size_t len);
+
+/* Requests layer e->layer_i (url: the registry's, or a redirect's without credentials). */
+static int layer_get(entry *e, const char *url, bool auth)
+{
+	fa_net_url_opts o;
+	const char *hdrs[1];
+
+	memset(&o, 0, sizeof(o));
+	if (auth) {
+		if (e->bearer_hdr)
+			hdrs[o.n_headers++] = e->bearer_hdr;
+		else if (e->fly && e->reg->basic_hdr)
+			hdrs[o.n_headers++] = e->reg->basic_hdr;
+	}
+	o.headers = hdrs;
+	o.max_body = (size_t)(e->reg->layer_max_compressed + 1);
+	o.chunk = layer_chunk;
+	e->reg->st.requests++;
+	return fa_net_get_url(e->reg->net, url, &o, on_response, e);
+}
+
+/* Starts the layer at e->layer_i, skipping those that cannot be read; the image is done
+ * after the last. */
+static void layer_next(entry *e)
+{
+	fa_registry *r = e->reg;
+
+	if (!e->active) {
+		e->active = true;
+		r->layer_active++;
+	}
+	for (; e->layer_i < e->n_layers; e->layer_i++) {
+		const fa_layer_desc *ld = &e->layers[e->layer_i];
+		int comp = fa_layer_compression_of(ld->media_type);
+		long long left = r->run_max_unpacked - r->st.layer_unpacked;
+		char *url;
+		int rc;
+
+		if (comp < 0) {
+			layer_note(e, "media type \"%.80s\" is not a tar layer flyaudit reads", ld->media_type);
+			continue;
+		}
+		if (r->st.layer_bytes >= r->run_max_compressed || left <= 0) {
+			layer_note(e, "the run's cap of %lld MiB %s was reached",
+				   (left <= 0 ? r->run_max_unpacked : r->run_max_compressed) >> 20,
+				   left <= 0 ? "decompressed" : "compressed");
+			continue;
+		}
+		{
+			/* read already for another image of this run */
+			const struct lcache *c = lcache_get(r, ld->digest);
+
+			if (c) {
+				lcache_apply(e, c);
+				r->st.layers_cached++;
+				continue;
+			}
+		}
+		if (fa_net_stopped(r->net)) {
+			layer_note(e, "%s", fa_net_stopped(r->net));
+			continue;
+		}
+		e->reader = fa_layer_reader_new((fa_layer_compression)comp,
+						left < r->layer_max_unpacked ? left : r->layer_max_unpacked);
+		e->md = EVP_MD_CTX_new();
+		e->layer_got = 0;
+		e->layer_stop[0] = '\0';
+		e->redirects = 0;
+		if (!e->reader || !e->md || EVP_DigestInit_ex(e->md, EVP_sha256(), NULL) != 1) {
+			fa_layer_reader_free(e->reader);
+			e->reader = NULL;
+			EVP_MD_CTX_free(e->md);
+			e->md = NULL;
+			layer_note(e, "out of memory (or no thread for the reader)");
+			continue;
+		}
+		{
+			size_t ul = strlen(e->base) + strlen(e->ref.repository) + strlen(ld->digest) + 20;
+
+			url = malloc(ul);
+			if (url)
+				snprintf(url, ul, "%s/v2/%s/blobs/%s", e->base, e->ref.repository,
+					 ld->digest);
+		}
+		e->stage = ST_LAYER;
+		r->st.layers++;
+		rc = url ? layer_get(e, url, true) : -1;
+		free(url);
+		if (rc == 0)
+			return;
+		fa_layer_reader_free(e->reader);
+		e->reader = NULL;
+		EVP_MD_CTX_free(e->md);
+		e->md = NULL;
+		layer_note(e, "cannot queue the request (out of memory or stopped)");
+	}
+	layers_done(e);
+}
+
+/* A piece of the layer's body: hashed, counted against the caps, fed to the reader. */
+static int layer_chunk(void *ud, const char *data, size_t len)
+{
+	entry *e = ud;
+	fa_registry *r = e->reg;
+	int rc;
+
+	if (!data && len == 0) {
+		/* the transfer restarts from the beginning (a retry): so does the layer */
+		fa_layer_reader_free(e->reader);
+		e->reader = fa_layer_reader_new(
+			(fa_layer_compression)fa_layer_compression_of(e->layers[e->layer_i].media_type),
+			r->layer_max_unpacked);
+		r->st.layer_bytes -= e->layer_got;
+		e->layer_got = 0;
+		if (!e->reader || EVP_DigestInit_ex(e->md, EVP_sha256(), NULL) != 1)
+			return -1;
+		return 0;
+	}
+	e->layer_got += (long long)len;
+	r->st.layer_bytes += (long long)len;
+	if (e->layer_got > r->layer_max_compressed || r->st.layer_bytes > r->run_max_compressed) {
+		snprintf(e->layer_stop, sizeof(e->layer_stop), "stopped at the cap of %lld MiB compressed%s",
+			 (e->layer_got > r->layer_max_compressed ? r->layer_max_compressed
+								   : r->run_max_compressed) >> 20,
+			 e->layer_got > r->layer_max_compressed ? " per layer" : " per run");
+		return -1;
+	}
+	if (EVP_DigestUpdate(e->md, data, len) != 1)
+		return -1;
+	if (!e->reader)
+		return -1;
+	rc = fa_layer_feed(e->reader, data, len);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		const fa_layer_result *lr = fa_layer_finish(e->reader);
+
+		/* a capped or broken layer stops the download; a finished archive is hashed on */
+		if (lr->state != FA_LAYER_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+/* Whiteouts of this layer delete files of the layers below it. */
+static bool whiteout_covers(const char *w, const char *path)
+{
+	size_t n = strlen(w);
+
+	if (n == 0 || w[n - 1] == '/')
+		return strncmp(path, w, n) == 0;
+	return strncmp(path, w, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* What one layer gave, kept per layer digest for the run: many images share their base
+ * layers, which are then read once. A transport error is not kept (another image may
+ * read the layer). */
+struct lcache {
+	struct lcache *next; /* first member (fa_registry_free walks it) */
+	char *digest;
+	fa_layer_result res; /* findings and whiteouts (never content) */
+	char why[256];       /* why it was not read whole; "" when it was */
+	bool keep;           /* its files count (not a digest mismatch) */
+};
+
+static const struct lcache *lcache_get(const fa_registry *r, const char *digest)
+{
+	const struct lcache *c;
+
+	for (c = r->lc[hash_key(digest)]; c; c = c->next)
+		if (strcmp(c->digest, digest) == 0)
+			return c;
+	return NULL;
+}
+
+static void lcache_free(struct lcache *c)
+{
+	free(c->digest);
+	fa_layer_result_release(&c->res);
+	free(c);
+}
+
+/* A copy of the layer's result; on OOM nothing is kept (the layer is read again). */
+static void lcache_put(fa_registry *r, const char *digest, const fa_layer_result *lr,
+		       const char *why, bool keep)
+{
+	struct lcache *c;
+	size_t i;
+	uint32_t slot = hash_key(digest);
+
+	if (lcache_get(r, digest) || !(c = calloc(1, sizeof(*c))))
+		return;
+	c->digest = strdup(digest);
+	c->keep = keep;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+	c->res.sniffed = lr->sniffed;
+	c->res.unpacked = lr->unpacked;
+	c->res.fed = lr->fed;
+	c->res.n_findings_more = lr->n_findings_more;
+	c->res.n_whiteouts_more = lr->n_whiteouts_more;
+	if (!c->digest)
+		goto oom;
+	if (lr->n_findings) {
+		c->res.findings = calloc(lr->n_findings, sizeof(*c->res.findings));
+		if (!c->res.findings)
+			goto oom;
+		for (i = 0; i < lr->n_findings; i++) {
+			c->res.findings[i].detectors = lr->findings[i].detectors;
+			if (!(c->res.findings[i].path = strdup(lr->findings[i].path)))
+				goto oom;
+			c->res.n_findings++;
+		}
+	}
+	if (lr->n_whiteouts) {
+		c->res.whiteouts = calloc(lr->n_whiteouts, sizeof(char *));
+		if (!c->res.whiteouts)
+			goto oom;
+		for (i = 0; i < lr->n_whiteouts; i++) {
+			if (!(c->res.whiteouts[i] = strdup(lr->whiteouts[i])))
+				goto oom;
+			c->res.n_whiteouts++;
+		}
+	}
+	c->next = r->lc[slot];
+	r->lc[slot] = c;
+	return;
+oom:
+	lcache_free(c);
+}
+
+/* Folds one layer's result into the image: its flagged files (unless its bytes were not
+ * the layer's), then its whiteouts over the files of the layers below. */
+static void fold(entry *e, const char *digest, const fa_layer_result *lr, const char *why,
+		 bool keep)
+{
+	size_t i, j, below = e->img.n_files;
+
+	e->img.files_sniffed += lr->sniffed;
+	e->img.layers_unpacked += lr->unpacked;
+	if (why[0])
+		layer_note(e, "%s", why);
+	if (!keep)
+		return;
+	for (j = 0; j < lr->n_whiteouts; j++)
+		for (i = 0; i < below; i++)
+			if (whiteout_covers(lr->whiteouts[j], e->img.files[i].path))
+				e->img.files[i].deleted = true;
+	for (i = 0; i < lr->n_findings; i++) {
+		fa_image_file *f;
+
+		if (e->img.n_files >= FA_IMAGE_MAX_FILES) {
+			e->img.n_files_more++;
+			continue;
+		}
+		f = realloc(e->img.files, (e->img.n_files + 1) * sizeof(*f));
+		if (!f)
+			break;
+		e->img.files = f;
+		f = &e->img.files[e->img.n_files];
+		memset(f, 0, sizeof(*f));
+		f->path = strdup(lr->findings[i].path);
+		f->layer = strdup(digest);
+		f->detectors = lr->findings[i].detectors;
+		if (!f->path || !f->layer) {
+			free(f->path);
+			free(f->layer);
+			break;
+		}
+		e->img.n_files++;
+	}
+	e->img.n_files_more += lr->n_findings_more;
+	if (i < lr->n_findings)
+		e->img.n_files_more += lr->n_findings - i; /* out of memory: counted, still a fail */
+}
+
+static void lcache_apply(entry *e, const struct lcache *c)
+{
+	fold(e, c->digest, &c->res, c->why, c->keep);
+}
+
+/* The layer is read (or not): fold its result into the image, then the next layer. */
+static void layer_end(entry *e, const char *transport_err)
+{
+	fa_registry *r = e->reg;
+	const fa_layer_desc *ld = &e->layers[e->layer_i];
+	static const fa_layer_result none = { .state = FA_LAYER_FAILED, .note = "out of memory" };
+	const fa_layer_result *lr = e->reader ? fa_layer_finish(e->reader) : &none;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	bool full = !transport_err && !e->layer_stop[0] && lr->state == FA_LAYER_DONE;
+	bool keep = true;
+	char why[256] = "";
+	size_t i;
+
+	r->st.layer_unpacked += lr->unpacked;
+	e->img.layers_read_bytes += e->layer_got;
+	if (transport_err)
+		snprintf(why, sizeof(why), "%s", transport_err);
+	else if (e->layer_stop[0])
+		snprintf(why, sizeof(why), "%s", e->layer_stop);
+	else if (lr->state != FA_LAYER_DONE)
+		snprintf(why, sizeof(why), "%s", lr->note);
+	if (full) {
+		/* the whole blob arrived: it must be the digest's, else its files do not count */
+		char hex[72];
+
+		keep = false;
+		if (e->md && EVP_DigestFinal_ex(e->md, md, &mdlen) == 1 && mdlen == 32) {
+			memcpy(hex, "sha256:", 7);
+			for (i = 0; i < 32; i++)
+				snprintf(hex + 7 + 2 * i, 3, "%02x", md[i]);
+			keep = strcmp(hex, ld->digest) == 0;
+		}
+		if (!keep)
+			snprintf(why, sizeof(why),
+				 "the layer does not match its digest: its files are not counted");
+	}
+	/* a layer stopped early keeps what it found before (in the image's bytes either way) */
+	fold(e, ld->digest, lr, why, keep);
+	if (!transport_err && e->reader)
+		lcache_put(r, ld->digest, lr, why, keep);
+	fa_layer_reader_free(e->reader);
+	e->reader = NULL;
+	EVP_MD_CTX_free(e->md);
+	e->md = NULL;
+	e->layer_i++;
+	layer_next(e);
+}
+
+static void on_layer_response(entry *e, const fa_response *res)
+{
+	char msg[ERRLEN], host[300], why[200];
+
+	if (res->error == FA_NET_ECONSUMER || (res->error == FA_NET_ETOOBIG && e->layer_stop[0])) {
+		layer_end(e, NULL); /* stopped here: a cap, or the reader gave up */
+		return;
+	}
+	if (res->error == FA_NET_ETOOBIG) {
+		snprintf(e->layer_stop, sizeof(e->layer_stop), "stopped at the cap of %lld MiB compressed",
+			 e->reg->layer_max_compressed >> 20);
+		layer_end(e, NULL);
+		return;
+	}
+	if (res->error != FA_NET_OK) {
+		snprintf(msg, sizeof(msg), "%s", res->errmsg ? res->errmsg : "request failed");
+		layer_end(e, msg);
+		return;
+	}
+	if (res->status >= 300 && res->status < 400) {
+		/* blob storage: followed, without any Authorization header */
+		char *url = NULL;
+
+		if (!res->location || ++e->redirects > MAX_REDIRECTS) {
+			layer_end(e, "blob redirect without a location, or too many");
+			return;
+		}
+		if (res->location[0] == '/' && res->location[1] != '/')
+			url = cat3(e->base, res->location, "");
+		else
+			url = strdup(res->location);
+		if (!url || fa_net_check_url(url, why, sizeof(why)) < 0) {
+			if (url && url_host(url, host, sizeof(host)) == 0)
+				snprintf(msg, sizeof(msg), "blob redirect to %.100s refused: %.120s", host, why);
+			else
+				snprintf(msg, sizeof(msg), "blob redirect refused: %s", url ? why : "out of memory");
+			free(url);
+			layer_end(e, msg);
+			return;
+		}
+		e->stage = ST_LAYER_REDIRECT;
+		if (layer_get(e, url, false) < 0) {
+			free(url);
+			layer_end(e, "cannot queue the blob redirect");
+			return;
+		}
+		free(url);
+		return;
+	}
+	if (res->status != 200) {
+		snprintf(msg, sizeof(msg), "%s answered HTTP %ld for the layer", e->ref.registry,
+			 res->status);
+		layer_end(e, msg);
+		return;
+	}
+	layer_end(e, NULL);
 }
 
 static bool host_is_loopback(const char *hostport)

@@ -148,6 +148,7 @@ int fa_session_open_key(fa_session *s, const fa_cli *cli, bool need_org, const u
 		ro.basic_credentials = creds;
 		ro.hash_key = s->hash_key;
 		ro.verbose = cli->verbose;
+		ro.layers = cli->image_layers;
 		if (!creds || fa_registry_new(&s->registry, &ro, err, sizeof(err)) < 0) {
 			if (creds) {
 				fa_memzero(creds, strlen(creds));

@@ -41,8 +41,8 @@ echo
 echo "\$ flyaudit members"
 $FA members
 echo
-echo "\$ flyaudit audit"
-$FA audit
+echo "\$ flyaudit audit --image-layers"
+$FA audit --image-layers
 rc=$?
 echo
 echo "(flyaudit audit exited $rc: 0 clean, 1 failures at or above --fail-on, 2 usage/auth, 3 partial)"

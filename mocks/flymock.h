@@ -90,6 +90,13 @@ enum {
 	FM_REG_MISMATCH = 1u << 3,      /* blobs do not match their digest */
 	FM_REG_REDIRECT = 1u << 4,      /* blobs answer 307 to the other host */
 	FM_REG_FOREIGN_REALM = 1u << 5, /* the Bearer realm is on the other host */
+	FM_REG_LAYERS = 1u << 6,        /* synthetic images get one big layer (a bench of
+					 * --image-layers), 8 distinct ones: FLYMOCK_LAYER_MB
+					 * (32) MiB of incompressible bytes and a .env */
+	FM_REG_LAYER_MISMATCH = 1u << 8, /* gzip blobs (layers) do not match their digest (the
+					  * last byte of the gzip trailer flipped) */
+	FM_REG_BOMB = 1u << 7,          /* ... a gzip bomb instead: FLYMOCK_BOMB_MB (3072) MiB
+					 * of zeros in a few MiB */
 };
 extern unsigned fm_registry_mode;
 extern unsigned long fm_registry_leaks;    /* credentials seen on the other host or in URLs */

@@ -1349,7 +1349,7 @@ static void usage(FILE *out)
 	      "               [--rate-limit on|off] [--global-rate R] [--max-conns N] [--quiet]\n"
 	      "               [--graphql-max-page N] [--body PATH[@CURSOR]=FILE]... [--deny-members]\n"
 	      "               [--members N] [--graphql-max-apps N] [--page-size N] [--page-repeat 0|1]\n"
-	      "               [--registry basic|bearer|401|mismatch|redirect|foreign-realm[,...]]\n"
+	      "               [--registry basic|bearer|401|mismatch|redirect|foreign-realm|layers|bomb|layer-mismatch[,...]]\n"
 	      "               [--second-org N] [--deny-org SLUG]\n"
 	      "       flymock --mint-token readonly|org|deploy:APPID|user   (print a Fly-shaped token, valid 90 days)\n"
 	      "fault SPEC: KIND[:ARG][,path=SUBSTR][,first=N|,every=N]; KIND: 429 429date 500\n"
@@ -1704,6 +1704,9 @@ int main(int argc, char **argv)
 				else if (strcmp(tok, "mismatch") == 0) fm_registry_mode |= FM_REG_MISMATCH;
 				else if (strcmp(tok, "redirect") == 0) fm_registry_mode |= FM_REG_REDIRECT;
 				else if (strcmp(tok, "foreign-realm") == 0) fm_registry_mode |= FM_REG_FOREIGN_REALM;
+				else if (strcmp(tok, "layers") == 0) fm_registry_mode |= FM_REG_LAYERS;
+				else if (strcmp(tok, "bomb") == 0) fm_registry_mode |= FM_REG_BOMB;
+				else if (strcmp(tok, "layer-mismatch") == 0) fm_registry_mode |= FM_REG_LAYER_MISMATCH;
 				else goto bad_usage;
 			}
 		} else if (strcmp(name, "--max-conns") == 0) {
@@ -1750,6 +1753,8 @@ int main(int argc, char **argv)
 	}
 
 	if (synthetic > 0) {
+		/* the shared images (and --registry layers|bomb's big layer) before any thread */
+		fm_registry_synth_init();
 		if (fm_synth_open(&G.src, synthetic, err, sizeof err) != 0) {
 			fprintf(stderr, "flymock: %s\n", err);
 			return 2;

@@ -19,6 +19,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <zlib.h>
 
 unsigned fm_registry_mode = FM_REG_BASIC;
 unsigned long fm_registry_leaks;
@@ -52,12 +53,189 @@ static void digest_of(const char *s, size_t n, char out[72])
 		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
+/* ---- the synthetic images' layer (--registry layers|bomb): one, shared by all ---- */
+
+#define BIG_LAYERS 8 /* --registry layers: distinct layers, image k has layer k % 8 */
+static unsigned char *big_layers[BIG_LAYERS];
+static size_t big_layers_len[BIG_LAYERS];
+static char big_layers_digest[BIG_LAYERS][72];
+static int n_big_layers;
+
+static size_t env_mb(const char *name, size_t dflt, size_t max)
+{
+	const char *v = getenv(name);
+	long n = v ? strtol(v, NULL, 10) : 0;
+
+	return n > 0 && (size_t)n <= max ? (size_t)n : dflt;
+}
+
+/* A ustar header for a regular file of `size` bytes. */
+static void tar_header(unsigned char h[512], const char *name, unsigned long long size)
+{
+	unsigned sum = 0;
+	int i;
+
+	memset(h, 0, 512);
+	snprintf((char *)h, 100, "%s", name);
+	memcpy(h + 100, "0000644", 8);
+	memcpy(h + 108, "0000000", 8);
+	memcpy(h + 116, "0000000", 8);
+	snprintf((char *)h + 124, 12, "%011llo", size);
+	snprintf((char *)h + 136, 12, "%011o", 1700000000u);
+	memset(h + 148, ' ', 8);
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	for (i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+}
+
+/* Deflates `n` bytes into the layer (gzip); `fin` ends the stream. */
+static int gz_put(z_stream *z, fa_buf *out, const void *p, size_t n, int fin)
+{
+	unsigned char obuf[1 << 16];
+
+	z->next_in = (unsigned char *)(uintptr_t)p;
+	z->avail_in = (uInt)n;
+	do {
+		int rc;
+
+		z->next_out = obuf;
+		z->avail_out = sizeof obuf;
+		rc = deflate(z, fin ? Z_FINISH : Z_NO_FLUSH);
+		if (rc == Z_STREAM_ERROR)
+			return -1;
+		if (fa_buf_add(out, (const char *)obuf, sizeof obuf - z->avail_out) != 0)
+			return -1;
+	} while (z->avail_out == 0 || z->avail_in > 0);
+	return 0;
+}
+
+/* Raw-deflates n bytes with a full flush: the output stands alone (byte-aligned, no
+ * reference to earlier data), so it may be repeated. */
+static int raw_chunk(z_stream *z, fa_buf *out, const void *p, size_t n, int flush)
+{
+	unsigned char obuf[1 << 16];
+
+	z->next_in = (unsigned char *)(uintptr_t)p;
+	z->avail_in = (uInt)n;
+	do {
+		z->next_out = obuf;
+		z->avail_out = sizeof obuf;
+		if (deflate(z, flush) == Z_STREAM_ERROR)
+			return -1;
+		if (fa_buf_add(out, (const char *)obuf, sizeof obuf - z->avail_out) != 0)
+			return -1;
+	} while (z->avail_out == 0);
+	return 0;
+}
+
+/* A gzip bomb built in a blink: the deflate of 1 MiB of zeros (full flush) repeated mb
+ * times after a tar header, then the end of the archive; CRC by crc32_combine. */
+static void make_bomb(size_t mb)
+{
+	static unsigned char zeros[1 << 20];
+	static const unsigned char gz_head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	unsigned char h[512], tail[8], pad[1024];
+	fa_buf out = FA_BUF_INIT(0), one = FA_BUF_INIT(0);
+	unsigned long crc, czero;
+	unsigned long long isize;
+	z_stream z;
+	size_t i;
+
+	memset(&z, 0, sizeof z);
+	memset(pad, 0, sizeof pad);
+	if (deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		return;
+	tar_header(h, "app/bomb.bin", (unsigned long long)mb << 20);
+	fa_buf_add(&out, (const char *)gz_head, sizeof gz_head);
+	raw_chunk(&z, &out, h, 512, Z_FULL_FLUSH);
+	raw_chunk(&z, &one, zeros, sizeof zeros, Z_FULL_FLUSH);
+	for (i = 0; i < mb; i++)
+		fa_buf_add(&out, one.data, one.len);
+	raw_chunk(&z, &out, pad, sizeof pad, Z_FINISH);
+	deflateEnd(&z);
+	crc = crc32(0L, h, 512);
+	czero = crc32(0L, zeros, sizeof zeros);
+	for (i = 0; i < mb; i++)
+		crc = crc32_combine(crc, czero, (z_off_t)sizeof zeros);
+	crc = crc32(crc, pad, sizeof pad);
+	isize = 512 + ((unsigned long long)mb << 20) + sizeof pad;
+	for (i = 0; i < 4; i++) {
+		tail[i] = (unsigned char)(crc >> (8 * i));
+		tail[4 + i] = (unsigned char)(isize >> (8 * i));
+	}
+	fa_buf_add(&out, (const char *)tail, sizeof tail);
+	fa_buf_release(&one);
+	big_layers[0] = (unsigned char *)fa_buf_detach(&out, &big_layers_len[0]);
+	if (big_layers[0]) {
+		digest_of((const char *)big_layers[0], big_layers_len[0], big_layers_digest[0]);
+		n_big_layers = 1;
+	}
+}
+
+static void make_big_layer(int idx)
+{
+	int bomb = (fm_registry_mode & FM_REG_BOMB) != 0;
+	size_t mb = bomb ? env_mb("FLYMOCK_BOMB_MB", 3072, 1 << 16) : env_mb("FLYMOCK_LAYER_MB", 32, 4096);
+	unsigned long long size = (unsigned long long)mb << 20, done = 0;
+	static const char env[] = "API_TOKEN=Zq3xV8bN1mK4pL7wR2tY5uI9oE6aS0dF\n";
+	static unsigned char block[1 << 20];
+	unsigned char h[512], pad[1024];
+	fa_buf out = FA_BUF_INIT(0);
+	uint64_t x = 0x9e3779b97f4a7c15ull + (uint64_t)idx * 0x100000001b3ull;
+	z_stream z;
+	size_t i;
+
+	if (bomb) {
+		make_bomb(mb);
+		return;
+	}
+	memset(&z, 0, sizeof z);
+	memset(pad, 0, sizeof pad);
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		return;
+	tar_header(h, "app/.env", sizeof env - 1);
+	gz_put(&z, &out, h, 512, 0);
+	memcpy(block, env, sizeof env - 1);
+	memset(block + sizeof env - 1, 0, 512 - (sizeof env - 1));
+	gz_put(&z, &out, block, 512, 0);
+	tar_header(h, "app/data.bin", size);
+	gz_put(&z, &out, h, 512, 0);
+	memset(block, 0, sizeof block);
+	while (done < size) {
+		if (!bomb)
+			for (i = 0; i + 8 <= sizeof block; i += 8) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				memcpy(block + i, &x, 8);
+			}
+		if (gz_put(&z, &out, block, sizeof block, 0) != 0)
+			break;
+		done += sizeof block;
+	}
+	gz_put(&z, &out, pad, sizeof pad, 1);
+	deflateEnd(&z);
+	big_layers[idx] = (unsigned char *)fa_buf_detach(&out, &big_layers_len[idx]);
+	if (big_layers[idx]) {
+		digest_of((const char *)big_layers[idx], big_layers_len[idx], big_layers_digest[idx]);
+		n_big_layers = idx + 1;
+	}
+}
+
 void fm_registry_synth_init(void)
 {
 	int k;
 
 	if (synth_ready)
 		return;
+	if (fm_registry_mode & FM_REG_BOMB)
+		make_big_layer(0);
+	else if (fm_registry_mode & FM_REG_LAYERS)
+		for (k = 0; k < BIG_LAYERS; k++)
+			make_big_layer(k);
 	for (k = 0; k <= SYNTH_IMAGES; k++) {
 		synth_img *s = &synth[k];
 		int root = k == SYNTH_IMAGES;
@@ -75,11 +253,20 @@ void fm_registry_synth_init(void)
 			 k % 2, 1 + k % 28, root ? "" : "\"User\":\"app\",", k, k);
 		digest_of(s->config, strlen(s->config), cdig);
 		memcpy(s->cdigest, cdig, sizeof cdig);
-		snprintf(s->manifest, sizeof s->manifest,
-			 "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-			 "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\","
-			 "\"size\":%zu},\"layers\":[]}",
-			 cdig, strlen(s->config));
+		if (n_big_layers)
+			snprintf(s->manifest, sizeof s->manifest,
+				 "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+				 "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\","
+				 "\"size\":%zu},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+				 "\"digest\":\"%s\",\"size\":%zu}]}",
+				 cdig, strlen(s->config), big_layers_digest[k % n_big_layers],
+				 big_layers_len[k % n_big_layers]);
+		else
+			snprintf(s->manifest, sizeof s->manifest,
+				 "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+				 "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\","
+				 "\"size\":%zu},\"layers\":[]}",
+				 cdig, strlen(s->config));
 		digest_of(s->manifest, strlen(s->manifest), s->mdigest);
 	}
 	synth_ready = 1;
@@ -171,6 +358,9 @@ static int find_blob_in(const fm_source *src, const char *digest, fa_buf *out)
 		for (k = 0; k <= SYNTH_IMAGES; k++)
 			if (strcmp(synth[k].cdigest, digest) == 0)
 				return fa_buf_adds(out, synth[k].config);
+		for (k = 0; k < n_big_layers; k++)
+			if (strcmp(digest, big_layers_digest[k]) == 0)
+				return fa_buf_add(out, (const char *)big_layers[k], big_layers_len[k]);
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/registry/blobs/%s", src->dir, digest);
@@ -351,6 +541,9 @@ int fm_registry_answer(const fm_source *src, const char *host, const char *url, 
 		}
 		if ((fm_registry_mode & FM_REG_MISMATCH) && a->body->len > 2)
 			a->body->data[a->body->len - 2] ^= 0x01; /* still JSON-ish, no longer the digest */
+		if ((fm_registry_mode & FM_REG_LAYER_MISMATCH) && a->body->len > 18 &&
+		    (unsigned char)a->body->data[0] == 0x1f && (unsigned char)a->body->data[1] == 0x8b)
+			a->body->data[a->body->len - 1] ^= 0x01; /* the gzip ISIZE: read after the tar */
 		a->status = 200;
 		a->ctype = "application/octet-stream";
 		return 1;

@@ -8,7 +8,8 @@
 # machines decoder (tests/fuzz_machines.c: containers, credentials outside env, wrong types);
 # the edge decisions of --probe (tests/fuzz_edge.c) run FUZZ_EDGE_SECONDS (20) on their own.
 # The people-and-access GraphQL decoder (tests/fuzz_access.c) runs FUZZ_ACCESS_SECONDS (10).
-# Then the registry decoders (tests/fuzz_registry.c) run FUZZ_REGISTRY_SECONDS (default 30).
+# Then the registry decoders (tests/fuzz_registry.c) run FUZZ_REGISTRY_SECONDS (default 30),
+# and the layer reader of --image-layers (tests/fuzz_layers.c) FUZZ_LAYERS_SECONDS (10).
 # Needs clang and libFuzzer (Debian: clang libclang-rt-14-dev). Exit status: the first
 # failing fuzzer's, else 0.
 set -eu
@@ -111,10 +112,23 @@ cp tests/fuzz-corpus/access/* "$out/corpus/access/"
 echo "fuzz: tests/fuzz_access.c for ${asecs}s (corpus $out/corpus/access)"
 "$out/fuzz_access" -max_total_time="$asecs" -max_len=65536 -timeout=10 -artifact_prefix="$out/access-" \
 	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/access" || arc=$?
+# the layer reader of --image-layers (tests/fuzz_layers.c, libarchive): FUZZ_LAYERS_SECONDS (10)
+lsecs=${FUZZ_LAYERS_SECONDS:-10}
+lrc=0
+mkdir -p "$out/corpus/layers"
+# shellcheck disable=SC2046,SC2086
+$cc $flags $(pkg-config --cflags libarchive) \
+	tests/fuzz_layers.c client/layers.c audit/secret_files.c audit/secrets.c \
+	$(pkg-config --libs libarchive) -lpthread -o "$out/fuzz_layers"
+cp tests/fuzz-corpus/layers/* "$out/corpus/layers/"
+echo "fuzz: tests/fuzz_layers.c for ${lsecs}s (corpus $out/corpus/layers)"
+"$out/fuzz_layers" -max_total_time="$lsecs" -max_len=65536 -timeout=10 -artifact_prefix="$out/layers-" \
+	-rss_limit_mb=2048 -print_final_stats=1 "$out/corpus/layers" || lrc=$?
 [ "$rc" -ne 0 ] || rc=${trc:-0}
 [ "$rc" -ne 0 ] || rc=${src:-0}
 [ "$rc" -ne 0 ] || rc=${rrc:-0}
 [ "$rc" -ne 0 ] || rc=${mrc:-0}
 [ "$rc" -ne 0 ] || rc=${erc:-0}
 [ "$rc" -ne 0 ] || rc=${arc:-0}
+[ "$rc" -ne 0 ] || rc=${lrc:-0}
 exit "$rc"

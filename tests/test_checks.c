@@ -39,6 +39,7 @@ static const struct {
 	/* second round: the image (registry) */
 	{"secrets.image_env", FA_SEV_CRITICAL, "machine"},
 	{"secrets.image_history", FA_SEV_CRITICAL, "machine"},
+	{"secrets.image_files", FA_SEV_CRITICAL, "machine"},
 	{"container.image_stale", FA_SEV_LOW, "machine"},
 	/* second round, people and access (issue 10) */
 	{"access.member_without_2fa", FA_SEV_HIGH, "member"},

@@ -65,12 +65,16 @@ static long mock_stat(const mock *m, const char *key)
 	return v;
 }
 
+/* Set around a call of audit_json: the run also reads the image layers. */
+static bool with_layers;
+
 /* Runs `audit --format json` against a mock in `mode` (NULL: the default Basic). */
 static cJSON *audit_json(mock *m, const char *mode, const char *token, int *code, long *leaks)
 {
 	run r;
 	char rp[400];
-	const char *a[] = { "-v", "--org", "demo", "audit", "--format", "json", "-o", rp, NULL };
+	const char *a[] = { "-v", "--org", "demo", "audit", "--format", "json", "-o", rp,
+			    with_layers ? "--image-layers" : NULL, NULL };
 	const char *extra[] = { "--registry", mode, NULL };
 	char *text;
 	cJSON *rep;
@@ -133,6 +137,32 @@ static void test_demo_image_findings(void **state)
 	cJSON_Delete(rep);
 }
 
+/* secrets.image_files on the demo (--image-layers): leaky-env's `.env` is found (path and
+ * detector, never the value) though a later layer deletes it, the clean image's layers
+ * pass, nothing is unknown. */
+static void expect_demo_layers(const cJSON *rep)
+{
+	const cJSON *results = cJSON_GetObjectItemCaseSensitive(rep, "results"), *x;
+	char *text = cJSON_PrintUnformatted(rep);
+
+	assert_int_equal(count(results, "secrets.image_files", "leaky-env", "fail"), 1);
+	assert_int_equal(count(results, "secrets.image_files", NULL, "fail"), 1);
+	assert_int_equal(count(results, "secrets.image_files", "api-clean", "pass"), 3);
+	assert_int_equal(count(results, "secrets.image_files", NULL, "unknown"), 0);
+	cJSON_ArrayForEach(x, results) {
+		const char *c = jstr(x, "check"), *a = jstr(x, "app"), *msg = jstr(x, "message");
+
+		/* copied in, then `RUN rm .env`: the next layer's whiteout deletes it, its
+		 * bytes stay in the first layer */
+		if (c && strcmp(c, "secrets.image_files") == 0 && a && strcmp(a, "leaky-env") == 0) {
+			assert_non_null(strstr(msg, ".env (secret_name) in layer sha256:"));
+			assert_non_null(strstr(msg, "deleted by a later layer, still in the image"));
+		}
+	}
+	assert_null(strstr(text, "Tr0ub4dor"));
+	free(text);
+}
+
 static void test_bearer_and_redirect_modes(void **state)
 {
 	static const char *const modes[] = { "bearer", "redirect", "bearer,redirect" };
@@ -143,11 +173,21 @@ static void test_bearer_and_redirect_modes(void **state)
 		mock m;
 		int code;
 		long leaks;
-		cJSON *rep = audit_json(&m, modes[i], CANARY, &code, &leaks);
+		cJSON *rep;
 
+		/* the last one also streams every layer, each redirected to the other host:
+		 * the canary token must not follow them there */
+		with_layers = i == 2;
+		rep = audit_json(&m, modes[i], CANARY, &code, &leaks);
+		with_layers = false;
 		if (code != 1)
 			fail_msg("mode %s: exit %d", modes[i], code);
 		expect_demo_images(rep);
+		if (i == 2)
+			expect_demo_layers(rep);
+		else
+			assert_int_equal(count(cJSON_GetObjectItemCaseSensitive(rep, "results"),
+					       "secrets.image_files", NULL, "pass"), 0);
 		assert_int_equal(leaks, 0);
 		cJSON_Delete(rep);
 	}
@@ -165,9 +205,14 @@ static void test_401_is_unknown_and_partial(void **state)
 	bool saw_images = false;
 
 	(void)state;
+	with_layers = true; /* and with --image-layers: secrets.image_files unknown, not pass */
 	rep = audit_json(&m, "401", "tok", &code, &leaks);
+	with_layers = false;
 	assert_int_equal(code, 3);
 	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	assert_int_equal(count(results, "secrets.image_files", "no-health", "unknown"), 1);
+	assert_int_equal(count(results, "secrets.image_files", "leaky-env", "unknown"), 1);
+	assert_int_equal(count(results, "secrets.image_files", "public-db", "pass"), 1);
 	assert_int_equal(count(results, "secrets.image_env", "no-health", "unknown"), 1);
 	/* the other registry (public-db, root-runner) needs no Fly token */
 	assert_int_equal(count(results, "secrets.image_env", NULL, "pass"), 2);
@@ -208,6 +253,36 @@ static void test_mismatch_and_foreign_realm(void **state)
 		const char *msg = jstr(x, "message");
 
 		if (msg && strstr(msg, "does not match its digest"))
+			mism++;
+	}
+	assert_true(mism > 0);
+	cJSON_Delete(rep);
+
+	/* layers that do not match their digest: their files do not count (leaky-env's .env
+	 * neither), secrets.image_files is unknown everywhere, the coverage names the layer */
+	with_layers = true;
+	rep = audit_json(&m, "layer-mismatch", "tok", &code, &leaks);
+	with_layers = false;
+	assert_int_equal(code, 3);
+	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	assert_int_equal(count(results, "secrets.image_files", NULL, "pass"), 0);
+	assert_int_equal(count(results, "secrets.image_files", NULL, "fail"), 0);
+	assert_int_equal(count(results, "secrets.image_files", "leaky-env", "unknown"), 1);
+	assert_int_equal(count(results, "secrets.image_env", "api-clean", "pass"), 3);
+	mism = 0;
+	cJSON_ArrayForEach(x, results) {
+		const char *c = jstr(x, "check"), *msg = jstr(x, "message");
+
+		if (c && strcmp(c, "secrets.image_files") == 0 && msg &&
+		    strstr(msg, "does not match its digest"))
+			mism++;
+	}
+	assert_true(mism > 0);
+	mism = 0;
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rep, "coverage"), "errors")) {
+		const char *ep = jstr(x, "endpoint");
+
+		if (ep && strcmp(ep, "image_layers") == 0)
 			mism++;
 	}
 	assert_true(mism > 0);
@@ -276,7 +351,7 @@ static void test_snapshot_keeps_images(void **state)
 	mock m;
 	run r;
 	char snap[400], rp[400];
-	const char *s[] = { "--org", "demo", "snapshot", "-o", snap, NULL };
+	const char *s[] = { "--org", "demo", "snapshot", "-o", snap, "--image-layers", NULL };
 	const char *a[] = { "audit", "--from", snap, "--format", "json", "-o", rp, NULL };
 	const char *a2[] = { "audit", "--from", snap, "--format", "json", "-o", rp, "--max-image-age", "10", NULL };
 	char *text;
@@ -294,6 +369,8 @@ static void test_snapshot_keeps_images(void **state)
 	assert_non_null(strstr(text, "\"images\""));
 	assert_non_null(strstr(text, "GITHUB_TOKEN"));
 	assert_null(strstr(text, "ghp_"));
+	assert_non_null(strstr(text, "\"layers_tried\""));
+	assert_null(strstr(text, "Tr0ub4dor")); /* a file's path, never its content */
 	free(text);
 	fa_run(&r, NULL, NULL, NULL, a);
 	assert_int_equal(r.code, 1);
@@ -302,6 +379,7 @@ static void test_snapshot_keeps_images(void **state)
 	rep = cJSON_Parse(text);
 	free(text);
 	expect_demo_images(rep);
+	expect_demo_layers(rep); /* the layer findings came from the snapshot */
 	cJSON_Delete(rep);
 	/* --max-image-age: the clean images (built within the last weeks) go stale too */
 	fa_run(&r, NULL, NULL, NULL, a2);

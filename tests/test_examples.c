@@ -279,6 +279,9 @@ static void test_demo_script(void **state)
 	assert_non_null(strstr(r.out, "leaky-env"));
 	assert_non_null(strstr(r.out, "CRITICAL"));
 	assert_non_null(strstr(r.out, "read-only"));
+	/* the audit reads the image layers too: leaky-env's .env, by path, never its value */
+	assert_non_null(strstr(r.out, "secrets.image_files"));
+	assert_null(strstr(r.out, "Tr0ub4dor"));
 	run_free(&r);
 }
 

@@ -10,6 +10,10 @@
 #include "checks_fixture.h"
 #include "flyaudit/registry.h"
 
+#include <cjson/cJSON.h>
+
+#include "../client/model_json.h"
+
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
 #define D3 "sha256:3333333333333333333333333333333333333333333333333333333333333333"
@@ -537,6 +541,147 @@ static void test_container_images(void **state)
 	fa_app_release(&a);
 }
 
+/* secrets.image_files (--image-layers): fail on a flagged file (deleted later or not),
+ * unknown when a layer was not read whole, pass when every layer was, nothing without
+ * --image-layers or layers in the snapshot. */
+static void image_file(fa_image *img, const char *path, uint32_t det, bool deleted)
+{
+	fa_image_file *f = FX_PUSH(img->files, img->n_files);
+
+	f->path = fx_str(path);
+	f->detectors = det;
+	f->layer = fx_str("sha256:abababababababababababababababababababababababababababababababab");
+	f->deleted = deleted;
+}
+
+static void test_image_files_check(void **state)
+{
+	fa_app a;
+	fa_image *img;
+	fa_results rs;
+	fa_audit_ctx c = fx_ctx(NULL);
+
+	(void)state;
+	fx_app(&a, "web");
+	fa_load_ok(&a.load[FA_EP_IMAGES]);
+	img = fx_image(&a, D1, "app", "2025-12-01T00:00:00Z");
+	img->layers_tried = true;
+	img->layers_complete = true;
+	img->n_layers = 2;
+	image_file(img, "app/.env", FA_DET_SECRET_NAME, false);
+	image_file(img, "root/.ssh/id_ed25519", FA_DET_PEM_PRIVATE, true);
+	img = fx_image(&a, D2, "app", "2025-12-01T00:00:00Z"); /* clean, read whole */
+	img->layers_tried = true;
+	img->layers_complete = true;
+	img->n_layers = 3;
+	img->files_sniffed = 1;
+	img = fx_image(&a, D3, "app", "2025-12-01T00:00:00Z"); /* a gzip bomb stopped at the cap */
+	img->layers_tried = true;
+	img->layers_note = fx_str("layer sha256:cdcd... stopped at the cap of 2048 MiB decompressed");
+	img = fx_image(&a, "sha256:4444444444444444444444444444444444444444444444444444444444444444",
+		       "app", "2025-12-01T00:00:00Z"); /* capped, but a credential came first */
+	img->layers_tried = true;
+	img->layers_note = fx_str("stopped at the cap");
+	image_file(img, "srv/.npmrc", FA_DET_SECRET_NAME, false);
+	fx_img_machine(&a, "m-leak", D1);
+	fx_img_machine(&a, "m-clean", D2);
+	fx_img_machine(&a, "m-bomb", D3);
+	fx_img_machine(&a, "m-capped-leak",
+		       "sha256:4444444444444444444444444444444444444444444444444444444444444444");
+	fx_run(&a, NULL, &rs);
+	fx_expect(&rs, "secrets.image_files", "m-leak", FA_STATUS_FAIL,
+		  "app/.env (secret_name) in layer sha256:abababababab");
+	fx_expect(&rs, "secrets.image_files", "m-leak", FA_STATUS_FAIL,
+		  "root/.ssh/id_ed25519 (private_key) in layer sha256:abababababab (deleted by a later layer");
+	fx_expect(&rs, "secrets.image_files", "m-clean", FA_STATUS_PASS,
+		  "3 layers read, 1 suspicious files read, none holds a credential");
+	fx_expect(&rs, "secrets.image_files", "m-bomb", FA_STATUS_UNKNOWN, "stopped at the cap");
+	fx_expect(&rs, "secrets.image_files", "m-capped-leak", FA_STATUS_FAIL, "srv/.npmrc");
+	fa_results_release(&rs);
+
+	/* the same images without their layers: not evaluated, unless --image-layers was
+	 * given (then unknown, never pass) */
+	for (size_t i = 0; i < a.n_images; i++)
+		a.images[i].layers_tried = false;
+	fx_run(&a, NULL, &rs);
+	assert_int_equal(fx_count(&rs, "secrets.image_files"), 0);
+	fa_results_release(&rs);
+	c.image_layers = true;
+	fa_results_init(&rs);
+	assert_int_equal(fa_audit_app(&c, &a, &rs), 0);
+	fx_expect(&rs, "secrets.image_files", "m-clean", FA_STATUS_UNKNOWN,
+		  "its layers were not read");
+	fa_results_release(&rs);
+	/* --image-layers and a registry that refused: unknown with the reason */
+	fa_load_fail(&a.images[1].load, 401, "the registry refused the credentials");
+	fa_results_init(&rs);
+	assert_int_equal(fa_audit_app(&c, &a, &rs), 0);
+	fx_expect(&rs, "secrets.image_files", "m-clean", FA_STATUS_UNKNOWN, "refused the credentials");
+	fa_results_release(&rs);
+	fa_app_release(&a);
+}
+
+/* The layer findings survive the snapshot (model_json) and fa_image_copy; an image read
+ * without --image-layers writes no layer keys. */
+static void test_image_files_snapshot(void **state)
+{
+	fa_image img, back, cp;
+	cJSON *j;
+	char err[256];
+
+	(void)state;
+	memset(&img, 0, sizeof(img));
+	img.digest = fx_str(D1);
+	fa_load_ok(&img.load);
+	j = fa_mj_image(&img);
+	assert_non_null(j);
+	assert_null(cJSON_GetObjectItemCaseSensitive(j, "files"));
+	cJSON_Delete(j);
+	img.layers_tried = true;
+	img.layers_note = fx_str("layer sha256:cd... stopped at the cap");
+	img.files_sniffed = 4;
+	img.n_files_more = 2;
+	img.layers_read_bytes = 1234;
+	img.layers_unpacked = 99999;
+	image_file(&img, "app/.env", FA_DET_SECRET_NAME | FA_DET_AWS_KEY, false);
+	image_file(&img, "root/.ssh/id_rsa", FA_DET_PEM_PRIVATE, true);
+	j = fa_mj_image(&img);
+	assert_non_null(j);
+	assert_int_equal(fa_mj_image_from(j, "images[0]", &back, err, sizeof(err)), 0);
+	cJSON_Delete(j);
+	assert_int_equal(fa_image_copy(&cp, &back), 0);
+	for (int k = 0; k < 2; k++) {
+		const fa_image *b = k ? &cp : &back;
+
+		assert_true(b->layers_tried);
+		assert_false(b->layers_complete);
+		assert_string_equal(b->layers_note, img.layers_note);
+		assert_int_equal(b->files_sniffed, 4);
+		assert_int_equal(b->n_files_more, 2);
+		assert_int_equal(b->layers_read_bytes, 1234);
+		assert_int_equal(b->layers_unpacked, 99999);
+		assert_int_equal(b->n_files, 2);
+		assert_string_equal(b->files[0].path, "app/.env");
+		assert_int_equal(b->files[0].detectors, FA_DET_SECRET_NAME | FA_DET_AWS_KEY);
+		assert_string_equal(b->files[1].layer, img.files[1].layer);
+		assert_false(b->files[0].deleted);
+		assert_true(b->files[1].deleted);
+	}
+	fa_image_release(&back);
+	fa_image_release(&cp);
+	/* hostile snapshot lines: an unknown detector, a path that is not a string */
+	j = cJSON_Parse("{\"files\":[{\"path\":\"a/.env\",\"detectors\":[\"nope\"]}]}");
+	assert_int_equal(fa_mj_image_from(j, "images[0]", &back, err, sizeof(err)), -1);
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"files\":[{\"path\":7}],\"layers_tried\":true}");
+	assert_int_equal(fa_mj_image_from(j, "images[0]", &back, err, sizeof(err)), -1);
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"files_sniffed\":-1}");
+	assert_int_equal(fa_mj_image_from(j, "images[0]", &back, err, sizeof(err)), -1);
+	cJSON_Delete(j);
+	fa_image_release(&img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -552,6 +697,8 @@ int main(void)
 		cmocka_unit_test(test_image_checks),
 		cmocka_unit_test(test_image_checks_unread),
 		cmocka_unit_test(test_container_images),
+		cmocka_unit_test(test_image_files_check),
+		cmocka_unit_test(test_image_files_snapshot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

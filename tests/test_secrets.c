@@ -435,6 +435,86 @@ static void test_pathological_inputs(void **state)
 	free(v);
 }
 
+/* ---- files of image layers (secret_files.c) ---- */
+
+static void test_file_suspicious(void **state)
+{
+	static const char *const yes[] = { ".env", "app/.env", "./app/.env.production", "/srv/.env.local",
+		"home/node/.npmrc", ".pypirc", "root/.netrc", "etc/ssl/private/server.pem", "tls.key",
+		"root/.ssh/id_rsa", "home/a/.ssh/id_ed25519", "app/.git/config", ".git/config",
+		"root/.aws/credentials", "app/credentials.json", "root/.docker/config.json",
+		"root/.git-credentials", "../../etc/.env", NULL };
+	static const char *const no[] = { "", "app/.env.example", "app/.env.sample", ".environment",
+		"root/.ssh/id_rsa.pub", "id_", "app/server.js", "app/.git/config.bak", "app/git/config",
+		"app/config.json", "app/.git/", "usr/share/doc/credentialsx/README", "app/env", NULL };
+	size_t i;
+
+	(void)state;
+	for (i = 0; yes[i]; i++)
+		if (!fa_secret_file_suspicious(yes[i]))
+			fail_msg("%s should be suspicious", yes[i]);
+	for (i = 0; no[i]; i++)
+		if (fa_secret_file_suspicious(no[i]))
+			fail_msg("%s should not be suspicious", no[i]);
+	assert_false(fa_secret_file_suspicious(NULL));
+}
+
+static uint32_t fcls(const char *path, const char *text)
+{
+	return fa_secret_file_classify(path, text, strlen(text));
+}
+
+static void test_file_classify(void **state)
+{
+	(void)state;
+	/* .env: the name rule per line, value formats anywhere */
+	assert_int_equal(fcls(".env", "DATABASE_PASSWORD=Tr0ub4dor&3-horse-staple\n"), FA_DET_SECRET_NAME);
+	assert_int_equal(fcls(".env", "export API_KEY=\"q8Zr2LmX0pVt7WsY\"\nPORT=8080\n"),
+			 FA_DET_SECRET_NAME);
+	assert_int_equal(fcls(".env", "# a comment\nNODE_ENV=production\nPORT=8080\nSECRET_KEY=\n"), 0);
+	assert_int_equal(fcls(".env", "API_TOKEN=${API_TOKEN}\nPASSWORD=changeme\n"), 0);
+	assert_true(fcls(".env", "GH=ghp_Zq3xV8bN1mK4pL7wR2tY5uI9oE6aS0dF3gH8\r\n") & FA_DET_GITHUB_TOKEN);
+	/* .npmrc: the key holds a colon; _auth counts as a secret name */
+	assert_int_equal(fcls(".npmrc", "//registry.npmjs.org/:_authToken=npm_4f8Kd93LwQz7TnB2xVc6MpR1yHs5Ja0Ge8Uo\n"),
+			 FA_DET_SECRET_NAME);
+	assert_int_equal(fcls(".npmrc", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"), 0);
+	assert_int_equal(fcls(".npmrc", "_auth = dXNlcjpodW50ZXIy\nregistry=https://r.example.com/\n"),
+			 FA_DET_SECRET_NAME);
+	/* .pypirc, .aws/credentials (INI) */
+	assert_int_equal(fcls(".pypirc", "[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5vcmcCJGI\n"),
+			 FA_DET_SECRET_NAME);
+	assert_true(fcls("root/.aws/credentials", "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+				"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n") &
+		    (FA_DET_AWS_KEY | FA_DET_SECRET_NAME));
+	/* .docker/config.json: "auth" */
+	assert_int_equal(fcls(".docker/config.json", "{\n \"auths\": {\n  \"https://index.docker.io/v1/\": {\n"
+			      "   \"auth\": \"dXNlcjpwYXNzd29yZA==\"\n  }\n }\n}\n"), FA_DET_SECRET_NAME);
+	assert_int_equal(fcls(".docker/config.json", "{\"credsStore\": \"desktop\"}"), 0);
+	/* keys, git config */
+	assert_int_equal(fcls("id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"),
+			 FA_DET_PEM_PRIVATE);
+	assert_int_equal(fcls("cert.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"), 0);
+	assert_int_equal(fcls(".git/config", "[remote \"origin\"]\n\turl = https://bot:s3cr3tpassw0rd@github.com/a/b\n"),
+			 FA_DET_URL_PASSWORD);
+	assert_int_equal(fcls(".git/config", "[core]\n\tbare = false\n[remote \"origin\"]\n\turl = https://github.com/a/b\n"), 0);
+	/* hostile: binary, no newline, NUL bytes, huge key, NULL */
+	{
+		char bin[4096];
+		size_t i;
+
+		for (i = 0; i < sizeof(bin); i++)
+			bin[i] = (char)(i * 7 + 3);
+		(void)fa_secret_file_classify(".env", bin, sizeof(bin));
+		memset(bin, 'A', sizeof(bin));
+		bin[3000] = '=';
+		assert_int_equal(fa_secret_file_classify(".env", bin, sizeof(bin)), 0);
+		assert_int_equal(fa_secret_file_classify(".env", "TOKEN=\0abcdefghijkl", 19) & ~FA_DET_SECRET_NAME, 0);
+	}
+	assert_int_equal(fa_secret_file_classify(".env", NULL, 10), 0);
+	assert_int_equal(fcls(".env", "="), 0);
+	assert_int_equal(fcls(".env", ""), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +527,8 @@ int main(void)
 		cmocka_unit_test(test_name_exempt),
 		cmocka_unit_test(test_detector_names),
 		cmocka_unit_test(test_pathological_inputs),
+		cmocka_unit_test(test_file_suspicious),
+		cmocka_unit_test(test_file_classify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,10 @@
 #include "flyaudit/macaroon.h"
 #include "flyaudit/policy.h"
 #include "flyaudit/registry.h"
+#include "flyaudit/layers.h"
+
+#include <archive.h>
+#include <archive_entry.h>
 #include "flyaudit/report.h"
 #include "flyaudit/snapshot.h"
 #include "flyaudit/scan.h"
@@ -536,6 +540,110 @@ static void test_registry_decoders(void **state)
 	torture(op_registry, NULL, "registry decoders");
 }
 
+/* --image-layers: a manifest's layer list, the layer reader (client/layers.c) on a small
+ * gzip layer with a flagged .env, a key and a whiteout, and an image copy with its files. */
+typedef struct layer_ctx {
+	unsigned char *gz;
+	size_t len;
+} layer_ctx;
+
+static const char reg_manifest[] =
+	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	"\"config\":{\"digest\":\"sha256:1111111111111111111111111111111111111111111111111111111111111111\"},"
+	"\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"size\":10,"
+	"\"digest\":\"sha256:2222222222222222222222222222222222222222222222222222222222222222\"},"
+	"{\"size\":20,\"digest\":\"sha256:3333333333333333333333333333333333333333333333333333333333333333\"}]}";
+
+static int op_layers(void *vctx, bool injected)
+{
+	layer_ctx *c = vctx;
+	fa_layer_result res;
+	fa_manifest m;
+	fa_image img, copy;
+	char err[256];
+	int rc = 0;
+
+	if (fa_manifest_decode(reg_manifest, sizeof(reg_manifest) - 1, &m, err, sizeof(err)) < 0) {
+		rc = -1;
+	} else {
+		assert_int_equal(m.n_layers, 2);
+		assert_string_equal(m.layers[0].media_type, "application/vnd.oci.image.layer.v1.tar+gzip");
+		assert_null(m.layers[1].media_type);
+		fa_manifest_release(&m);
+	}
+	if (fa_layer_read_memory(FA_LAYER_GZIP, c->gz, c->len, 100, 0, &res) < 0) {
+		rc = -1;
+	} else {
+		if (res.state == FA_LAYER_DONE) {
+			assert_int_equal(res.n_findings, 2);
+			assert_string_equal(res.findings[0].path, "app/.env");
+			assert_int_equal(res.n_whiteouts, 1);
+		} else {
+			assert_true(injected);
+			assert_string_equal(res.note, "out of memory");
+			rc = -1;
+		}
+		fa_layer_result_release(&res);
+	}
+	memset(&img, 0, sizeof(img));
+	img.layers_tried = true;
+	img.files = __real_malloc(sizeof(*img.files));
+	img.files[0].path = __real_strdup("app/.env");
+	img.files[0].layer = __real_strdup("sha256:22");
+	img.files[0].detectors = FA_DET_SECRET_NAME;
+	img.n_files = 1;
+	img.layers_note = __real_strdup("capped");
+	if (fa_image_copy(&copy, &img) == 0) {
+		assert_int_equal(copy.n_files, 1);
+		assert_string_equal(copy.files[0].path, "app/.env");
+		assert_string_equal(copy.layers_note, "capped");
+		fa_image_release(&copy);
+	} else {
+		rc = -1;
+	}
+	fa_image_release(&img);
+	if (!injected && rc)
+		fail_msg("layers: %s", err);
+	return rc;
+}
+
+static void test_layers(void **state)
+{
+	static const struct {
+		const char *path, *data;
+	} es[] = {
+		{ "app/server.js", "console.log(1)\n" },
+		{ "./app/.env", "DATABASE_PASSWORD=Tr0ub4dor&3-horse-staple\n" },
+		{ "root/.ssh/id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n" },
+		{ "etc/.wh.old.pem", "" },
+	};
+	struct archive *a = archive_write_new();
+	layer_ctx c;
+	size_t i, cap = 1 << 20;
+
+	(void)state;
+	c.gz = __real_malloc(cap);
+	assert_non_null(a);
+	assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_memory(a, c.gz, cap, &c.len), ARCHIVE_OK);
+	for (i = 0; i < sizeof(es) / sizeof(es[0]); i++) {
+		struct archive_entry *e = archive_entry_new();
+
+		archive_entry_set_pathname(e, es[i].path);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0600);
+		archive_entry_set_size(e, (la_int64_t)strlen(es[i].data));
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		archive_write_data(a, es[i].data, strlen(es[i].data));
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	torture(op_layers, &c, "layer reader");
+	free(c.gz);
+}
+
 /* The second-round writers (HTML, OCSF, CSV, the notification, the fix plan, the
  * compliance summary) on a small report: an error or the very bytes of the reference run. */
 typedef struct writers_ctx {
@@ -885,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_suppressions),
 		cmocka_unit_test(test_snapshot_reader),
 		cmocka_unit_test(test_registry_decoders),
+		cmocka_unit_test(test_layers),
 		cmocka_unit_test(test_writers),
 		cmocka_unit_test(test_orgs_writers),
 		cmocka_unit_test(test_toml),

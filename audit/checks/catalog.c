@@ -566,6 +566,24 @@ static const fa_check_meta catalog[FA_CK_COUNT] = {
 		"Remove the `ENV` line from the Dockerfile, `fly secrets set NAME=...` instead, "
 		"redeploy, and rotate the credential (it stays in every earlier image).",
 		refs_secrets, "machine", tags_secrets, cis_secrets_image, soc2_secrets_image},
+	[FA_CK_IMAGE_FILES] = {
+		"secrets.image_files", FA_SEV_CRITICAL,
+		"No credential files in the image's layers",
+		"No .env files in git or the image",
+		"With `audit --image-layers`: streams every layer of the image each machine runs "
+		"(gzip, zstd or plain tar, in memory, never to disk), lists its files and reads the "
+		"few whose names are suspicious (`.env`, `.npmrc`, `.pypirc`, `.netrc`, `*.pem`, "
+		"`*.key`, `id_*` ssh keys, `.git/config`, `credentials*`, `.docker/config.json`). "
+		"Fails when one holds a credential by the detectors of secrets.plaintext_env (also "
+		"when a later layer deletes it: its bytes stay in the image). Unknown when a layer "
+		"could not be read to its end (a cap, an unknown media type, a digest mismatch). "
+		"Not evaluated without --image-layers. Messages name files and detectors, never content.",
+		"Anyone who can pull the image reads every file of every layer, including files a "
+		"later Dockerfile step deleted.",
+		"Add the file to `.dockerignore` (or use `fly deploy --build-secret` and "
+		"`RUN --mount=type=secret`), redeploy, and rotate the credential (it stays in every "
+		"earlier image).",
+		refs_env_file, "machine", tags_secrets, cis_secrets_image, soc2_secrets_image},
 	[FA_CK_IMAGE_HISTORY] = {
 		"secrets.image_history", FA_SEV_CRITICAL,
 		"Secrets are not in the image's build history",

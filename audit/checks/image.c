@@ -1,5 +1,6 @@
 /* checks/image.c: the checks on the image each machine runs, as read from the registry:
- * secrets.image_env, secrets.image_history, container.image_stale. When the app's images
+ * secrets.image_env, secrets.image_history, container.image_stale and (with
+ * --image-layers) secrets.image_files. When the app's images
  * were not asked for (an old snapshot, a view), they say nothing; when they were and one
  * could not be read, they are unknown with the reason, never pass. */
 #include "internal.h"
@@ -237,6 +238,59 @@ static int check_stale(fa_run *r, const fa_machine *mc, const machine_images *mi
 	return emit(r, FA_CK_IMAGE_STALE, mc, &copy, fails, &bad, &good);
 }
 
+/* secrets.image_files: only where the layers were asked for (`--image-layers`, or a
+ * snapshot that holds them); otherwise not evaluated, as the probe checks without --probe. */
+static int check_files(fa_run *r, const fa_machine *mc, const machine_images *mi)
+{
+	size_t i, k, fails = 0, tried = 0;
+	fa_msg bad, good;
+	machine_images copy = *mi;
+
+	fa_msg_init(&bad);
+	fa_msg_init(&good);
+	for (k = 0; k < mi->n; k++)
+		tried += mi->img[k]->layers_tried;
+	if (!tried && !r->ctx->image_layers)
+		return r->err;
+	fa_msg_init(&copy.unread);
+	if (mi->n_unread)
+		copy.unread = mi->unread;
+	for (k = 0; k < mi->n; k++) {
+		const fa_image *img = mi->img[k];
+
+		for (i = 0; i < img->n_files; i++) {
+			const fa_image_file *f = &img->files[i];
+
+			if (i == 0)
+				fa_msg_addf(&bad, "%simage %s holds ", fails ? "; " : "", image_name(img));
+			else
+				fa_msg_add(&bad, ", ");
+			fa_msg_add(&bad, f->path ? f->path : "?");
+			add_detectors(&bad, f->detectors);
+			fa_msg_addf(&bad, " in layer %.19s", f->layer ? f->layer : "?");
+			if (f->deleted)
+				fa_msg_add(&bad, " (deleted by a later layer, still in the image)");
+		}
+		if (img->n_files_more)
+			fa_msg_addf(&bad, " and %zu more", img->n_files_more);
+		if (img->n_files || img->n_files_more) {
+			fails++;
+			continue;
+		}
+		if (!img->layers_tried || !img->layers_complete) {
+			fa_msg_addf(&copy.unread, "%simage %s: %s", copy.n_unread++ ? "; " : "",
+				    image_name(img),
+				    !img->layers_tried ? "its layers were not read"
+				    : img->layers_note ? img->layers_note : "its layers were not read whole");
+			continue;
+		}
+		fa_msg_addf(&good, "%simage %s: %zu layers read, %zu suspicious files read, none "
+			    "holds a credential", k ? "; " : "", image_name(img), img->n_layers,
+			    img->files_sniffed);
+	}
+	return emit(r, FA_CK_IMAGE_FILES, mc, &copy, fails, &bad, &good);
+}
+
 int fa_chk_images(fa_run *r)
 {
 	const fa_app *app = r->app;
@@ -254,6 +308,7 @@ int fa_chk_images(fa_run *r)
 		check_env(r, mc, &mi);
 		check_history(r, mc, &mi);
 		check_stale(r, mc, &mi);
+		check_files(r, mc, &mi);
 	}
 	return r->err;
 }

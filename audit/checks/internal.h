@@ -40,6 +40,7 @@ enum {
 	FA_CK_SECRETS_DOCKERFILE,
 	FA_CK_ENV_FILE_COMMITTED,
 	FA_CK_IMAGE_ENV,
+	FA_CK_IMAGE_FILES,
 	FA_CK_IMAGE_HISTORY,
 	FA_CK_PLAINTEXT_ENV,
 	FA_CK_CERT_NOT_READY,
@@ -117,7 +118,8 @@ int fa_chk_certs(fa_run *r);        /* resources.c */
 int fa_chk_tokens(fa_run *r, const fa_token *toks, size_t n, const fa_load *load);
 int fa_chk_self(fa_run *r);         /* resources.c: the running token */
 int fa_chk_drift(fa_run *r);        /* drift.c */
-int fa_chk_images(fa_run *r);       /* image.c: image_env, image_history, image_stale */
+int fa_chk_images(fa_run *r);       /* image.c: image_env, image_history, image_stale,
+				     * image_files */
 
 /* The image a machine runs when the app's images were asked for: 1 and *out (NULL when
  * the image was not read, with the reason in m), or 0 when images were not asked for

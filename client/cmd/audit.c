@@ -23,6 +23,7 @@
 #include "flyaudit/snapshot.h"
 #include "audit_run.h"
 #include "../probe.h"
+#include "flyaudit/registry.h"
 
 #define POLICY_FILE_MAX ((size_t)64 * 1024 * 1024)
 
@@ -36,6 +37,17 @@ static void add_load_errors(fa_report *rep, const fa_app *app)
 		if (fa_load_failed(l))
 			fa_report_add_error(rep, app->name, fa_endpoint_name((fa_endpoint)ep), l->status,
 					    l->message ? l->message : "not loaded");
+	}
+	/* --image-layers: a layer not read whole (a cap, a media type, a mismatch) */
+	for (ep = 0; ep < (int)app->n_images; ep++) {
+		const fa_image *img = &app->images[ep];
+		char msg[512];
+
+		if (!img->load.loaded || !img->layers_tried || img->layers_complete)
+			continue;
+		snprintf(msg, sizeof(msg), "%.120s: %.360s", img->ref ? img->ref : "image",
+			 img->layers_note ? img->layers_note : "its layers were not read whole");
+		fa_report_add_error(rep, app->name, "image_layers", 0, msg);
 	}
 }
 
@@ -83,6 +95,7 @@ static void audit_one(fa_audit_run *run, const fa_app *app)
 	ctx.now = run->now;
 	ctx.self = &run->inv.self;
 	ctx.probe = run->probe != NULL || run->probe_used;
+	ctx.image_layers = run->image_layers;
 	if (fa_audit_app(&ctx, app, &tmp) < 0)
 		run->oom = true;
 	run->report.apps++;
@@ -220,6 +233,15 @@ static int collect_live(fa_audit_run *run, fa_session *s, const fa_cli *cli)
 	if (run->probe && !cli->quiet)
 		fprintf(stderr, "flyaudit: probed %zu hostname(s) with %zu request(s)\n",
 			fa_probe_hosts(run->probe), fa_probe_requests(run->probe));
+	if (cli->image_layers && s->registry && !cli->quiet) {
+		fa_registry_stats rst;
+
+		fa_registry_get_stats(s->registry, &rst);
+		fprintf(stderr, "flyaudit: read %zu image layer(s) (%zu not whole, %zu more shared by "
+			"digest): %lld MiB compressed, %lld MiB decompressed\n", rst.layers,
+			rst.layers_incomplete, rst.layers_cached, rst.layer_bytes >> 20,
+			rst.layer_unpacked >> 20);
+	}
 	/* any host still open (a stopped run) is delivered as unknown now; ctx.probe stays */
 	fa_probe_free(run->probe);
 	run->probe_used = run->probe != NULL;
@@ -732,6 +754,7 @@ static int audit_all_orgs(const fa_cli *cli, const fa_suppressions *sup, const f
 		fa_audit_run_init(run);
 		n = k + 1;
 		run->max_image_age_days = cli->max_image_age_days;
+		run->image_layers = cli->image_layers;
 		run->max_admins = cli->max_admins;
 		run->filter = cli;
 		run->sup = cli->suppressions ? sup : NULL;
@@ -874,6 +897,7 @@ int fa_cmd_audit(const fa_cli *cli)
 	fa_baseline_init(&base);
 	fa_audit_run_init(&run);
 	run.max_image_age_days = cli->max_image_age_days;
+	run.image_layers = cli->image_layers;
 	rc = fa_audit_load_policy(cli, &sup, &base);
 	if (rc)
 		goto cleanup;

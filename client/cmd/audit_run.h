@@ -24,6 +24,7 @@ typedef struct fa_audit_run {
 	char *source;
 	time_t now;
 	int max_image_age_days; /* --max-image-age (0 = the check's default) */
+	bool image_layers;      /* --image-layers: secrets.image_files is evaluated */
 	char generated_at[32];
 	bool partial;
 	bool oom;

@@ -71,7 +71,7 @@ typedef enum {
 	O_TIMEOUT, O_TOKEN_FILE, O_CA_FILE, O_NO_PROGRESS, O_COLOR, O_QUIET, O_VERBOSE, O_JSON,
 	O_FROM, O_RESUME, O_HELP, O_VERSION, O_SORT, O_FAILING, O_CHECKS, O_EXCLUDE_CHECKS,
 	O_SEVERITY, O_COMPLIANCE, O_PLAN, O_MAX_ADMINS, O_PROBE, O_CONNECT_TO, O_REPO, O_MAX_TIME,
-	O_MAX_IMAGE_AGE, O_ALL_ORGS
+	O_MAX_IMAGE_AGE, O_ALL_ORGS, O_IMAGE_LAYERS
 } opt_id;
 
 typedef struct option {
@@ -98,6 +98,8 @@ static const option options[] = {
 	{ O_CA_FILE, "ca-file", 0, "FILE", "also trust this CA (PEM); verification stays on" },
 	{ O_MAX_IMAGE_AGE, "max-image-age", 0, "DAYS",
 	  "container.image_stale: images built longer ago fail (default 180)" },
+	{ O_IMAGE_LAYERS, "image-layers", 0, NULL,
+	  "audit, snapshot: also stream each image's layers for credential files (secrets.image_files)" },
 	{ O_CHECKS, "checks", 0, "ID,..", "only these checks (globs: 'secrets.*')" },
 	{ O_EXCLUDE_CHECKS, "exclude-checks", 0, "ID,..", "not these checks (globs)" },
 	{ O_SEVERITY, "severity", 0, "SEV,..", "only these severities (critical,...,info,manual)" },
@@ -407,6 +409,7 @@ static int apply_option(fa_cli *cli, const option *o, const char *val)
 	case O_RESUME: cli->resume = true; break;
 	case O_PROBE: cli->probe = true; break;
 	case O_ALL_ORGS: cli->all_orgs = true; break;
+	case O_IMAGE_LAYERS: cli->image_layers = true; break;
 	case O_CONNECT_TO: {
 		char why[200];
 
@@ -605,6 +608,9 @@ int fa_cli_main(int argc, char **argv)
 		rc = fa_cli_error(FA_EXIT_USAGE, "--probe and --connect-to apply to audit only");
 	else if (cli.n_connect_to && !cli.probe)
 		rc = fa_cli_error(FA_EXIT_USAGE, "--connect-to only routes the probes: add --probe");
+	else if (cli.image_layers && strcmp(cmd->name, "audit") != 0 &&
+		 strcmp(cmd->name, "snapshot") != 0)
+		rc = fa_cli_error(FA_EXIT_USAGE, "--image-layers applies to audit and snapshot only");
 	else if (cli.probe && cli.from)
 		rc = fa_cli_error(FA_EXIT_USAGE, "--probe needs a live crawl, not --from");
 	else if (cli.all_orgs && strcmp(cmd->name, "audit") != 0)

@@ -71,6 +71,7 @@ typedef struct fa_cli {
 	bool help;
 	bool probe;                 /* audit --probe: probe the org's public hostnames */
 	bool all_orgs;              /* audit --all-orgs: every org the token can read */
+	bool image_layers;          /* audit/snapshot --image-layers: read the image layers */
 	const char *connect_to[FA_CLI_MAX_CONNECT_TO]; /* --connect-to (curl's form) */
 	size_t n_connect_to;
 	/* filters: comma-separated lists, checked against the catalog when parsed */

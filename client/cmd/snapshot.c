@@ -15,6 +15,7 @@ typedef struct snap_ctx {
 	size_t written;
 	bool failed;
 	bool incomplete;
+	bool layers_incomplete; /* --image-layers: a layer not read whole (the file is whole) */
 } snap_ctx;
 
 static bool snap_skip(void *ud, const char *name)
@@ -28,6 +29,10 @@ static void snap_app(void *ud, fa_app *app)
 
 	if (!fa_app_complete(app))
 		c->incomplete = true;
+	for (size_t i = 0; i < app->n_images; i++)
+		if (app->images[i].load.loaded && app->images[i].layers_tried &&
+		    !app->images[i].layers_complete)
+			c->layers_incomplete = true;
 	if (c->failed)
 		return;
 	if (fa_snapshot_write_app(c->w, app) < 0)
@@ -106,8 +111,9 @@ int fa_cmd_snapshot(const fa_cli *cli)
 	}
 	if (!cli->quiet)
 		fprintf(stderr, "flyaudit: %zu apps written to %s%s\n", c.written, cli->output,
-			c.incomplete ? " (some resources could not be read: see the errors in the file)" : "");
-	rc = c.incomplete ? FA_EXIT_PARTIAL : FA_EXIT_OK;
+			c.incomplete ? " (some resources could not be read: see the errors in the file)" :
+			c.layers_incomplete ? " (some image layers could not be read whole: audit --from says which)" : "");
+	rc = c.incomplete || c.layers_incomplete ? FA_EXIT_PARTIAL : FA_EXIT_OK;
 	goto out;
 refused:
 	fa_snapshot_abort(c.w);

@@ -221,6 +221,11 @@ void fa_manifest_release(fa_manifest *m)
 	free(m->media_type);
 	free(m->config_digest);
 	free(m->platform_digest);
+	for (size_t i = 0; m->layers && i < m->n_layers; i++) {
+		free(m->layers[i].digest);
+		free(m->layers[i].media_type);
+	}
+	free(m->layers);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -284,8 +289,17 @@ static int decode_image_manifest(const cJSON *root, fa_manifest *out, char *err,
 		fly_set_err(err, errlen, "manifest layers is not an array");
 		return -1;
 	}
+	if (layers && cJSON_GetArraySize(layers) > 0) {
+		int nl = cJSON_GetArraySize(layers);
+
+		out->layers = calloc((size_t)nl, sizeof(*out->layers));
+		if (!out->layers)
+			return fly_oom_err(err, errlen);
+	}
 	EACH(it, layers) {
 		long long sz = 0;
+		const char *mt = fly_get_s(it, "mediaType");
+		fa_layer_desc *ld = &out->layers[out->n_layers];
 
 		if (!cJSON_IsObject(it) || !fa_registry_digest_valid(fly_get_s(it, "digest")) ||
 		    size_of(it, &sz) < 0) {
@@ -294,6 +308,10 @@ static int decode_image_manifest(const cJSON *root, fa_manifest *out, char *err,
 			return -1;
 		}
 		out->n_layers++;
+		ld->size = sz;
+		if (!(ld->digest = fly_strdup(fly_get_s(it, "digest"))) ||
+		    (mt && !(ld->media_type = fly_strdup(mt))))
+			return fly_oom_err(err, errlen);
 		if (out->layers_size <= (1LL << 60) - sz)
 			out->layers_size += sz;
 	}

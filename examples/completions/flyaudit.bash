@@ -9,7 +9,7 @@ _flyaudit()
 	local commands="apps machines volumes ips secrets certs tokens members wireguard whoami snapshot audit diff checks fix scan images version"
 	local opts="--org --app --format -o --output --fail-on --suppressions --baseline --concurrency
 		--timeout --max-time --token-file --ca-file --checks --exclude-checks --severity --compliance --plan
-		--from --repo --sort --failing --max-admins --all-orgs --resume --max-image-age --probe --connect-to --json --no-progress --color -q --quiet -v --verbose -h --help --version"
+		--from --repo --sort --failing --max-admins --all-orgs --resume --max-image-age --image-layers --probe --connect-to --json --no-progress --color -q --quiet -v --verbose -h --help --version"
 	case $prev in
 	--format)
 		COMPREPLY=($(compgen -W "text json sarif junit html ocsf csv" -- "$cur"))

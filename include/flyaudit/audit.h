@@ -126,6 +126,8 @@ typedef struct fa_audit_ctx {
 	const fa_access *access;
 	int max_admins; /* access.admins_excess: --max-admins; 0 = the default, 3 */
 	bool probe;          /* --probe: network.admin_allowlist comes from the edge (edge.h) */
+	bool image_layers;   /* --image-layers: secrets.image_files is evaluated (also where a
+			      * snapshot holds no layers: unknown) */
 } fa_audit_ctx;
 
 /* Runs every app-level check on one app and appends the results.

@@ -320,6 +320,17 @@ typedef struct fa_image_step {
 	bool empty_layer;
 } fa_image_step;
 
+/* A suspicious file of an image layer (`--image-layers`) whose content a detector flagged.
+ * Only the path, the detectors and the layer are kept: never the content. */
+typedef struct fa_image_file {
+	char *path;         /* as the layer names it ("app/.env"), cut at FA_IMAGE_FILE_PATH_MAX */
+	uint32_t detectors; /* FA_DET_* that fired on its content */
+	char *layer;        /* the digest of the layer that holds it */
+	bool deleted;       /* a later layer deletes it (a whiteout): still in the image's bytes */
+} fa_image_file;
+#define FA_IMAGE_FILE_PATH_MAX 512
+#define FA_IMAGE_MAX_FILES 256 /* files kept per image; more are counted, not kept */
+
 /* An image as its config blob describes it, one per digest. Env values are classified
  * at decode time and dropped, exactly as machine env. */
 typedef struct fa_image {
@@ -342,6 +353,16 @@ typedef struct fa_image {
 	size_t n_layers;
 	long long layers_size; /* bytes, compressed, as the manifest says */
 	fa_load load;          /* loaded, or why the image could not be read */
+	/* --image-layers (secrets.image_files): the files of the layers */
+	bool layers_tried;     /* the layers were asked for */
+	bool layers_complete;  /* every layer was read to its end and matched its digest */
+	char *layers_note;     /* why not (a cap, a media type, a mismatch); NULL when complete */
+	fa_image_file *files;  /* suspicious files holding a credential, in layer order */
+	size_t n_files;
+	size_t n_files_more;   /* such files past FA_IMAGE_MAX_FILES, counted only */
+	size_t files_sniffed;  /* suspicious names whose content was read (credential or not) */
+	long long layers_read_bytes;   /* compressed bytes read */
+	long long layers_unpacked;     /* decompressed bytes read */
 } fa_image;
 
 void fa_image_release(fa_image *img);

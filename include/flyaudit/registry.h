@@ -61,6 +61,13 @@ void fa_registry_digest_of(const void *data, size_t len, char out[72]);
 
 typedef enum { FA_MANIFEST_IMAGE = 1, FA_MANIFEST_INDEX = 2 } fa_manifest_kind;
 
+/* One layer of an image manifest. */
+typedef struct fa_layer_desc {
+	char *digest;     /* "sha256:<64 hex>" (checked) */
+	char *media_type; /* NULL when the manifest says nothing */
+	long long size;
+} fa_layer_desc;
+
 /* A manifest (one platform) or an index (several): what the client needs of it. */
 typedef struct fa_manifest {
 	fa_manifest_kind kind;
@@ -70,6 +77,7 @@ typedef struct fa_manifest {
 	long long config_size;
 	size_t n_layers;
 	long long layers_size;
+	fa_layer_desc *layers; /* n_layers of them, in order (base first) */
 	/* FA_MANIFEST_INDEX */
 	char *platform_digest; /* the linux/amd64 manifest; NULL when there is none */
 	size_t n_manifests;
@@ -118,6 +126,13 @@ typedef struct fa_registry_opts {
 					* NULL: the Fly registry is read anonymously too */
 	const unsigned char *hash_key; /* FA_API_HASH_KEY_LEN bytes */
 	int verbose;
+	/* --image-layers: also stream every layer of each image (client/layers.c) for
+	 * secrets.image_files. Caps in bytes, 0 = the FA_LAYER_DEFAULT_* of layers.h. */
+	bool layers;
+	long long layer_max_compressed; /* per layer */
+	long long layer_max_unpacked;   /* per layer */
+	long long run_max_compressed;   /* all layers of the run */
+	long long run_max_unpacked;
 } fa_registry_opts;
 
 /* Checks FLY_REGISTRY_HOST: a bare host means https://HOST; a URL must pass
@@ -143,6 +158,11 @@ typedef struct fa_registry_stats {
 	size_t images;    /* unique images asked for */
 	size_t requests;  /* registry requests made (token exchanges included) */
 	size_t failed;    /* images that could not be read */
+	size_t layers;    /* layers streamed (--image-layers) */
+	size_t layers_cached; /* layers of an image taken from another's read of that digest */
+	size_t layers_incomplete; /* of which not read whole (cap, media type, error) */
+	long long layer_bytes;    /* compressed bytes of layers received */
+	long long layer_unpacked; /* decompressed bytes of layers read */
 } fa_registry_stats;
 void fa_registry_get_stats(const fa_registry *r, fa_registry_stats *out);
 

@@ -23,6 +23,23 @@ bool fa_secret_name_exempt(const char *name);
  * ...PRIVATE_KEY..., ..._KEY, ...CREDENTIAL...), case-insensitively. */
 bool fa_secret_name_looks_secret(const char *name);
 
+/* ---- files of image layers (audit/secret_files.c; `audit --image-layers`) ----
+ * The client lists each layer's entries and reads the content of the few whose names are
+ * suspicious; what the content means is decided here. */
+
+/* True when a regular file of this path is worth reading: `.env` and `.env.*` (templates
+ * such as `.env.example` are not), `.npmrc`, `.pypirc`, `.netrc`, `.git-credentials`,
+ * `*.pem`, `*.key`, `id_*` but not `id_*.pub` (ssh keys), `.git/config`, `credentials*`
+ * (`.aws/credentials`), `.docker/config.json`. The path is as a tar entry names it
+ * ("./app/.env", "app/.env"). */
+bool fa_secret_file_suspicious(const char *path);
+
+/* The FA_DET_* that fire on a suspicious file's content: the value detectors anywhere in
+ * it, and the name rule on each `NAME=value` / `name = value` / `"name": "value"` line
+ * (`auth`, `_auth` and `identitytoken`, the keys of .npmrc and .docker/config.json
+ * credentials, count as secret names). Pure; reads data[0..len) only. */
+uint32_t fa_secret_file_classify(const char *path, const char *data, size_t len);
+
 /* A short stable name for one FA_DET_* bit ("aws_access_key", "jwt", ...). */
 const char *fa_detector_name(uint32_t bit);
 

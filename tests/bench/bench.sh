@@ -15,6 +15,7 @@
 # image; 0 skips it).
 # BENCH_PROBE=1 (the --probe run on the demo org, tests/bench/bench-probe.sh; 0 skips it).
 # BENCH_BOMB_SIZE=20: apps of the gzip-bomb run (peak RSS must stay under 256 MiB; 0 skips it).
+# BENCH_LAYERS=1 (the --image-layers case, tests/bench/bench-layers.sh; 0 skips it).
 set -u
 BUILD=${1:-build}
 SIZES=${BENCH_SIZES:-"100 1000 10000"}
@@ -206,6 +207,8 @@ EOF
 		echo "bench: FAILED: under the gzip bomb the audit must end partial (3) under 256 MiB" >&2
 		FAILED=1
 	fi
+	stop_mock
+fi
 
 # 2d. images: every synthetic app's machines run one of 40 shared images (and a few the
 # nginx image of another registry); one fetch per digest: about 2 registry requests per
@@ -223,6 +226,14 @@ if [ "$IMGSIZE" != 0 ]; then
 	echo "        ^ images: $IMGNOTE"
 	[ "$leaks" = 0 ] || FAILED=1
 	stop_mock
+fi
+
+# 2e. --image-layers (tests/bench/bench-layers.sh): bytes read per second over big layers,
+# and peak RSS under a gzip-bomb layer (bounded by the caps, not the layer size)
+LAYERS=null
+if [ "${BENCH_LAYERS:-1}" != 0 ]; then
+	sh tests/bench/bench-layers.sh "$BUILD" || FAILED=1
+	[ -s "$BUILD/bench-layers.json" ] && LAYERS=$(cat "$BUILD/bench-layers.json")
 fi
 
 # 3. HTTP/1.1 against HTTP/2 through nghttpx with TLS (skipped when nghttpx is missing)
@@ -271,7 +282,7 @@ jq -n --argjson latency "$LAT" --argjson jitter "$JIT" --argjson conc "$CONC" \
 	  concurrency: \$conc, global_rate: \$grate, format: \$format,
 	  round_trip_ms: (\$r_ms | tonumber),
 	  sequential: {apps: $SEQSIZE, requests: \$seq_req, wall_s: \$seq_wall},
-	  runs: [$ROWS], probe: $PROBE, note: \$h2note,
+	  runs: [$ROWS], probe: $PROBE, image_layers: $LAYERS, note: \$h2note,
 	  images: \$imgnote, gzip_bomb: {apps: $BOMBSIZE, peak_rss_kib: (\$bomb_rss | tonumber? // null)}}" >"$OUT"
 echo "bench: figures written to $OUT"
 exit $FAILED
