@@ -4,7 +4,6 @@
 #include "internal.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <ctype.h>
@@ -450,8 +449,6 @@ static void dec_image_env(fly_dec *d, const cJSON *arr, fa_env *env, char *err, 
 	env->vars = fly_dalloc(d, n, sizeof(*env->vars));
 	EACH(it, env->vars ? arr : NULL) {
 		fa_env_var *v;
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int mdlen = 0;
 		char *s, *eq;
 		size_t vl;
 
@@ -471,14 +468,10 @@ static void dec_image_env(fly_dec *d, const cJSON *arr, fa_env *env, char *err, 
 		vl = eq ? strlen(eq + 1) : 0;
 		v->value_len = vl;
 		v->detectors = eq ? fa_secret_classify(v->name, eq + 1, vl) : 0;
-		if (!HMAC(EVP_sha256(), d->key, FA_API_HASH_KEY_LEN,
-			  (const unsigned char *)(eq ? eq + 1 : ""), vl, md, &mdlen) ||
-		    mdlen < FA_ENV_HASH_LEN) {
+		if (fa_env_hash(d->key, eq ? eq + 1 : "", vl, v->hash) < 0) {
 			d->oom = 1;
 			return;
 		}
-		memcpy(v->hash, md, FA_ENV_HASH_LEN);
-		fa_memzero(md, sizeof(md));
 		fa_memzero(s, strlen(s)); /* the value is not kept, not even in the tree */
 	}
 }
