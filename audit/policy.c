@@ -510,37 +510,6 @@ static int cmp_fp(const void *a, const void *b)
 	return memcmp(a, b, 64);
 }
 
-/* A v2 report (audit --all-orgs): every org's results moved into one top-level "results"
- * array and "org" set to the orgs' slugs joined by ", ", so that baseline and diff read
- * both versions alike (fingerprints name the org). 0, or -1 (not that shape, or OOM). */
-static int flatten_v2(cJSON *root)
-{
-	cJSON *orgs = cJSON_GetObjectItemCaseSensitive(root, "orgs"), *org = NULL, *all = NULL;
-	fa_buf label = FA_BUF_INIT(0);
-	size_t n = 0;
-	int rc = -1;
-
-	if (!cJSON_IsArray(orgs) || cJSON_HasObjectItem(root, "results") ||
-	    cJSON_HasObjectItem(root, "org") || !(all = cJSON_AddArrayToObject(root, "results")))
-		return -1;
-	cJSON_ArrayForEach(org, orgs) {
-		cJSON *res = cJSON_GetObjectItemCaseSensitive(org, "results"), *item;
-		const cJSON *slug = cJSON_GetObjectItemCaseSensitive(org, "org");
-
-		if (!cJSON_IsArray(res) || !cJSON_IsString(slug) ||
-		    (n++ && fa_buf_adds(&label, ", ")) || fa_buf_adds(&label, slug->valuestring))
-			goto cleanup;
-		while ((item = cJSON_DetachItemFromArray(res, 0)) != NULL)
-			cJSON_AddItemToArray(all, item);
-	}
-	if (!n || !cJSON_AddStringToObject(root, "org", label.data))
-		goto cleanup;
-	rc = 0;
-cleanup:
-	fa_buf_release(&label);
-	return rc;
-}
-
 /* Parses a report (v1, or v2 flattened) and checks its schema; returns its results array. */
 static cJSON *load_report(const char *text, size_t len, const char *label, const cJSON **results,
 			  char *err, size_t errlen)
@@ -552,7 +521,7 @@ static cJSON *load_report(const char *text, size_t len, const char *label, const
 		return NULL;
 	schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
 	if (cJSON_IsObject(root) && cJSON_IsString(schema) &&
-	    strcmp(schema->valuestring, FA_REPORT_SCHEMA_V2) == 0 && flatten_v2(root) < 0) {
+	    strcmp(schema->valuestring, FA_REPORT_SCHEMA_V2) == 0 && fa_rpt_json_flatten_v2(root) < 0) {
 		set_err(err, errlen, "%s: a %s report without its orgs' results", label,
 			FA_REPORT_SCHEMA_V2);
 		cJSON_Delete(root);

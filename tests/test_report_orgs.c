@@ -377,6 +377,52 @@ static void test_v2_read_back(void **state)
 	fixtures_release(o);
 }
 
+/* fix --plan reads both versions (fa_report_plan_json): the v2 document's failures of
+ * every org, and a clear refusal for what is not a report. */
+static void test_plan_from_reports(void **state)
+{
+	org_fixture o[2];
+	fa_report_org views[2];
+	fa_report top;
+	fa_report_counts total;
+	fa_buf b = FA_BUF_INIT(0), plan = FA_BUF_INIT(0);
+	fa_report_sink sink = { buf_write, &b };
+	char err[256];
+	size_t n = 99, i;
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "{\"schema\":\"flyaudit.report/v2\",\"orgs\":[{\"org\":\"a\"}]}", "without its orgs" },
+		{ "{\"schema\":\"flyaudit.report/v1\",\"results\":[],\"results\":[]}", "results" },
+		{ "{\"schema\":\"flyaudit.report/v1\",\"results\":{}}", "not a flyaudit JSON report" },
+		{ "{\"schema\":\"other/v1\",\"results\":[]}", "not a flyaudit JSON report" },
+		{ "[1,2", "not a flyaudit JSON report" },
+		{ "", "not a flyaudit JSON report" },
+	};
+
+	(void)state;
+	fixtures(o, views);
+	top_report(&top, &total, views);
+	assert_int_equal(fa_report_json_orgs_stream(&top, &total, views, 2, &sink), 0);
+	assert_int_equal(fa_report_plan_json(b.data, b.len, "v2.json", &plan, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 3); /* acme's two failures and beta's one */
+	assert_non_null(strstr(plan.data, "v2.json"));
+	fa_buf_release(&plan);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(fa_report_plan_json(bad[i].text, strlen(bad[i].text), "x.json", &plan, &n,
+						     err, sizeof(err)),
+				 -1);
+		if (!strstr(err, bad[i].why) || !strstr(err, "x.json") || strchr(err, '\n'))
+			fail_msg("case %zu: \"%s\"", i, err);
+		assert_null(plan.data);
+		assert_int_equal(n, 0);
+	}
+	fa_buf_release(&b);
+	fa_report_release(&top);
+	fixtures_release(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_text_sections),
 		cmocka_unit_test(test_other_formats_labelled),
 		cmocka_unit_test(test_v2_read_back),
+		cmocka_unit_test(test_plan_from_reports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -648,7 +648,7 @@ static void test_layers(void **state)
  * compliance summary) on a small report: an error or the very bytes of the reference run. */
 typedef struct writers_ctx {
 	fa_report rep;
-	char *ref[5];
+	char *ref[6];
 } writers_ctx;
 
 static int buf_sink(void *ud, const char *data, size_t len)
@@ -668,7 +668,13 @@ static int op_writers(void *vctx, bool injected)
 
 	memset(&counts, 0, sizeof(counts));
 	fa_report_counts_add(&counts, &c->rep.results);
-	for (k = 0; k < 5 && rc == 0; k++) {
+	static const char v2[] = "{\"schema\":\"flyaudit.report/v2\",\"orgs\":[{\"org\":\"a\",\"results\":"
+				 "[{\"check\":\"volumes.unencrypted\",\"severity\":\"high\",\"status\":\"fail\","
+				 "\"app\":\"db\",\"resource\":{\"type\":\"volume\",\"id\":\"vol_1\"}}]}]}";
+	char err[200];
+	size_t n_plan = 0;
+
+	for (k = 0; k < 6 && rc == 0; k++) {
 		fa_buf b = FA_BUF_INIT(0);
 		fa_report_sink sink = { buf_sink, &b };
 
@@ -678,7 +684,8 @@ static int op_writers(void *vctx, bool injected)
 		case 1: rc = fa_report_ocsf_stream(&c->rep, &counts, &it, &sink); break;
 		case 2: rc = fa_report_csv_stream(&c->rep, &counts, &it, &sink); break;
 		case 3: rc = fa_report_notify_payload(&c->rep, &counts, &it, FA_SEV_HIGH, 5, &b); break;
-		default: rc = fa_report_plan("o", "r.json", &item, 1, &b); break;
+		case 4: rc = fa_report_plan("o", "r.json", &item, 1, &b); break;
+		default: rc = fa_report_plan_json(v2, sizeof(v2) - 1, "v2.json", &b, &n_plan, err, sizeof(err)); break;
 		}
 		fa_result_mem_iter_release(&m);
 		if (rc == 0 && fa_buf_add(&b, "", 0) < 0)
@@ -720,8 +727,8 @@ static void test_writers(void **state)
 	assert_int_equal(fa_results_add(&c.rep.results, fa_check_find("tls.https_not_forced"), FA_STATUS_PASS,
 					"o", "web", "machine", "m1", NULL, NULL, "ok"), 0);
 	fa_results_sort(&c.rep.results);
-	torture(op_writers, &c, "report writers (html, ocsf, csv, notify, plan)");
-	for (k = 0; k < 5; k++)
+	torture(op_writers, &c, "report writers (html, ocsf, csv, notify, plan, plan from a v2 report)");
+	for (k = 0; k < 6; k++)
 		free(c.ref[k]);
 	fa_report_release(&c.rep);
 }

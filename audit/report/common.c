@@ -483,6 +483,34 @@ int fa_rpt_json_split(const cJSON *root, const char *marker_printed, char **text
 	return 0;
 }
 
+int fa_rpt_json_flatten_v2(cJSON *root)
+{
+	cJSON *orgs = cJSON_GetObjectItemCaseSensitive(root, "orgs"), *org = NULL, *all = NULL;
+	fa_buf label = FA_BUF_INIT(0);
+	size_t n = 0;
+	int rc = -1;
+
+	if (!cJSON_IsArray(orgs) || cJSON_HasObjectItem(root, "results") ||
+	    cJSON_HasObjectItem(root, "org") || !(all = cJSON_AddArrayToObject(root, "results")))
+		return -1;
+	cJSON_ArrayForEach(org, orgs) {
+		cJSON *res = cJSON_GetObjectItemCaseSensitive(org, "results"), *item;
+		const cJSON *slug = cJSON_GetObjectItemCaseSensitive(org, "org");
+
+		if (!cJSON_IsArray(res) || !cJSON_IsString(slug) ||
+		    (n++ && fa_buf_adds(&label, ", ")) || fa_buf_adds(&label, slug->valuestring))
+			goto cleanup;
+		while ((item = cJSON_DetachItemFromArray(res, 0)) != NULL)
+			cJSON_AddItemToArray(all, item);
+	}
+	if (!n || !cJSON_AddStringToObject(root, "org", label.data))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	fa_buf_release(&label);
+	return rc;
+}
+
 static int buf_sink_write(void *ud, const char *data, size_t len)
 {
 	return fa_buf_add(ud, data, len);

@@ -59,6 +59,12 @@ int fa_rpt_add_indented(fa_buf *out, const char *text, const char *indent);
  * (plus the final newline). Returns 0 or -1 (OOM, marker not found). */
 int fa_rpt_json_split(const cJSON *root, const char *marker_printed, char **text,
 		      size_t *head_len, const char **tail);
+/* Reads a v2 report (audit --all-orgs) like a v1 one: every org's results moved into one
+ * top-level "results" array and "org" set to the orgs' slugs joined by ", " ("schema" is
+ * left alone), so that baseline, diff and fix --plan read both versions alike
+ * (fingerprints and fix commands name the org or the app). 0, or -1 (not that shape, or
+ * OOM). */
+int fa_rpt_json_flatten_v2(cJSON *root);
 /* Runs a memory-backed writer: counts and iterates `r->results`, appends to `out`;
  * on failure releases `out`. */
 typedef int (*fa_rpt_stream_fn)(const fa_report *r, const fa_report_counts *c, bool color,

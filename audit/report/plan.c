@@ -5,7 +5,11 @@
 #include "flyaudit/report.h"
 #include "internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "flyaudit/jsoncheck.h"
 
 typedef struct plan {
 	fa_buf *b;
@@ -197,4 +201,101 @@ int fa_report_plan(const char *org, const char *source, const fa_plan_item *item
 fail:
 	fa_buf_release(out);
 	return -1;
+}
+
+/* ---- reading the report (fix --plan) ---------------------------------------------------- */
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int sev_rank(const char *s)
+{
+	fa_severity v;
+
+	return s && fa_severity_parse(s, &v) == 0 ? (int)v : -1;
+}
+
+static int cmp_item(const void *pa, const void *pb)
+{
+	const fa_plan_item *a = pa, *b = pb;
+	int c = sev_rank(b->severity) - sev_rank(a->severity);
+
+	if (c)
+		return c;
+	c = strcmp(a->app ? a->app : "", b->app ? b->app : "");
+	if (c)
+		return c;
+	c = strcmp(a->check ? a->check : "", b->check ? b->check : "");
+	return c ? c : strcmp(a->resource_id ? a->resource_id : "", b->resource_id ? b->resource_id : "");
+}
+
+int fa_report_plan_json(const char *text, size_t len, const char *source, fa_buf *out,
+			size_t *n_failures, char *err, size_t errlen)
+{
+	cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
+	const cJSON *results, *r;
+	const char *schema = str(root, "schema");
+	fa_plan_item *items = NULL;
+	size_t n = 0, cap;
+	char why[160];
+	int rc = -1;
+
+	*n_failures = 0;
+	if (root && fa_json_check(text, len, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %s", source, why);
+		goto cleanup;
+	}
+	if (schema && strcmp(schema, FA_REPORT_SCHEMA_V2) == 0 && fa_rpt_json_flatten_v2(root) < 0) {
+		snprintf(err, errlen, "%s: a %s report without its orgs' results", source,
+			 FA_REPORT_SCHEMA_V2);
+		goto cleanup;
+	}
+	results = cJSON_GetObjectItemCaseSensitive(root, "results");
+	if (!schema || (strcmp(schema, FA_REPORT_SCHEMA) != 0 && strcmp(schema, FA_REPORT_SCHEMA_V2) != 0) ||
+	    !cJSON_IsArray(results)) {
+		snprintf(err, errlen, "%s: not a flyaudit JSON report (%s)", source, FA_REPORT_SCHEMA);
+		goto cleanup;
+	}
+	rc = -2;
+	cap = (size_t)cJSON_GetArraySize(results);
+	items = calloc(cap ? cap : 1, sizeof(*items));
+	if (!items) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	cJSON_ArrayForEach(r, results) {
+		const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "resource");
+		const char *st = str(r, "status");
+
+		/* unmuted failures only: muted ones are accepted risk */
+		if (!st || strcmp(st, "fail") != 0 || n >= cap)
+			continue;
+		items[n].check = str(r, "check");
+		items[n].severity = str(r, "severity");
+		items[n].app = str(r, "app");
+		items[n].resource_type = str(res, "type");
+		items[n].resource_id = str(res, "id");
+		items[n].resource_name = str(res, "name");
+		items[n].region = str(res, "region");
+		items[n].message = str(r, "message");
+		n++;
+	}
+	if (n)
+		qsort(items, n, sizeof(*items), cmp_item);
+	if (fa_report_plan(str(root, "org"), source, items, n, out) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	*n_failures = n;
+	rc = 0;
+cleanup:
+	if (rc)
+		fa_buf_release(out);
+	free(items);
+	cJSON_Delete(root);
+	return rc;
 }

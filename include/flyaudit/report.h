@@ -251,6 +251,13 @@ typedef struct fa_plan_item {
  * accepts it. Returns 0 or -1 (buffer released). */
 int fa_report_plan(const char *org, const char *source, const fa_plan_item *items, size_t n,
 		   fa_buf *out);
+/* `flyaudit fix --plan`: reads a JSON report (v1, or v2 from --all-orgs) and writes the
+ * script of fa_report_plan for its unmuted failures, highest severity first (then app,
+ * check, resource id); `source` names the report in the script. Returns 0 with
+ * *n_failures set, -1 with a one-line `err` (not a flyaudit JSON report, a repeated key),
+ * -2 out of memory; on failure `out` is released. */
+int fa_report_plan_json(const char *text, size_t len, const char *source, fa_buf *out,
+			size_t *n_failures, char *err, size_t errlen);
 
 /* The notification for a scheduled run: a short JSON object, Slack- and Discord-compatible
  * (`text`, `content`), with the org, the counts and up to `top` unmuted failures at or
