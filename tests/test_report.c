@@ -668,11 +668,10 @@ static void test_text_grouping(void **state)
 	assert_non_null(p);
 	assert_non_null(strstr(p, "HIGH (60)\n  tls.https_not_forced: "));
 	assert_non_null(strstr(b.data, "    and 57 more (-v lists them all)\n    fix: "));
-	/* one unknown line for the cause, naming the three checks */
+	/* one unknown line for the cause, naming the three checks and the machine once */
 	assert_non_null(strstr(b.data, "Unknown (3)\n  machine config is not available (3)\n"
 				       "    checks: container.runs_as_root, health.checks_missing, "
-				       "secrets.plaintext_env\n    app-09 machine m0009, app-09 machine "
-				       "m0009, app-09 machine m0009\n"));
+				       "secrets.plaintext_env\n    app-09 machine m0009\n"));
 	/* one manual block for the 60 apps */
 	assert_non_null(strstr(b.data, "Manual: verify by hand (60)\n  network.admin_allowlist: "
 				       "verify that admin routes check an allowlist (60)\n"
@@ -691,6 +690,38 @@ static void test_text_grouping(void **state)
 	assert_non_null(strstr(b.data, "HIGH (60)"));
 	assert_null(strstr(b.data, "Manual"));
 	assert_null(strstr(b.data, "Unknown"));
+	fa_buf_release(&b);
+	fa_report_release(&r);
+}
+
+/* One cause, four machines, two checks each: each machine is named once, and "more"
+ * counts only the results of machines not named. */
+static void test_text_unknown_names_once(void **state)
+{
+	fa_report r;
+	fa_buf b;
+	char id[16];
+	int i;
+
+	(void)state;
+	fa_report_init(&r);
+	r.tool_name = "flyaudit";
+	r.tool_version = "0.1.0";
+	r.generated_at = "2026-11-28T12:00:00Z";
+	r.org = "o";
+	r.source = "live";
+	r.apps = 1;
+	for (i = 1; i <= 4; i++) {
+		snprintf(id, sizeof(id), "m%d", i);
+		add(&r, "secrets.plaintext_env", FA_STATUS_UNKNOWN, "a", "machine", id, NULL, NULL,
+		    "machine config is not available");
+		add(&r, "container.runs_as_root", FA_STATUS_UNKNOWN, "a", "machine", id, NULL, NULL,
+		    "machine config is not available");
+	}
+	fa_results_sort(&r.results);
+	render(text_grouped, &r, &b);
+	assert_non_null(strstr(b.data, "  machine config is not available (8)\n"));
+	assert_non_null(strstr(b.data, "    a machine m1, a machine m2, a machine m3, and 2 more\n"));
 	fa_buf_release(&b);
 	fa_report_release(&r);
 }
@@ -774,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_sarif_content),
 		cmocka_unit_test(test_text_content),
 		cmocka_unit_test(test_text_grouping),
+		cmocka_unit_test(test_text_unknown_names_once),
 		cmocka_unit_test(test_text_grouped_escapes),
 		cmocka_unit_test(test_baseline_fields),
 		cmocka_unit_test(test_determinism),

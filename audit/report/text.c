@@ -336,8 +336,10 @@ typedef struct group {
 	size_t count;
 	const fa_check_meta *checks[MAX_GROUP_CHECKS];
 	size_t n_checks, more_checks;
-	fa_buf names; /* the first FIRST_NAMES resources, escaped */
+	fa_buf names; /* the first FIRST_NAMES distinct resources, escaped */
+	char *shown[FIRST_NAMES]; /* the same, one each, to see a resource again */
 	size_t n_names;
+	size_t listed; /* results whose resource is among the names shown */
 	size_t order; /* first appearance, for a stable sort */
 } group;
 
@@ -355,6 +357,8 @@ static void groups_release(groups *gs)
 	for (i = 0; i < gs->n; i++) {
 		free(gs->items[i].text);
 		fa_buf_release(&gs->items[i].names);
+		for (size_t k = 0; k < gs->items[i].n_names; k++)
+			free(gs->items[i].shown[k]);
 	}
 	gs->n = 0;
 }
@@ -414,10 +418,33 @@ static void group_add(groups *gs, const fa_check_meta *check, const char *text,
 		else
 			g->more_checks++;
 	}
-	if (g->n_names < FIRST_NAMES) {
-		if ((g->n_names && fa_buf_adds(&g->names, ", ")) || short_name(&g->names, res))
+	/* one resource often fails several checks for one cause: it is named once */
+	if (g->n_names) {
+		fa_buf name = FA_BUF_INIT(0);
+
+		if (short_name(&name, res) || fa_buf_add(&name, "", 1)) {
 			gs->oom = 1;
+			fa_buf_release(&name);
+			return;
+		}
+		for (i = 0; i < g->n_names && strcmp(g->shown[i], name.data) != 0; i++)
+			;
+		fa_buf_release(&name);
+		if (i < g->n_names) {
+			g->listed++;
+			return;
+		}
+	}
+	if (g->n_names < FIRST_NAMES) {
+		size_t at = g->names.len + (g->n_names ? 2 : 0);
+
+		if ((g->n_names && fa_buf_adds(&g->names, ", ")) || short_name(&g->names, res) ||
+		    !(g->shown[g->n_names] = strndup(g->names.data + at, g->names.len - at))) {
+			gs->oom = 1;
+			return;
+		}
 		g->n_names++;
+		g->listed++;
 	}
 }
 
@@ -502,7 +529,7 @@ static int group_section(const text_ctx *t, const groups *gs, const char *headin
 		}
 		if (fa_buf_adds(out, "    ") || fa_buf_add(out, g->names.data, g->names.len))
 			return -1;
-		if (g->count > g->n_names && fa_buf_printf(out, ", and %zu more", g->count - g->n_names))
+		if (g->count > g->listed && fa_buf_printf(out, ", and %zu more", g->count - g->listed))
 			return -1;
 		if (fa_buf_adds(out, "\n") || fa_rpt_out_flush(t->o, FA_RPT_FLUSH_AT))
 			return -1;
