@@ -2089,7 +2089,7 @@ int fa_net_post_json(const char *url, const char *json_body, const char *ca_file
 	int rc = -1;
 
 	*status = 0;
-	if (fa_net_check_base(url, err, errlen) < 0 || global_init(err, errlen) < 0)
+	if (fa_net_check_url(url, err, errlen) < 0 || global_init(err, errlen) < 0)
 		return -1;
 	if (!(e = curl_easy_init()) ||
 	    !(hdr = curl_slist_append(NULL, "Content-Type: application/json"))) {

@@ -1028,7 +1028,8 @@ static void test_notify(void **state)
 	with_base[3] = rep2;
 	mock_start(&m, NOTIFY_CANARY, NULL);
 	listen_once(&l, "notify-req");
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hooks/T000/B000", l.port);
+	/* a query string, as Discord's ?wait=true, goes through unchanged */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hooks/T000/B000?wait=true", l.port);
 	notify_run(&r, &m, url, json_out);
 	listener_wait(&l);
 	assert_int_equal(r.code, 1); /* unchanged by the notification */
@@ -1036,7 +1037,7 @@ static void test_notify(void **state)
 	run_free(&r);
 	req = slurp(l.path);
 	assert_non_null(req);
-	assert_true(strncmp(req, "POST /hooks/T000/B000 HTTP/1.1\r\n", 32) == 0);
+	assert_true(strncmp(req, "POST /hooks/T000/B000?wait=true HTTP/1.1\r\n", 42) == 0);
 	assert_non_null(ci_find(req, "\r\nContent-Type: application/json\r\n"));
 	assert_null(ci_find(req, "\r\nAuthorization:"));
 	assert_null(strstr(req, "NOTIFYcanary"));

@@ -226,8 +226,8 @@ int fa_net_probe(fa_net *n, const char *url, const char *host, fa_probe_tls tls,
 		 bool certinfo, fa_probe_cb cb, void *ud);
 /* POSTs `json_body` (Content-Type: application/json) to `url` and waits for the answer:
  * one request, no Authorization header, no redirects, TLS verified (plus `ca_file` when
- * set); `url` must pass fa_net_check_base. For notifications, never for Fly's APIs.
- * Returns 0 on a 2xx answer, or -1 with a one-line reason (no URL in it) in err. */
+ * set); `url` must pass fa_net_check_url (a query string is kept). For notifications,
+ * never for Fly's APIs. Returns 0 on a 2xx answer, or -1 with a one-line reason (no URL in it) in err. */
 int fa_net_post_json(const char *url, const char *json_body, const char *ca_file,
 		     long timeout_ms, long *status, char *err, size_t errlen);
 
