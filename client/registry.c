@@ -60,6 +60,10 @@ typedef struct entry {
 	size_t layer_notes;     /* layers not read whole */
 	struct entry *lq_next;  /* waiting for a layer slot */
 	bool queued, active;
+	/* a layer another image is reading at this moment is not asked for twice: the image
+	 * waits on that reader (lw_next chains the waiters of one reader) and takes the
+	 * result from the per-digest cache when it is in */
+	struct entry *lw_head, *lw_next;
 } entry;
 
 struct fa_registry {
@@ -752,6 +756,39 @@ static int layer_get(entry *e, const char *url, bool auth)
 	return fa_net_get_url(e->reg->net, url, &o, on_response, e);
 }
 
+/* The image reading layer `digest` at this moment, other than e, or NULL. */
+static entry *layer_reader_of(const fa_registry *r, const entry *e, const char *digest)
+{
+	size_t i;
+	entry *o;
+
+	for (i = 0; i < SLOTS; i++)
+		for (o = r->slots[i]; o; o = o->next)
+			if (o != e && o->reader && o->layer_i < o->n_layers &&
+			    strcmp(o->layers[o->layer_i].digest, digest) == 0)
+				return o;
+	return NULL;
+}
+
+/* The images that waited on e's layer go back to the queue, first in line: the layer's
+ * result is in the cache now (or, after a transport error, they read it themselves). */
+static void layer_release_waiters(entry *e)
+{
+	fa_registry *r = e->reg;
+	entry *w = e->lw_head, *next;
+
+	e->lw_head = NULL;
+	for (; w; w = next) {
+		next = w->lw_next;
+		w->lw_next = NULL;
+		w->queued = true;
+		w->lq_next = r->lq_head;
+		r->lq_head = w;
+		if (!r->lq_tail)
+			r->lq_tail = w;
+	}
+}
+
 /* Starts the layer at e->layer_i, skipping those that cannot be read; the image is done
  * after the last. */
 static void layer_next(entry *e)
@@ -782,11 +819,20 @@ static void layer_next(entry *e)
 		{
 			/* read already for another image of this run */
 			const struct lcache *c = lcache_get(r, ld->digest);
+			entry *owner;
 
 			if (c) {
 				lcache_apply(e, c);
 				r->st.layers_cached++;
 				continue;
+			}
+			/* being read for another image right now: wait for it, without a slot */
+			if (!fa_net_stopped(r->net) && (owner = layer_reader_of(r, e, ld->digest))) {
+				e->active = false;
+				r->layer_active--;
+				e->lw_next = owner->lw_head;
+				owner->lw_head = e;
+				return;
 			}
 		}
 		if (fa_net_stopped(r->net)) {
@@ -1057,7 +1103,9 @@ static void layer_end(entry *e, const char *transport_err)
 	EVP_MD_CTX_free(e->md);
 	e->md = NULL;
 	e->layer_i++;
+	layer_release_waiters(e);
 	layer_next(e);
+	lq_pump(r);
 }
 
 static void on_layer_response(entry *e, const fa_response *res)

@@ -345,6 +345,44 @@ static void test_images_view(void **state)
 	}
 }
 
+/* --image-layers on a synthetic org whose images share 8 layers (image k has layer k % 8,
+ * asked for at about the same moment): each layer is downloaded once, the other images
+ * wait for it and take its result; every image's .env is still found. */
+static void test_shared_layers_read_once(void **state)
+{
+	mock m;
+	run r;
+	char rp[400];
+	const char *extra[] = { "--synthetic", "24", "--registry", "layers", NULL };
+	const char *a[] = { "--org", "synth", "audit", "--image-layers", "--format", "json", "-o", rp,
+			    NULL };
+	char *text;
+	cJSON *rep;
+	const cJSON *results;
+
+	(void)state;
+	snprintf(rp, sizeof(rp), "%s/shared-layers.json", tmpdir);
+	setenv("FLYMOCK_LAYER_MB", "1", 1);
+	mock_start(&m, "tok", extra);
+	unsetenv("FLYMOCK_LAYER_MB");
+	fa_run(&r, m.url, "tok", ca_path, a);
+	mock_stop(&m);
+	assert_int_equal(r.code, 1);
+	if (!strstr(r.err, "read 8 image layer(s) (0 not whole, "))
+		fail_msg("stderr: %s", r.err);
+	text = slurp(rp);
+	assert_non_null(text);
+	rep = cJSON_Parse(text);
+	free(text);
+	assert_non_null(rep);
+	results = cJSON_GetObjectItemCaseSensitive(rep, "results");
+	assert_int_equal(count(results, "secrets.image_files", NULL, "unknown"), 0);
+	assert_int_equal(count(results, "secrets.image_files", NULL, "pass"), 0);
+	assert_true(count(results, "secrets.image_files", NULL, "fail") >= 24);
+	cJSON_Delete(rep);
+	run_free(&r);
+}
+
 /* The images go into the snapshot: `audit --from` finds the same with no registry. */
 static void test_snapshot_keeps_images(void **state)
 {
@@ -403,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_mismatch_and_foreign_realm),
 		cmocka_unit_test(test_images_view),
 		cmocka_unit_test(test_snapshot_keeps_images),
+		cmocka_unit_test(test_shared_layers_read_once),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
